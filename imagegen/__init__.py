@@ -1,0 +1,1 @@
+"""imagegen: a self-hostable image studio in pure Python."""

@@ -1,0 +1,62 @@
+"""The HTTP API: thin FastAPI routers over the services, mounted into Reflex."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from imagegen.services.errors import ServiceError
+
+log = logging.getLogger("imagegen.api")
+
+
+def _field_name(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc if p not in ("body", "query", "path"))
+
+
+def create_api() -> FastAPI:
+    """The FastAPI app with every router and JSON-only error handling."""
+    from imagegen.api import auth, engines, files, images, webhooks
+
+    api = FastAPI(title="imagegen API", version="1", docs_url="/api/docs",
+                  openapi_url="/api/openapi.json", redoc_url=None)
+
+    @api.exception_handler(ServiceError)
+    async def _service_error(_r: Request, e: ServiceError) -> JSONResponse:
+        body = {"success": False, "error": e.message}
+        if e.field:
+            body["field"] = e.field
+        return JSONResponse(body, status_code=e.status)
+
+    @api.exception_handler(RequestValidationError)
+    async def _validation_error(_r: Request, e: RequestValidationError) -> JSONResponse:
+        first = e.errors()[0] if e.errors() else {}
+        field = _field_name(tuple(first.get("loc", ())))
+        msg = first.get("msg", "Invalid request")
+        if first.get("type") == "json_invalid":
+            msg = "The request body is not valid JSON."
+        elif first.get("type") == "extra_forbidden":
+            msg = f"Unknown field {field!r}."
+        elif field:
+            msg = f"{field}: {msg}"
+        return JSONResponse({"success": False, "error": msg, "field": field or None},
+                            status_code=422)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http_error(_r: Request, e: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"success": False, "error": str(e.detail)}, status_code=e.status_code,
+                            headers=getattr(e, "headers", None))
+
+    @api.exception_handler(Exception)
+    async def _unexpected(r: Request, e: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", r.method, r.url.path)
+        return JSONResponse({"success": False, "error": "Internal error; it has been logged."},
+                            status_code=500)
+
+    for module in (auth, images, webhooks, files, engines):
+        api.include_router(module.router)
+    return api

@@ -1,0 +1,28 @@
+"""Request dependencies: who is calling."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header
+
+from imagegen.services.auth import Principal, get_auth
+from imagegen.services.errors import Unauthorized
+
+
+def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
+    """The token from 'Authorization: Bearer …', if any."""
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip() or None
+    return None
+
+
+def current_user(token: Annotated[str | None, Depends(bearer_token)]) -> Principal:
+    """The signed-in caller; 401 otherwise."""
+    principal = get_auth().authenticate(token)
+    if principal is None:
+        raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]

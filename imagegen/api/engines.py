@@ -1,0 +1,26 @@
+"""Relays the worker's engine catalogue, so clients can build their forms from it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from imagegen.api.deps import CurrentUser
+from imagegen.services.catalog import WorkerUnavailable, get_catalog
+from imagegen.services.errors import ServiceError
+
+router = APIRouter(tags=["engines"])
+
+
+class WorkerDown(ServiceError):
+    """The worker did not answer."""
+
+    status = 503
+
+
+@router.get("/api/engines")
+def engines(_user: CurrentUser) -> dict:
+    """The engines, models, sizes and limits the worker offers."""
+    try:
+        return {"success": True, **get_catalog().raw}
+    except WorkerUnavailable as e:
+        raise WorkerDown(str(e)) from e

@@ -1,0 +1,39 @@
+"""Generation routes: submit, list the caller's gallery, read one generation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+
+from imagegen.api.deps import CurrentUser
+from imagegen.services import generations as svc
+
+router = APIRouter(tags=["images"])
+
+
+@router.post("/api/images/generate", status_code=201)
+async def generate(body: svc.GenerationRequest, user: CurrentUser) -> dict:
+    """Records the generation and hands it to the worker; it completes via webhook."""
+    gen = await run_in_threadpool(svc.create_generation, user.user_id, body)
+    return {"success": True, "generation": svc.generation_json(gen, [])}
+
+
+@router.get("/api/images/user")
+def user_images(user: CurrentUser,
+                limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+                cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict:
+    """The caller's COMPLETED generations, newest first, each with its images."""
+    page = svc.list_generations(user.user_id, limit=limit, cursor=cursor)
+    gens = [svc.generation_json(g, page.images[g.id]) for g in page.generations]
+    return {"success": True, "count": len(gens), "generations": gens,
+            "nextCursor": page.next_cursor}
+
+
+@router.get("/api/generations/{generation_id}")
+def get_generation(generation_id: str, user: CurrentUser) -> dict:
+    """One of the caller's generations in any status, with its error and images."""
+    gen = svc.get_generation(user.user_id, generation_id)
+    return {"success": True,
+            "generation": svc.generation_json(gen, svc.images_for([gen.id])[gen.id])}

@@ -1,0 +1,121 @@
+"""SQLModel tables; the database is the single source of truth for every view."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from imagegen.ids import new_id
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, so SQLite and PostgreSQL agree."""
+    return datetime.now(UTC)
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+
+
+class GenerationStatus(enum.StrEnum):
+    """Lifecycle of a generation; every one ends COMPLETED, FAILED or CANCELLED."""
+
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def terminal(self) -> bool:
+        """Whether nothing more will happen to the generation."""
+        return self in (GenerationStatus.COMPLETED, GenerationStatus.FAILED,
+                        GenerationStatus.CANCELLED)
+
+
+class User(SQLModel, table=True):
+    """A local account (Clerk users get a row too, keyed by their Clerk id)."""
+
+    __tablename__ = "users"
+    __table_args__ = {"extend_existing": True}
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    email: str = Field(index=True, unique=True, max_length=320)
+    password_hash: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in session; only the token's hash is stored, so a DB leak is not a login."""
+
+    __tablename__ = "auth_sessions"
+    __table_args__ = {"extend_existing": True}
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="users.id", index=True, max_length=64, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+
+
+class ImageGeneration(SQLModel, table=True):
+    """One prompt submission and its parameters; owns its images."""
+
+    __tablename__ = "image_generations"
+    __table_args__ = (
+        Index("ix_generations_author_status_created", "author_id", "status", "created_at", "id"),
+        Index("ix_generations_author_created", "author_id", "created_at", "id"),
+        {"extend_existing": True},
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    author_id: str = Field(max_length=64)
+    prompt: str = Field(max_length=4000)
+    negative_prompt: str = Field(default="", max_length=4000)
+    width: int
+    height: int
+    num_images: int
+    seed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    engine: str = Field(max_length=64)
+    model: str = Field(max_length=128)
+    status: str = Field(default=GenerationStatus.PENDING.value, max_length=16)
+    error: str | None = Field(default=None, max_length=2000)
+    duration_ms: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    completed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class ImageFile(SQLModel, table=True):
+    """One stored image; the URL is minted per read (it expires), only the key is stored."""
+
+    __tablename__ = "image_files"
+    __table_args__ = (
+        UniqueConstraint("generation_id", "idx", name="uq_image_files_generation_idx"),
+        {"extend_existing": True},
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    generation_id: str = Field(
+        foreign_key="image_generations.id", index=True, max_length=64, ondelete="CASCADE"
+    )
+    idx: int = 0
+    filename: str = Field(max_length=255)
+    s3_key: str = Field(max_length=512, unique=True)
+    file_size: int
+    format: str = Field(max_length=16)
+    width: int
+    height: int
+    aspect_ratio: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class WebhookReceipt(SQLModel, table=True):
+    """Webhook ids already processed, so a replayed delivery is a no-op."""
+
+    __tablename__ = "webhook_receipts"
+    __table_args__ = {"extend_existing": True}
+
+    webhook_id: str = Field(primary_key=True, max_length=128)
+    received_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

@@ -1,0 +1,1 @@
+"""Domain logic, free of web code: routes and pages call these."""

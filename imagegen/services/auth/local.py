@@ -1,0 +1,100 @@
+"""Local accounts: argon2 password hashes, opaque session tokens stored only as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from pwdlib import PasswordHash
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import delete, select
+
+from imagegen.db import session_scope
+from imagegen.models import AuthSession, User, utcnow
+from imagegen.services.auth.base import AuthProvider, Principal
+from imagegen.services.errors import Conflict, InvalidInput, Unauthorized
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+_hasher = PasswordHash.recommended()
+# Verifying against a real hash for unknown emails keeps timing from revealing accounts.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _normalise_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if len(email) > 320 or not _EMAIL.match(email):
+        raise InvalidInput("Enter a valid email address.", field="email")
+    return email
+
+
+class LocalAuth(AuthProvider):
+    """Email + password accounts in our own database."""
+
+    name = "local"
+
+    def __init__(self, session_ttl_seconds: int) -> None:
+        self.ttl = timedelta(seconds=session_ttl_seconds)
+
+    def _new_session(self, user_id: str) -> str:
+        token = secrets.token_urlsafe(32)
+        with session_scope() as db:
+            db.add(AuthSession(token_hash=_token_hash(token), user_id=user_id,
+                               expires_at=utcnow() + self.ttl))
+        return token
+
+    def signup(self, email: str, password: str) -> str:
+        """Creates an account and returns a session token."""
+        email = _normalise_email(email)
+        if len(password or "") < MIN_PASSWORD:
+            raise InvalidInput(f"Password must be at least {MIN_PASSWORD} characters.",
+                               field="password")
+        if len(password) > 1024:
+            raise InvalidInput("Password is too long (1024 characters at most).",
+                               field="password")
+        user = User(email=email, password_hash=_hasher.hash(password))
+        try:
+            with session_scope() as db:
+                db.add(user)
+        except IntegrityError as e:
+            raise Conflict("An account with this email already exists.", field="email") from e
+        return self._new_session(user.id)
+
+    def login(self, email: str, password: str) -> str:
+        """Checks the password and returns a new session token."""
+        email = (email or "").strip().lower()
+        with session_scope() as db:
+            user = db.exec(select(User).where(User.email == email)).first()
+        stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+        if not _hasher.verify(password or "", stored) or user is None:
+            raise Unauthorized("Wrong email or password.")
+        return self._new_session(user.id)
+
+    def logout(self, token: str) -> None:
+        """Ends the session: the token stops working at once."""
+        with session_scope() as db:
+            db.exec(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+
+    def authenticate(self, token: str | None) -> Principal | None:
+        if not token:
+            return None
+        with session_scope() as db:
+            row = db.exec(
+                select(AuthSession, User)
+                .join(User, User.id == AuthSession.user_id)
+                .where(AuthSession.token_hash == _token_hash(token))
+            ).first()
+        if row is None:
+            return None
+        sess, user = row
+        expires = sess.expires_at if sess.expires_at.tzinfo else sess.expires_at.replace(
+            tzinfo=utcnow().tzinfo)
+        if expires <= utcnow():
+            return None
+        return Principal(user_id=user.id, email=user.email)

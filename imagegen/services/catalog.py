@@ -1,0 +1,85 @@
+"""The worker's engine catalogue, cached briefly, used to validate requests and fill the form."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from imagegen.settings import get_settings
+
+_TTL = 30.0
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """One engine as the worker describes it."""
+
+    name: str
+    label: str
+    available: bool
+    reason: str | None
+    models: list[str]
+    default_model: str
+    sizes: list[tuple[int, int]]
+    max_images: int
+    supports_seed: bool
+    supports_negative_prompt: bool
+
+    @classmethod
+    def from_json(cls, d: dict) -> EngineInfo:
+        """Parses a /v1/engines entry."""
+        return cls(name=d["name"], label=d["label"], available=d.get("available", True),
+                   reason=d.get("reason"), models=list(d["models"]),
+                   default_model=d["defaultModel"],
+                   sizes=[(s["width"], s["height"]) for s in d["sizes"]],
+                   max_images=d["maxImages"], supports_seed=d.get("supportsSeed", True),
+                   supports_negative_prompt=d.get("supportsNegativePrompt", True))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All engines plus which one is the default."""
+
+    default: str
+    engines: dict[str, EngineInfo]
+    raw: dict
+
+
+class WorkerUnavailable(RuntimeError):
+    """The generation worker did not answer."""
+
+
+_lock = threading.Lock()
+_cache: tuple[float, Catalog] | None = None
+
+
+def get_catalog(max_age: float = _TTL) -> Catalog:
+    """The catalogue, from cache when fresh; raises WorkerUnavailable when unreachable."""
+    global _cache
+    with _lock:
+        if _cache and time.monotonic() - _cache[0] < max_age:
+            return _cache[1]
+    url = f"{get_settings().worker_url.rstrip('/')}/v1/engines"
+    try:
+        r = httpx.get(url, timeout=5)
+        r.raise_for_status()
+        raw = r.json()
+        cat = Catalog(default=raw["default"],
+                      engines={e["name"]: EngineInfo.from_json(e) for e in raw["engines"]},
+                      raw=raw)
+    except (httpx.HTTPError, KeyError, ValueError) as e:
+        raise WorkerUnavailable(f"The generation worker at {get_settings().worker_url} "
+                                f"is unreachable ({type(e).__name__}).") from e
+    with _lock:
+        _cache = (time.monotonic(), cat)
+    return cat
+
+
+def clear_cache() -> None:
+    """Forgets the cached catalogue (tests, and after config changes)."""
+    global _cache
+    with _lock:
+        _cache = None

@@ -1,0 +1,36 @@
+"""Domain errors that carry a user-facing message and an HTTP-ish status for the thin routes."""
+
+
+class ServiceError(Exception):
+    """A failure the user should read; status follows HTTP semantics."""
+
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(ServiceError):
+    """The request itself is wrong."""
+
+    status = 422
+
+
+class NotFound(ServiceError):
+    """Absent, or not the caller's: the two are indistinguishable on purpose."""
+
+    status = 404
+
+
+class Unauthorized(ServiceError):
+    """No valid credentials."""
+
+    status = 401
+
+
+class Conflict(ServiceError):
+    """The request clashes with existing data."""
+
+    status = 409

@@ -1,0 +1,358 @@
+"""Generations: validate, create, dispatch to the worker, ingest completions, list and read."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+from sqlalchemy import and_, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from imagegen.db import session_scope
+from imagegen.models import (
+    GenerationStatus,
+    ImageFile,
+    ImageGeneration,
+    WebhookReceipt,
+    utcnow,
+)
+from imagegen.services.catalog import Catalog, WorkerUnavailable, get_catalog
+from imagegen.services.errors import InvalidInput, NotFound
+from imagegen.services.notify import get_notifier
+from imagegen.services.storage import StorageError, get_storage
+from imagegen.services.urls import completion_callback_url, public_base_url
+from imagegen.settings import get_settings
+from imagegen.worker.contract import Completion, Job, JobParams
+
+log = logging.getLogger("imagegen.generations")
+
+MAX_IMAGES = 4
+DEFAULT_SIZE = (1024, 1024)
+MAX_SEED = 2**32 - 1
+
+
+class GenerationRequest(BaseModel):
+    """What a user asks for; every field but the prompt has a sane default."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    prompt: str
+    negative_prompt: str = ""
+    width: int | None = None
+    height: int | None = None
+    num_images: int = 1
+    seed: int | None = None
+    engine: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedParams:
+    """A request after validation, with every default filled in."""
+
+    prompt: str
+    negative_prompt: str
+    width: int
+    height: int
+    num_images: int
+    seed: int
+    engine: str
+    model: str
+
+
+def _clean_text(text: str) -> str:
+    return "".join(ch for ch in (text or "") if ch == "\n" or ch == "\t" or ord(ch) >= 32).strip()
+
+
+def validate_request(req: GenerationRequest, catalog: Catalog | None) -> ResolvedParams:
+    """Checks a request against limits and the engine's capabilities; raises InvalidInput."""
+    limit = get_settings().max_prompt_chars
+    prompt = _clean_text(req.prompt)
+    if not prompt:
+        raise InvalidInput("The prompt is empty: describe the image you want.", field="prompt")
+    if len(prompt) > limit:
+        raise InvalidInput(f"The prompt is {len(prompt)} characters long; the limit is {limit}.",
+                           field="prompt")
+    negative = _clean_text(req.negative_prompt)
+    if len(negative) > limit:
+        raise InvalidInput(f"The negative prompt is {len(negative)} characters long; the limit "
+                           f"is {limit}.", field="negativePrompt")
+    if not 1 <= req.num_images <= MAX_IMAGES:
+        raise InvalidInput(f"numImages must be between 1 and {MAX_IMAGES} "
+                           f"(got {req.num_images}).", field="numImages")
+    if req.seed is not None and not 0 <= req.seed <= MAX_SEED:
+        raise InvalidInput(f"seed must be between 0 and {MAX_SEED}.", field="seed")
+    if (req.width is None) != (req.height is None):
+        raise InvalidInput("Give both width and height, or neither.", field="width")
+    seed = req.seed if req.seed is not None else secrets.randbelow(MAX_SEED + 1)
+
+    if catalog is None:  # worker down: check generic bounds; dispatch will record the failure
+        w, h = (req.width, req.height) if req.width else DEFAULT_SIZE
+        if not (64 <= w <= 4096 and 64 <= h <= 4096):
+            raise InvalidInput(f"Size {w}x{h} is out of range.", field="width")
+        return ResolvedParams(prompt, negative, w, h, req.num_images, seed,
+                              req.engine or "procedural", req.model or "")
+
+    engine_name = req.engine or catalog.default
+    engine = catalog.engines.get(engine_name)
+    if engine is None:
+        names = ", ".join(sorted(catalog.engines))
+        raise InvalidInput(f"Unknown engine {engine_name!r}; available: {names}.",
+                           field="engine")
+    if not engine.available:
+        raise InvalidInput(f"Engine {engine.label} is unavailable: {engine.reason}.",
+                           field="engine")
+    model = req.model or engine.default_model
+    if model not in engine.models:
+        raise InvalidInput(f"Engine {engine.label} has no model {model!r}; it offers "
+                           f"{', '.join(engine.models)}.", field="model")
+    if req.width is None:
+        w, h = DEFAULT_SIZE if DEFAULT_SIZE in engine.sizes else engine.sizes[0]
+    else:
+        w, h = req.width, req.height  # type: ignore[assignment]
+    if (w, h) not in engine.sizes:
+        sizes = ", ".join(f"{a}x{b}" for a, b in engine.sizes)
+        raise InvalidInput(f"{engine.label} cannot make {w}x{h}; choose one of: {sizes}.",
+                           field="width")
+    if req.num_images > engine.max_images:
+        raise InvalidInput(f"{engine.label} makes at most {engine.max_images} images at once.",
+                           field="numImages")
+    if negative and not engine.supports_negative_prompt:
+        raise InvalidInput(f"{engine.label} does not support a negative prompt.",
+                           field="negativePrompt")
+    return ResolvedParams(prompt, negative, w, h, req.num_images, seed, engine_name, model)
+
+
+def create_generation(author_id: str, req: GenerationRequest) -> ImageGeneration:
+    """Validates, records a PENDING generation, then hands it to the worker."""
+    try:
+        catalog: Catalog | None = get_catalog()
+    except WorkerUnavailable:
+        catalog = None
+    p = validate_request(req, catalog)
+    gen = ImageGeneration(author_id=author_id, prompt=p.prompt, negative_prompt=p.negative_prompt,
+                          width=p.width, height=p.height, num_images=p.num_images, seed=p.seed,
+                          engine=p.engine, model=p.model)
+    with session_scope() as db:
+        db.add(gen)
+    return dispatch(gen)
+
+
+def _set_status(gen_id: str, status: GenerationStatus, *, only_from: tuple[str, ...],
+                error: str | None = None) -> bool:
+    values: dict = {"status": status.value}
+    if status.terminal:
+        values["completed_at"] = utcnow()
+        values["error"] = error
+    with session_scope() as db:
+        res = db.execute(update(ImageGeneration)
+                         .where(col(ImageGeneration.id) == gen_id,
+                                col(ImageGeneration.status).in_(only_from))
+                         .values(**values))
+        return res.rowcount == 1  # type: ignore[attr-defined]
+
+
+def dispatch(gen: ImageGeneration) -> ImageGeneration:
+    """POSTs the job; a worker that is down or refuses ends the generation FAILED, with why."""
+    job = Job(generation_id=gen.id, prompt=gen.prompt, callback_url=completion_callback_url(),
+              params=JobParams(negative_prompt=gen.negative_prompt, width=gen.width,
+                               height=gen.height, num_images=gen.num_images, seed=gen.seed,
+                               engine=gen.engine, model=gen.model))
+    url = f"{get_settings().worker_url.rstrip('/')}/v1/jobs"
+    error = None
+    try:
+        r = httpx.post(url, json=job.model_dump(by_alias=True), timeout=10)
+        if r.status_code != 202:
+            try:
+                detail = r.json().get("detail")
+            except ValueError:
+                detail = None
+            error = f"The generation worker refused the job: {detail or f'HTTP {r.status_code}'}"
+    except httpx.HTTPError as e:
+        error = (f"The generation worker at {get_settings().worker_url} is unreachable "
+                 f"({type(e).__name__}).")
+    pending = (GenerationStatus.PENDING.value,)
+    if error:
+        log.warning("generation %s failed to dispatch: %s", gen.id, error)
+        _set_status(gen.id, GenerationStatus.FAILED, only_from=pending, error=error)
+        get_notifier().publish(gen.id)
+    else:
+        _set_status(gen.id, GenerationStatus.PROCESSING, only_from=pending)
+    return get_generation(gen.author_id, gen.id)
+
+
+def get_generation(author_id: str, generation_id: str) -> ImageGeneration:
+    """One of the author's generations; another user's id is simply not found."""
+    with session_scope() as db:
+        gen = db.get(ImageGeneration, generation_id)
+    if gen is None or gen.author_id != author_id:
+        raise NotFound("Generation not found.")
+    return gen
+
+
+def images_for(generation_ids: list[str]) -> dict[str, list[ImageFile]]:
+    """Images of several generations in one query, grouped and in order."""
+    out: dict[str, list[ImageFile]] = {g: [] for g in generation_ids}
+    if not generation_ids:
+        return out
+    with session_scope() as db:
+        rows = db.exec(select(ImageFile).where(col(ImageFile.generation_id).in_(generation_ids))
+                       .order_by(ImageFile.generation_id, ImageFile.idx)).all()
+    for img in rows:
+        out[img.generation_id].append(img)
+    return out
+
+
+@dataclass
+class Page:
+    """One page of generations, newest first, with the cursor for the next."""
+
+    generations: list[ImageGeneration]
+    images: dict[str, list[ImageFile]]
+    next_cursor: str | None
+
+
+def _encode_cursor(gen: ImageGeneration) -> str:
+    raw = f"{gen.created_at.isoformat()}|{gen.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        ts, gid = raw.split("|", 1)
+        return datetime.fromisoformat(ts), gid
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InvalidInput("The cursor is invalid; start again without it.",
+                           field="cursor") from e
+
+
+def list_generations(author_id: str, *, statuses: tuple[str, ...] = ("COMPLETED",),
+                     limit: int | None = None, cursor: str | None = None) -> Page:
+    """The author's generations in the given statuses, newest first, keyset-paged."""
+    q = select(ImageGeneration).where(ImageGeneration.author_id == author_id,
+                                      col(ImageGeneration.status).in_(statuses))
+    if cursor:
+        ts, gid = _decode_cursor(cursor)
+        q = q.where(or_(col(ImageGeneration.created_at) < ts,
+                        and_(col(ImageGeneration.created_at) == ts,
+                             col(ImageGeneration.id) < gid)))
+    q = q.order_by(col(ImageGeneration.created_at).desc(), col(ImageGeneration.id).desc())
+    if limit is not None:
+        q = q.limit(limit + 1)
+    with session_scope() as db:
+        gens = list(db.exec(q).all())
+    next_cursor = None
+    if limit is not None and len(gens) > limit:
+        gens = gens[:limit]
+        next_cursor = _encode_cursor(gens[-1])
+    return Page(gens, images_for([g.id for g in gens]), next_cursor)
+
+
+def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGeneration, bool]:
+    """Records a worker's result once; replays and late duplicates change nothing."""
+    with session_scope() as db:
+        gen = db.get(ImageGeneration, completion.generation_id)
+    if gen is None:
+        raise NotFound("Unknown generation.")
+    if GenerationStatus(gen.status).terminal:
+        return gen, False
+    status, error = completion.status, completion.error
+    images = completion.images
+    if status == "COMPLETED":
+        prefix = f"generations/{gen.id}/"
+        if not images:
+            status, error = "FAILED", "The worker reported no images."
+        elif any(not i.key.startswith(prefix) for i in images):
+            raise InvalidInput("Image keys must sit under the generation's prefix.")
+        else:
+            try:
+                missing = [i.key for i in images if not get_storage().exists(i.key)]
+            except (StorageError, ValueError) as e:
+                missing, status, error = [], "FAILED", f"Storage check failed: {e}"
+            if missing:
+                status, error = "FAILED", f"{len(missing)} image(s) missing from storage."
+    elif status != "FAILED":
+        raise InvalidInput(f"Unknown completion status {status!r}.")
+    else:
+        error = (error or "The worker reported a failure without a reason.")[:2000]
+    try:
+        with session_scope() as db:
+            db.add(WebhookReceipt(webhook_id=webhook_id))
+            db.flush()  # a replayed id fails here, before anything else is written
+            row = db.get(ImageGeneration, gen.id)
+            assert row is not None
+            if GenerationStatus(row.status).terminal:
+                return row, False
+            row.status = status
+            row.error = error if status == "FAILED" else None
+            row.completed_at = utcnow()
+            row.duration_ms = completion.duration_ms
+            if status == "COMPLETED":
+                for n, i in enumerate(images):
+                    db.add(ImageFile(generation_id=gen.id, idx=n, filename=i.filename,
+                                     s3_key=i.key, file_size=i.file_size,
+                                     format=i.format.upper(), width=i.width, height=i.height,
+                                     aspect_ratio=f"{i.width}x{i.height}"))
+            db.add(row)
+    except IntegrityError:  # same delivery raced us, or a replay: the first one won
+        with session_scope() as db:
+            return db.get(ImageGeneration, gen.id), False  # type: ignore[return-value]
+    get_notifier().publish(gen.id)
+    return get_generation(gen.author_id, gen.id), True
+
+
+def _iso(dt: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z; SQLite hands back naive datetimes that are UTC."""
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+def image_json(img: ImageFile, base_url: str | None = None) -> dict:
+    """One image in the seed's camelCase shape, with freshly minted expiring URLs."""
+    s = get_settings()
+    storage = get_storage()
+    base = public_base_url() if base_url is None else base_url
+    return {
+        "id": img.id,
+        "filename": img.filename,
+        "fileUrl": storage.url(img.s3_key, s.url_ttl_seconds, base_url=base),
+        "downloadUrl": storage.url(img.s3_key, s.url_ttl_seconds, download_name=img.filename,
+                                   base_url=base),
+        "format": img.format,
+        "width": img.width,
+        "height": img.height,
+        "aspectRatio": img.aspect_ratio,
+        "fileSize": img.file_size,
+        "createdAt": _iso(img.created_at),
+    }
+
+
+def generation_json(gen: ImageGeneration, images: list[ImageFile],
+                    base_url: str | None = None) -> dict:
+    """One generation in the seed's camelCase shape, plus its parameters."""
+    return {
+        "id": gen.id,
+        "prompt": gen.prompt,
+        "negativePrompt": gen.negative_prompt,
+        "status": gen.status,
+        "error": gen.error,
+        "width": gen.width,
+        "height": gen.height,
+        "numImages": gen.num_images,
+        "seed": gen.seed,
+        "engine": gen.engine,
+        "model": gen.model,
+        "durationMs": gen.duration_ms,
+        "images": [image_json(i, base_url) for i in images],
+        "createdAt": _iso(gen.created_at),
+        "completedAt": _iso(gen.completed_at),
+    }

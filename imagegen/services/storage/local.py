@@ -1,0 +1,71 @@
+"""Local-directory storage: the embedded default; files are served only through signed URLs."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from imagegen.services import signing
+from imagegen.services.storage.base import Storage, StorageError, validate_key
+
+
+class LocalStorage(Storage):
+    """Objects as files under a root directory."""
+
+    kind = "local"
+
+    def __init__(self, root: Path, secret_key: bytes) -> None:
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._key = secret_key
+
+    def path(self, key: str) -> Path:
+        """The file behind key, guaranteed to sit inside the root."""
+        p = (self.root / validate_key(key)).resolve()
+        if self.root not in p.parents:
+            raise ValueError(f"invalid storage key: {key!r}")
+        return p
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        p = self.path(key)
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, p)
+        except OSError as e:
+            raise StorageError(f"local storage write failed for {key}: {e.strerror}") from e
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.path(key).read_bytes()
+        except FileNotFoundError as e:
+            raise KeyError(key) from e
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def size(self, key: str) -> int:
+        try:
+            return self.path(key).stat().st_size
+        except FileNotFoundError as e:
+            raise KeyError(key) from e
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+    def url(self, key: str, ttl: int, download_name: str | None = None,
+            base_url: str = "") -> str:
+        download = download_name is not None
+        expires, sig = signing.sign(self._key, key, ttl, download)
+        query = {"exp": expires, "sig": sig}
+        if download:
+            query["download"] = download_name
+        return f"{base_url.rstrip('/')}/api/files/{quote(key)}?{urlencode(query)}"
+
+    def verify(self, key: str, expires: int, sig: str, download: bool) -> bool:
+        """Checks a URL's signature as minted by url()."""
+        return signing.verify(self._key, key, expires, sig, download)

@@ -1,0 +1,31 @@
+"""Where this app is reachable: for callbacks from the worker and for file links in browsers."""
+
+from __future__ import annotations
+
+from imagegen.settings import get_settings
+
+
+def _reflex_api_url() -> str:
+    try:
+        from reflex.config import get_config
+
+        return get_config().api_url
+    except Exception:  # no rxconfig (e.g. the API served alone in tests)
+        return ""
+
+
+def app_base_url() -> str:
+    """The app's own base URL as the worker should call it."""
+    s = get_settings()
+    return (s.app_url or _reflex_api_url() or "http://127.0.0.1:3000").rstrip("/")
+
+
+def public_base_url() -> str:
+    """The base URL browsers use for file links (signed local file URLs)."""
+    s = get_settings()
+    return (s.public_url or s.app_url or _reflex_api_url()).rstrip("/")
+
+
+def completion_callback_url() -> str:
+    """The completion webhook the worker POSTs to."""
+    return f"{app_base_url()}/api/webhooks/image-completion"

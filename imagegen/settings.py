@@ -1,0 +1,104 @@
+"""Every environment variable imagegen reads, in one place (documented in README.md)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "placeholder"}
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; field names map to the env vars in the README table."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(Path("data"), alias="IMAGEGEN_DATA_DIR")
+    database_url: str = Field("", alias="DATABASE_URL")
+    storage: Literal["local", "s3", ""] = Field("", alias="IMAGEGEN_STORAGE")
+    s3_bucket: str = Field("", alias="S3_BUCKET")
+    s3_endpoint_url: str = Field("", alias="S3_ENDPOINT_URL")
+    s3_region: str = Field("us-east-1", alias="S3_REGION")
+    worker_url: str = Field("http://127.0.0.1:8001", alias="IMAGEGEN_WORKER_URL")
+    app_url: str = Field("", alias="IMAGEGEN_APP_URL")
+    public_url: str = Field("", alias="IMAGEGEN_PUBLIC_URL")
+    webhook_secret: str = Field("", alias="IMAGEGEN_WEBHOOK_SECRET")
+    secret_key: str = Field("", alias="IMAGEGEN_SECRET_KEY")
+    url_ttl_seconds: int = Field(6 * 3600, alias="IMAGEGEN_URL_TTL", ge=60, le=7 * 24 * 3600)
+    session_ttl_seconds: int = Field(30 * 24 * 3600, alias="IMAGEGEN_SESSION_TTL", ge=60)
+    auth: Literal["local", "clerk"] = Field("local", alias="IMAGEGEN_AUTH")
+    max_prompt_chars: int = Field(2000, alias="IMAGEGEN_MAX_PROMPT_CHARS", ge=1)
+    generation_timeout_seconds: int = Field(600, alias="IMAGEGEN_GENERATION_TIMEOUT", ge=5)
+    poll_fallback_seconds: float = Field(5.0, alias="IMAGEGEN_POLL_SECONDS", gt=0)
+    worker_concurrency: int = Field(1, alias="IMAGEGEN_WORKER_CONCURRENCY", ge=1)
+    worker_port: int = Field(8001, alias="IMAGEGEN_WORKER_PORT")
+    webhook_max_bytes: int = Field(256 * 1024, alias="IMAGEGEN_WEBHOOK_MAX_BYTES", ge=1024)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, v: Path) -> Path:
+        return v.expanduser().resolve()
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL; an absolute SQLite path under the data dir by default."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'imagegen.db'}"
+
+    @property
+    def storage_kind(self) -> str:
+        """S3 when a bucket is configured, else the local directory."""
+        return self.storage or ("s3" if self.s3_bucket else "local")
+
+    @property
+    def files_dir(self) -> Path:
+        """Where local storage keeps image objects."""
+        return self.data_dir / "files"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where the worker keeps webhook deliveries until the app accepts them."""
+        return self.data_dir / "worker-outbox"
+
+    def resolved_webhook_secret(self) -> str:
+        """The Standard Webhooks secret; in dev a random one is made once and shared via data dir."""
+        if self.webhook_secret:
+            return self.webhook_secret
+        raw = _dev_secret(self.data_dir, "webhook_secret", 24)
+        return "whsec_" + base64.b64encode(raw).decode()
+
+    def resolved_secret_key(self) -> bytes:
+        """The HMAC key for signed file URLs; in dev a random one persisted in the data dir."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        return _dev_secret(self.data_dir, "secret_key", 32)
+
+
+def _dev_secret(data_dir: Path, name: str, size: int) -> bytes:
+    """Creates a per-install random secret so app and worker on one machine agree on it."""
+    path = data_dir / ".secrets" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(secrets.token_bytes(size))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # atomic: the first writer wins
+        except FileExistsError:
+            pass
+        tmp.unlink()
+    return path.read_bytes()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    s = Settings()
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    return s

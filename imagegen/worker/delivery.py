@@ -1,0 +1,104 @@
+"""Signed webhook delivery with an on-disk outbox, so a finished job survives a worker restart."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from standardwebhooks import Webhook
+
+log = logging.getLogger("imagegen.worker.delivery")
+
+# Statuses that mean "the app will never accept this": stop retrying, keep a dead letter.
+_PERMANENT = {400, 401, 403, 404, 410, 413, 415, 422}
+
+
+class Outbox:
+    """Pending deliveries as JSON files; written before the first attempt, removed on success."""
+
+    def __init__(self, root: Path, secret: str, *, base_delay: float = 0.5,
+                 max_delay: float = 60.0, timeout: float = 10.0) -> None:
+        self.root = root
+        self.dead = root / "dead"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.webhook = Webhook(secret)
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.timeout = timeout
+        self._tasks: set[asyncio.Task] = set()
+
+    def enqueue(self, msg_id: str, url: str, payload: dict) -> Path:
+        """Persists a delivery atomically and returns its file."""
+        path = self.root / f"{msg_id}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"id": msg_id, "url": url, "payload": payload}))
+        os.replace(tmp, path)
+        return path
+
+    def send(self, msg_id: str, url: str, payload: dict) -> None:
+        """Persists then delivers in the background."""
+        self._spawn(self.enqueue(msg_id, url, payload))
+
+    def resume(self) -> int:
+        """Restarts delivery of everything left by a previous run."""
+        paths = sorted(self.root.glob("*.json"))
+        for p in paths:
+            self._spawn(p)
+        return len(paths)
+
+    def _spawn(self, path: Path) -> None:
+        task = asyncio.get_running_loop().create_task(self._deliver(path))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def pending(self) -> int:
+        """How many deliveries are still in flight."""
+        return len(self._tasks)
+
+    async def _deliver(self, path: Path) -> None:
+        entry = json.loads(path.read_text())
+        body = json.dumps(entry["payload"], separators=(",", ":"))
+        attempt = 0
+        async with httpx.AsyncClient(timeout=self.timeout) as client:
+            while True:
+                attempt += 1
+                now = datetime.now(UTC)
+                headers = {
+                    "content-type": "application/json",
+                    "webhook-id": entry["id"],
+                    "webhook-timestamp": str(int(now.timestamp())),
+                    "webhook-signature": self.webhook.sign(entry["id"], now, body),
+                }
+                try:
+                    r = await client.post(entry["url"], content=body, headers=headers)
+                    if r.is_success:
+                        path.unlink(missing_ok=True)
+                        log.info("delivered %s after %d attempt(s)", entry["id"], attempt)
+                        return
+                    if r.status_code in _PERMANENT:
+                        self.dead.mkdir(exist_ok=True)
+                        os.replace(path, self.dead / path.name)
+                        log.error("app rejected %s with %d: %s", entry["id"], r.status_code,
+                                  r.text[:300])
+                        return
+                    reason = f"HTTP {r.status_code}"
+                except httpx.HTTPError as e:
+                    reason = f"{type(e).__name__}: {e}"
+                delay = min(self.max_delay, self.base_delay * 2 ** min(attempt - 1, 16))
+                delay *= random.uniform(0.8, 1.2)
+                log.warning("delivery %s attempt %d failed (%s); retrying in %.1fs",
+                            entry["id"], attempt, reason, delay)
+                await asyncio.sleep(delay)
+
+    async def drain(self, timeout: float) -> None:
+        """Waits up to timeout for in-flight deliveries (used on shutdown and in tests)."""
+        deadline = time.monotonic() + timeout
+        while self._tasks and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)

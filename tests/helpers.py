@@ -1,0 +1,106 @@
+"""Shared test plumbing: free ports, process start-up, cache resets, a signed-in client."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def reset_caches() -> None:
+    """Forget every process-wide singleton so new env vars take effect."""
+    from imagegen import db, settings
+    from imagegen.services import auth, catalog, notify, storage
+
+    settings.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    storage.get_storage.cache_clear()
+    auth.get_auth.cache_clear()
+    notify.get_notifier.cache_clear()
+    catalog.clear_cache()
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 20, interval: float = 0.1,
+               what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    wait_until(lambda: httpx.get(url, timeout=2).status_code < 500, timeout, what=url)
+
+
+def start_worker(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
+    """The real worker process, as `make run` starts it."""
+    full = {**os.environ, **env, "IMAGEGEN_WORKER_PORT": str(port)}
+    log = open(log_path, "ab")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "imagegen.worker"], cwd=ROOT, env=full,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+    except TimeoutError:
+        proc.kill()
+        raise RuntimeError(f"worker did not start; see {log_path}:\n{log_path.read_text()}")
+    return proc
+
+
+class ThreadedServer:
+    """Runs an ASGI app on uvicorn in a thread (the API without the Reflex UI)."""
+
+    def __init__(self, app: object, port: int) -> None:
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                                    log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{port}"
+
+    def __enter__(self) -> ThreadedServer:
+        self.thread.start()
+        wait_until(lambda: self.server.started, 15, what="uvicorn start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def signup(base_url: str, email: str, password: str = "correct horse battery") -> httpx.Client:
+    r = httpx.post(f"{base_url}/api/auth/signup", json={"email": email, "password": password})
+    assert r.status_code == 201, r.text
+    return httpx.Client(base_url=base_url, timeout=30,
+                        headers={"Authorization": f"Bearer {r.json()['token']}"})
+
+
+def wait_status(client: httpx.Client, gen_id: str, statuses: tuple[str, ...] = (
+        "COMPLETED", "FAILED"), timeout: float = 30) -> dict:
+    box: dict = {}
+
+    def done() -> bool:
+        g = client.get(f"/api/generations/{gen_id}").json()["generation"]
+        box["g"] = g
+        return g["status"] in statuses
+
+    wait_until(done, timeout, 0.1, what=f"generation {gen_id} to reach {statuses}")
+    return box["g"]
