@@ -1,15 +1,20 @@
-"""Reflex configuration: the app module, ports and the optional Redis state manager."""
+"""Reflex configuration: the app module, ports, theme and the optional Redis state manager."""
 
 import os
 
 import reflex as rx
+from reflex_base.plugins.sitemap import SitemapPlugin
 
 _port = int(os.environ.get("PORT", "3000"))
 
 config = rx.Config(
     app_name="imagegen",
     frontend_port=_port,
+    backend_port=_port,
     telemetry_enabled=False,
     show_built_with_reflex=False,
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="violet",
+                                                         radius="medium"))],
+    disable_plugins=[SitemapPlugin],
     redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
 )

@@ -1,0 +1,84 @@
+"""Cards for one generation: pending, failed or completed with its images."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from imagegen.state.cards import GenerationCard, ImageCard
+
+
+def download_link(img: ImageCard) -> rx.Component:
+    """The per-image 'Download' control: an attachment URL, so it saves the original PNG."""
+    return rx.link(
+        rx.button(rx.icon("download", size=14), "Download", size="1", variant="soft",
+                  tab_index=-1),
+        href=img.download_url, download=img.filename, aria_label="Download",
+    )
+
+
+def image_tile(img: ImageCard, prompt: rx.Var, large: bool = False) -> rx.Component:
+    """An image (alt = its prompt) with its size and a Download control."""
+    return rx.vstack(
+        rx.link(
+            rx.image(src=img.url, alt=prompt, width="100%", height="auto",
+                     loading="lazy", border_radius="var(--radius-3)",
+                     style={"aspect-ratio": f"{img.width} / {img.height}",
+                            "object-fit": "cover", "max-height": "70vh" if large else "none",
+                            "background": "var(--gray-3)"}),
+            href=img.url, is_external=True, title="Open full size",
+        ),
+        rx.hstack(
+            rx.text(f"{img.width}×{img.height} · {img.size_label}", size="1",
+                    color_scheme="gray"),
+            rx.spacer(),
+            download_link(img),
+            width="100%", align="center",
+        ),
+        spacing="1", width="100%",
+    )
+
+
+def _meta(card: GenerationCard) -> rx.Component:
+    return rx.flex(
+        rx.badge(card.engine, variant="soft"),
+        rx.badge(card.size, variant="soft", color_scheme="gray"),
+        rx.badge(f"seed {card.seed}", variant="soft", color_scheme="gray"),
+        rx.cond(card.duration != "", rx.badge(card.duration, variant="soft",
+                                               color_scheme="gray")),
+        wrap="wrap", spacing="1",
+    )
+
+
+def _body(card: GenerationCard, large: bool) -> rx.Component:
+    return rx.match(
+        card.status,
+        ("COMPLETED", rx.grid(rx.foreach(card.images, lambda i: image_tile(i, card.prompt, large)),
+                              columns="1" if large else rx.cond(card.images.length() > 1,
+                                                                "2", "1"),
+                              spacing="2", width="100%")),
+        ("FAILED", rx.callout(card.error, icon="triangle_alert", color_scheme="red",
+                              role="alert", width="100%")),
+        ("CANCELLED", rx.callout("Cancelled.", icon="circle_x", color_scheme="gray")),
+        rx.hstack(rx.spinner(size="3"),
+                  rx.text("Generating ", card.num_images, " image(s)…", size="2"),
+                  align="center", padding_y="5", role="status"),
+    )
+
+
+def generation_card(card: GenerationCard, large: bool = False) -> rx.Component:
+    """Prompt, date, metadata and the generation's images (or its state)."""
+    return rx.card(
+        rx.vstack(
+            rx.text(card.prompt, weight="medium", size="3",
+                    style={"overflow-wrap": "anywhere", "white-space": "pre-wrap"},
+                    class_name="generation-prompt"),
+            rx.cond(card.negative_prompt != "",
+                    rx.text("Negative: ", card.negative_prompt, size="1", color_scheme="gray")),
+            rx.hstack(rx.text(card.created, size="1", color_scheme="gray"), _meta(card),
+                      wrap="wrap", align="center", spacing="2"),
+            _body(card, large),
+            spacing="2", width="100%",
+        ),
+        width="100%", data_status=card.status, data_generation_id=card.id,
+        class_name="generation-card",
+    )

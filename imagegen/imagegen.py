@@ -1,0 +1,25 @@
+"""The Reflex app: pages, plus the FastAPI routes mounted through api_transformer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from imagegen.api import create_api
+from imagegen.pages.auth import sign_in_page, sign_up_page
+from imagegen.pages.studio import studio_page
+from imagegen.state.form import PromptFormState
+from imagegen.state.gallery import GalleryState
+from imagegen.state.session import SessionState
+
+app = rx.App(
+    api_transformer=create_api(),
+    stylesheets=["/styles.css"],
+)
+app.add_page(rx.center(rx.spinner(), min_height="100vh"), route="/",
+             on_load=SessionState.redirect_home_or_sign_in, title="imagegen")
+app.add_page(sign_in_page, route="/sign-in", title="Sign in · imagegen",
+             on_load=SessionState.redirect_if_signed_in)
+app.add_page(sign_up_page, route="/sign-up", title="Sign up · imagegen",
+             on_load=SessionState.redirect_if_signed_in)
+app.add_page(studio_page, route="/generate-images", title="Generate images · imagegen",
+             on_load=[GalleryState.load, PromptFormState.load_options])

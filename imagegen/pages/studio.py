@@ -1,0 +1,47 @@
+"""/generate-images: the form, this visit's results, and the whole gallery."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from imagegen.components.generation_card import generation_card
+from imagegen.components.layout import header, page_shell
+from imagegen.components.prompt_form import prompt_form
+from imagegen.state.gallery import GalleryState as G
+
+
+def results_section() -> rx.Component:
+    """The newest generations of this visit, shown large."""
+    return rx.cond(
+        G.results.length() > 0,
+        rx.vstack(
+            rx.heading("Results", size="5", as_="h2"),
+            rx.foreach(G.results, lambda c: generation_card(c, large=True)),
+            width="100%", spacing="3", id="results",
+        ),
+    )
+
+
+def gallery_section() -> rx.Component:
+    """Every completed generation, newest first, in 1 to 3 columns."""
+    return rx.vstack(
+        rx.heading("Gallery", size="5", as_="h2"),
+        rx.cond(
+            G.loaded & (G.history.length() == 0),
+            rx.text("Nothing here yet: your completed generations will appear here.",
+                    color_scheme="gray"),
+        ),
+        rx.grid(
+            rx.foreach(G.history, lambda c: generation_card(c)),
+            columns=rx.breakpoints(initial="1", sm="2", md="3"),
+            spacing="4", width="100%", id="gallery-grid",
+        ),
+        rx.cond(G.has_more, rx.button("Load more", on_click=G.load_more, variant="outline",
+                                      width="100%")),
+        width="100%", spacing="3", id="gallery",
+    )
+
+
+def studio_page() -> rx.Component:
+    """The generate-images page."""
+    return page_shell(header(), prompt_form(), results_section(), gallery_section())

@@ -1,0 +1,77 @@
+"""View models for the page, built from the same JSON the API serves."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+
+@dataclasses.dataclass
+class ImageCard:
+    """One image as a card shows it."""
+
+    id: str = ""
+    url: str = ""
+    download_url: str = ""
+    filename: str = ""
+    width: int = 0
+    height: int = 0
+    size_label: str = ""
+
+
+@dataclasses.dataclass
+class GenerationCard:
+    """One generation as the results and gallery sections show it."""
+
+    id: str = ""
+    prompt: str = ""
+    negative_prompt: str = ""
+    status: str = "PENDING"
+    error: str = ""
+    engine: str = ""
+    model: str = ""
+    size: str = ""
+    seed: int = 0
+    num_images: int = 1
+    duration: str = ""
+    created: str = ""
+    images: list[ImageCard] = dataclasses.field(default_factory=list)
+
+
+def human_bytes(n: int) -> str:
+    """1.2 MB style sizes."""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def human_duration(ms: int | None) -> str:
+    """'0.8 s' style durations."""
+    if ms is None:
+        return ""
+    return f"{ms / 1000:.1f} s" if ms < 60_000 else f"{ms // 60_000} min {ms % 60_000 // 1000} s"
+
+
+def human_date(iso: str | None) -> str:
+    """'2026-11-25 18:06 UTC' from the API's ISO timestamps."""
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def card_from_json(g: dict, engine_labels: dict[str, str] | None = None) -> GenerationCard:
+    """Maps the API's generation JSON onto a card."""
+    labels = engine_labels or {}
+    return GenerationCard(
+        id=g["id"], prompt=g["prompt"], negative_prompt=g.get("negativePrompt") or "",
+        status=g["status"], error=g.get("error") or "",
+        engine=labels.get(g["engine"], g["engine"]), model=g["model"],
+        size=f"{g['width']}×{g['height']}", seed=g["seed"], num_images=g["numImages"],
+        duration=human_duration(g.get("durationMs")), created=human_date(g.get("createdAt")),
+        images=[ImageCard(id=i["id"], url=i["fileUrl"], download_url=i["downloadUrl"],
+                          filename=i["filename"], width=i["width"], height=i["height"],
+                          size_label=human_bytes(i["fileSize"])) for i in g["images"]],
+    )

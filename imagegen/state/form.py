@@ -1,0 +1,134 @@
+"""The prompt form: its fields, the options the worker offers, and submission."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from imagegen.services import generations as svc
+from imagegen.services.catalog import WorkerUnavailable, get_catalog
+from imagegen.services.errors import ServiceError
+from imagegen.state.cards import card_from_json
+from imagegen.state.gallery import GalleryState
+from imagegen.state.session import SIGN_IN, SessionState
+
+DEFAULT_SIZES = ["1024x1024"]
+
+
+class PromptFormState(SessionState):
+    """What the user is about to generate."""
+
+    prompt: str = ""
+    negative_prompt: str = ""
+    size: str = "1024x1024"
+    num_images: str = "1"
+    seed: str = ""
+    engine: str = ""
+    engines: list[dict[str, str]] = []
+    sizes: list[str] = DEFAULT_SIZES
+    max_images: int = 4
+    form_error: str = ""
+    worker_warning: str = ""
+    submitting: bool = False
+    _catalog_raw: dict = {}
+
+    @rx.var
+    def image_counts(self) -> list[str]:
+        """1..max images for the chosen engine."""
+        return [str(n) for n in range(1, self.max_images + 1)]
+
+    def _apply_engine(self) -> None:
+        for e in self._catalog_raw.get("engines", []):
+            if e["name"] == self.engine:
+                self.sizes = [f"{s['width']}x{s['height']}" for s in e["sizes"]]
+                self.max_images = min(4, e["maxImages"])
+        if self.size not in self.sizes:
+            self.size = "1024x1024" if "1024x1024" in self.sizes else self.sizes[0]
+        if int(self.num_images) > self.max_images:
+            self.num_images = str(self.max_images)
+
+    @rx.event
+    async def load_options(self) -> None:
+        """Fills the engine and size pickers from the worker's catalogue."""
+        try:
+            cat = await asyncio.to_thread(get_catalog)
+        except WorkerUnavailable as e:
+            self.worker_warning = f"{e} Generations will fail until it is back."
+            return
+        self.worker_warning = ""
+        self._catalog_raw = cat.raw
+        self.engines = [{"name": e.name, "label": e.label + ("" if e.available else
+                                                             " (unavailable)")}
+                        for e in cat.engines.values()]
+        if self.engine not in cat.engines:
+            self.engine = cat.default
+        self._apply_engine()
+
+    @rx.event
+    def set_prompt(self, value: str) -> None:
+        """Keeps the typed prompt."""
+        self.prompt = value
+
+    @rx.event
+    def set_negative_prompt(self, value: str) -> None:
+        """Keeps the typed negative prompt."""
+        self.negative_prompt = value
+
+    @rx.event
+    def set_size(self, value: str) -> None:
+        """Keeps the chosen size."""
+        self.size = value
+
+    @rx.event
+    def set_num_images(self, value: str) -> None:
+        """Keeps the chosen image count."""
+        self.num_images = value
+
+    @rx.event
+    def set_seed(self, value: str) -> None:
+        """Keeps the typed seed (blank means random)."""
+        self.seed = value
+
+    @rx.event
+    def set_engine(self, value: str) -> None:
+        """Switches engine and narrows sizes and counts to what it can do."""
+        self.engine = value
+        self._apply_engine()
+
+    def _request(self) -> svc.GenerationRequest:
+        seed_text = self.seed.strip()
+        if seed_text and not seed_text.isdigit():
+            raise ServiceError("Seed must be a whole number (or blank for a random one).",
+                               field="seed")
+        try:
+            width, height = (int(x) for x in self.size.split("x"))
+        except ValueError as e:
+            raise ServiceError("Choose a size.", field="size") from e
+        return svc.GenerationRequest(prompt=self.prompt, negative_prompt=self.negative_prompt,
+                                     width=width, height=height,
+                                     num_images=int(self.num_images or 1),
+                                     seed=int(seed_text) if seed_text else None,
+                                     engine=self.engine or None)
+
+    @rx.event
+    async def generate(self):  # noqa: ANN201  (a generator of Reflex events)
+        """Submits the form; a pending card appears at once and completes by itself."""
+        principal = await self.principal()
+        if principal is None:
+            yield rx.redirect(SIGN_IN)
+            return
+        self.submitting, self.form_error = True, ""
+        yield
+        try:
+            req = self._request()
+            gen = await asyncio.to_thread(svc.create_generation, principal.user_id, req)
+        except ServiceError as e:
+            self.form_error = e.message
+            return
+        finally:
+            self.submitting = False
+        gallery = await self.get_state(GalleryState)
+        gallery._user_id = principal.user_id
+        gallery.add_result(card_from_json(svc.generation_json(gen, [])))
+        yield GalleryState.watch(gen.id)

@@ -1,0 +1,74 @@
+"""Who is signed in: the session token lives in a cookie; every event re-checks it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from imagegen.services.auth import Principal, get_auth
+from imagegen.services.errors import ServiceError
+
+HOME = "/generate-images"
+SIGN_IN = "/sign-in"
+
+
+class SessionState(rx.State):
+    """The signed-in user, and the sign-up / sign-in / sign-out forms."""
+
+    token: str = rx.Cookie("", name="imagegen_session", same_site="strict",
+                           max_age=30 * 24 * 3600)
+    email: str = ""
+    auth_error: str = ""
+    auth_busy: bool = False
+
+    async def principal(self) -> Principal | None:
+        """The user behind the cookie, verified against the database."""
+        return await asyncio.to_thread(get_auth().authenticate, self.token or None)
+
+    @rx.event
+    async def redirect_home_or_sign_in(self) -> rx.event.EventSpec:
+        """`/` leads to the studio when signed in, else to sign-in."""
+        return rx.redirect(HOME if await self.principal() else SIGN_IN)
+
+    @rx.event
+    async def redirect_if_signed_in(self) -> rx.event.EventSpec | None:
+        """The sign-in and sign-up pages skip straight to the studio for a signed-in user."""
+        self.auth_error = ""
+        if await self.principal():
+            return rx.redirect(HOME)
+        return None
+
+    async def _finish(self, action: str, form: dict) -> rx.event.EventSpec | None:
+        self.auth_busy = True
+        auth = get_auth()
+        try:
+            fn = auth.signup if action == "signup" else auth.login  # type: ignore[attr-defined]
+            self.token = await asyncio.to_thread(fn, form.get("email", ""),
+                                                 form.get("password", ""))
+        except ServiceError as e:
+            self.auth_error = e.message
+            return None
+        finally:
+            self.auth_busy = False
+        self.auth_error = ""
+        return rx.redirect(HOME)
+
+    @rx.event
+    async def sign_up(self, form: dict) -> rx.event.EventSpec | None:
+        """Creates a local account and signs in."""
+        return await self._finish("signup", form)
+
+    @rx.event
+    async def sign_in(self, form: dict) -> rx.event.EventSpec | None:
+        """Signs in with email and password."""
+        return await self._finish("login", form)
+
+    @rx.event
+    async def sign_out(self) -> rx.event.EventSpec:
+        """Ends the session server-side, forgets the cookie and leaves."""
+        if self.token:
+            await asyncio.to_thread(get_auth().logout, self.token)  # type: ignore[attr-defined]
+        self.token = ""
+        self.email = ""
+        return rx.redirect(SIGN_IN)
