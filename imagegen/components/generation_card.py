@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.react_router.dom import ReactRouterLink
 
 from imagegen.state.cards import GenerationCard, ImageCard
 
 
 def download_link(img: ImageCard) -> rx.Component:
     """The per-image 'Download' control: an attachment URL, so it saves the original PNG."""
-    return rx.link(
-        rx.button(rx.icon("download", size=14), "Download", size="1", variant="soft",
-                  tab_index=-1),
-        href=img.download_url, download=img.filename, aria_label="Download",
-    )
+    # reload_document: Reflex renders anchors as react-router Links, which would route the
+    # click client-side instead of letting the browser download the attachment.
+    return ReactRouterLink.create(rx.icon("download", size=14), "Download",
+                                  to=img.download_url, download=img.filename,
+                                  reload_document=True, class_name="download-link")
 
 
 def image_tile(img: ImageCard, prompt: rx.Var, large: bool = False) -> rx.Component:
     """An image (alt = its prompt) with its size and a Download control."""
     return rx.vstack(
-        rx.link(
-            rx.image(src=img.url, alt=prompt, width="100%", height="auto",
+        ReactRouterLink.create(
+            rx.image(src=img.url, alt=prompt, height="auto",
                      loading="lazy", border_radius="var(--radius-3)",
-                     style={"aspect-ratio": f"{img.width} / {img.height}",
-                            "object-fit": "cover", "max-height": "70vh" if large else "none",
-                            "background": "var(--gray-3)"}),
-            href=img.url, is_external=True, title="Open full size",
+                     style={"aspect-ratio": f"{img.width} / {img.height}", "object-fit": "contain",
+                   "max-height": "70vh" if large else "none", "width": "auto" if large else "100%",
+                   "max-width": "100%", "margin": "0 auto", "display": "block",
+                   "background": "var(--gray-3)"}),
+            to=img.url, target="_blank", rel="noopener", title="Open full size",
+            reload_document=True,
+            style={"width": "100%"},
         ),
         rx.hstack(
             rx.text(f"{img.width}×{img.height} · {img.size_label}", size="1",

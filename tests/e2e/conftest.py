@@ -1,0 +1,112 @@
+"""Browser fixtures: the real Reflex app (AppHarness), the real worker, Debian's chromium."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import WEBHOOK_SECRET
+from tests.helpers import ROOT, free_port, reset_caches, start_worker
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The whole app as `make run` starts it: worker process + Reflex app + API."""
+    from reflex.testing import AppHarness
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    worker_port = free_port()
+    env = {"IMAGEGEN_DATA_DIR": str(tmp / "data"), "IMAGEGEN_WEBHOOK_SECRET": WEBHOOK_SECRET,
+           "IMAGEGEN_SECRET_KEY": "e2e-url-signing-key", "IMAGEGEN_STORAGE": "local",
+           "IMAGEGEN_WORKER_URL": f"http://127.0.0.1:{worker_port}",
+           "IMAGEGEN_POLL_SECONDS": "30"}  # live updates must come from the notifier
+    os.environ.update(env)
+    for k in ("DATABASE_URL", "S3_BUCKET", "IMAGEGEN_APP_URL", "IMAGEGEN_PUBLIC_URL"):
+        os.environ.pop(k, None)
+    reset_caches()
+    from imagegen.migrate import upgrade
+
+    upgrade()
+    worker = start_worker(env, worker_port, tmp / "worker.log")
+    try:
+        with AppHarness.create(root=ROOT, app_name="imagegen") as h:
+            yield h
+    finally:
+        worker.kill()
+        worker.wait()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(20_000)
+    yield pg
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    ctx.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+def frontend(h: object) -> str:
+    return h.frontend_url.rstrip("/")  # type: ignore[attr-defined]
+
+
+def backend(h: object) -> str:
+    from reflex.config import get_config
+
+    return get_config().api_url.rstrip("/")
+
+
+def sign_up(page: Page, h: object, email: str | None = None,
+            password: str = "password-123") -> str:
+    email = email or f"user{time.time_ns()}@example.com"
+    page.goto(frontend(h) + "/sign-up")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url("**/generate-images")
+    return email
+
+
+def session_token(page: Page) -> str:
+    return next(c["value"] for c in page.context.cookies() if c["name"] == "imagegen_session")
+
+
+def api(h: object, page: Page) -> httpx.Client:
+    return httpx.Client(base_url=backend(h), timeout=30,
+                        headers={"Authorization": f"Bearer {session_token(page)}"})
+
+
+def ensure_png(data: bytes) -> None:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", data[:16]
+
+
+__all__ = ["Path", "api", "backend", "ensure_png", "frontend", "session_token", "sign_up"]

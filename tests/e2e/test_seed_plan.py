@@ -1,0 +1,137 @@
+"""The seed's own test plan, in a real browser against the real app, worker and database."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import api, ensure_png, frontend, sign_up
+from tests.helpers import wait_status, wait_until
+
+
+def _generate(page: Page, prompt: str, images: str = "1") -> None:
+    page.get_by_label("Prompt", exact=True).fill(prompt)
+    page.get_by_label("Images").select_option(images)
+    page.get_by_role("button", name="Generate").click()
+
+
+def test_generate_shows_result_then_gallery_without_reload(page: Page, harness):
+    sign_up(page, harness)
+    page.evaluate("window.__noReload = 'still here'")
+    prompt = "A lighthouse at dawn, watercolor"
+    _generate(page, prompt, images="2")
+
+    results = page.locator("#results")
+    # The pending card appears at once, before the worker finishes.
+    expect(results.get_by_text(prompt)).to_be_visible()
+    # Then the images land in the results, alt text = prompt, with a Download each.
+    expect(results.get_by_role("img", name=prompt)).to_have_count(2, timeout=30_000)
+    expect(results.get_by_role("link", name="Download", exact=True)).to_have_count(2)
+    expect(results.get_by_text("Procedural (built-in)")).to_be_visible()
+    # And the gallery shows the generation by itself.
+    gallery = page.locator("#gallery-grid")
+    expect(gallery.get_by_role("img", name=prompt)).to_have_count(2)
+    assert page.evaluate("window.__noReload") == "still here"
+
+    # Reload: the gallery is read back from the database.
+    page.reload()
+    expect(page.locator("#gallery-grid").get_by_role("img", name=prompt)).to_have_count(2)
+    for img in page.locator("#gallery-grid").get_by_role("img", name=prompt).all():
+        wait_until(lambda img=img: img.evaluate("e => e.complete && e.naturalWidth > 0"), 10,
+                   what="the gallery image to load")
+
+
+def test_download_gives_the_png(page: Page, harness):
+    sign_up(page, harness)
+    _generate(page, "Download me, a red kite")
+    gallery = page.locator("#gallery-grid")
+    expect(gallery.get_by_role("img", name="Download me, a red kite")).to_have_count(1,
+                                                                                   timeout=30_000)
+    with page.expect_download() as dl:
+        gallery.get_by_role("link", name="Download", exact=True).click()
+    download = dl.value
+    assert download.suggested_filename.endswith(".png")
+    data = open(download.path(), "rb").read()
+    ensure_png(data)
+    listed = api(harness, page).get("/api/images/user").json()["generations"][0]["images"][0]
+    assert len(data) == listed["fileSize"]
+
+
+def test_gallery_has_1_2_3_columns_at_phone_tablet_desktop(page: Page, harness):
+    sign_up(page, harness)
+    client = api(harness, page)
+    ids = [client.post("/api/images/generate", json={"prompt": f"column test {n}",
+                                                     "width": 512, "height": 512}
+                       ).json()["generation"]["id"] for n in range(3)]
+    for gid in ids:
+        assert wait_status(client, gid)["status"] == "COMPLETED"
+    page.reload()
+    cards = page.locator("#gallery-grid .generation-card")
+    expect(cards).to_have_count(3)
+    for width, columns in ((390, 1), (820, 2), (1280, 3)):
+        page.set_viewport_size({"width": width, "height": 900})
+        wait_until(lambda c=columns: len({round(cards.nth(i).bounding_box()["x"])
+                                          for i in range(3)}) == c, 5,
+                   what=f"{columns} column(s) at {width}px")
+
+
+def test_second_user_sees_none_of_the_first_users_images(page: Page, harness, browser):
+    sign_up(page, harness)
+    _generate(page, "Private sunset of user A")
+    expect(page.locator("#gallery-grid").get_by_role("img", name="Private sunset of user A")
+           ).to_have_count(1, timeout=30_000)
+    a_gen = api(harness, page).get("/api/images/user").json()["generations"][0]
+
+    ctx_b = browser.new_context()
+    page_b = ctx_b.new_page()
+    try:
+        sign_up(page_b, harness)
+        expect(page_b.get_by_text("Nothing here yet")).to_be_visible()
+        expect(page_b.get_by_text("Private sunset of user A")).to_have_count(0)
+        b = api(harness, page_b)
+        assert b.get("/api/images/user").json() == {"success": True, "count": 0,
+                                                     "generations": [], "nextCursor": None}
+        r = b.get(f"/api/generations/{a_gen['id']}")
+        assert r.status_code == 404 and "A" not in r.text.replace("Generation not found", "")
+    finally:
+        ctx_b.close()
+
+
+def test_sign_out_ends_the_session(page: Page, harness):
+    sign_up(page, harness)
+    client = api(harness, page)
+    assert client.get("/api/auth/me").status_code == 200
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in")
+    assert client.get("/api/auth/me").status_code == 401
+    page.goto(frontend(harness) + "/generate-images")
+    page.wait_for_url("**/sign-in")
+
+
+def test_sign_in_with_wrong_password_says_so_then_works(page: Page, harness, browser):
+    email = sign_up(page, harness, password="right-password")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("wrong-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text(re.compile("Wrong email or password"))
+    page.get_by_label("Password").fill("right-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/generate-images")
+
+
+def test_empty_prompt_gets_a_clear_message_and_creates_nothing(page: Page, harness):
+    sign_up(page, harness)
+    page.get_by_role("button", name="Generate").click()
+    expect(page.get_by_role("alert")).to_contain_text("The prompt is empty")
+    assert api(harness, page).get("/api/images/user").json()["count"] == 0
+    expect(page.locator("#results")).to_have_count(0)
+
+
+def test_root_leads_to_sign_in_when_signed_out(page: Page, harness):
+    page.goto(frontend(harness) + "/")
+    page.wait_for_url("**/sign-in")
+    assert httpx.get(frontend(harness) + "/sign-in").status_code == 200
