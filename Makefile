@@ -49,6 +49,7 @@ test-deps: $(VENV)/.stamp-test $(BUN)
 
 lint: $(VENV)/.stamp-test
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 test: test-deps lint
 	$(PY) -m pytest tests/unit tests/api tests/integration -q

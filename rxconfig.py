@@ -13,8 +13,7 @@ config = rx.Config(
     backend_port=_port,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="violet",
-                                                         radius="medium"))],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="violet", radius="medium"))],
     disable_plugins=[SitemapPlugin],
     redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
 )

@@ -15,11 +15,27 @@ app = rx.App(
     api_transformer=create_api(),
     stylesheets=["/styles.css"],
 )
-app.add_page(rx.center(rx.spinner(), min_height="100vh"), route="/",
-             on_load=SessionState.redirect_home_or_sign_in, title="imagegen")
-app.add_page(sign_in_page, route="/sign-in", title="Sign in · imagegen",
-             on_load=SessionState.redirect_if_signed_in)
-app.add_page(sign_up_page, route="/sign-up", title="Sign up · imagegen",
-             on_load=SessionState.redirect_if_signed_in)
-app.add_page(studio_page, route="/generate-images", title="Generate images · imagegen",
-             on_load=[GalleryState.load, PromptFormState.load_options])
+app.add_page(
+    rx.center(rx.spinner(), min_height="100vh"),
+    route="/",
+    on_load=SessionState.redirect_home_or_sign_in,
+    title="imagegen",
+)
+app.add_page(
+    sign_in_page,
+    route="/sign-in",
+    title="Sign in · imagegen",
+    on_load=SessionState.redirect_if_signed_in,
+)
+app.add_page(
+    sign_up_page,
+    route="/sign-up",
+    title="Sign up · imagegen",
+    on_load=SessionState.redirect_if_signed_in,
+)
+app.add_page(
+    studio_page,
+    route="/generate-images",
+    title="Generate images · imagegen",
+    on_load=[GalleryState.load, PromptFormState.load_options],
+)

@@ -32,8 +32,11 @@ class GenerationStatus(enum.StrEnum):
     @property
     def terminal(self) -> bool:
         """Whether nothing more will happen to the generation."""
-        return self in (GenerationStatus.COMPLETED, GenerationStatus.FAILED,
-                        GenerationStatus.CANCELLED)
+        return self in (
+            GenerationStatus.COMPLETED,
+            GenerationStatus.FAILED,
+            GenerationStatus.CANCELLED,
+        )
 
 
 class User(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 from functools import lru_cache
@@ -67,7 +68,7 @@ class Settings(BaseSettings):
         return self.data_dir / "worker-outbox"
 
     def resolved_webhook_secret(self) -> str:
-        """The Standard Webhooks secret; in dev a random one is made once and shared via data dir."""
+        """The Standard Webhooks secret; in dev a random one made once, shared via the data dir."""
         if self.webhook_secret:
             return self.webhook_secret
         raw = _dev_secret(self.data_dir, "webhook_secret", 24)
@@ -88,10 +89,8 @@ def _dev_secret(data_dir: Path, name: str, size: int) -> bytes:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(secrets.token_bytes(size))
         tmp.chmod(0o600)
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(tmp, path)  # atomic: the first writer wins
-        except FileExistsError:
-            pass
         tmp.unlink()
     return path.read_bytes()
 

@@ -36,8 +36,9 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
 
 
 @pytest.fixture
-def stack(app_env: dict[str, str], tmp_path: Path,
-          monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
+def stack(
+    app_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict]:
     """The API on a real port plus a real worker process calling back into it."""
     from imagegen.api import create_api
 
@@ -47,12 +48,18 @@ def stack(app_env: dict[str, str], tmp_path: Path,
     monkeypatch.setenv("IMAGEGEN_PUBLIC_URL", base)
     reset_caches()
     worker_port = int(app_env["IMAGEGEN_WORKER_URL"].rsplit(":", 1)[1])
-    worker = start_worker({**app_env, "IMAGEGEN_APP_URL": base}, worker_port,
-                          tmp_path / "worker.log")
+    worker = start_worker(
+        {**app_env, "IMAGEGEN_APP_URL": base}, worker_port, tmp_path / "worker.log"
+    )
     try:
         with ThreadedServer(create_api(), api_port) as server:
-            yield {"url": server.url, "worker": worker, "worker_port": worker_port,
-                   "env": {**app_env, "IMAGEGEN_APP_URL": base}, "tmp": tmp_path}
+            yield {
+                "url": server.url,
+                "worker": worker,
+                "worker_port": worker_port,
+                "env": {**app_env, "IMAGEGEN_APP_URL": base},
+                "tmp": tmp_path,
+            }
     finally:
         worker.kill()
         worker.wait()

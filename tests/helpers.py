@@ -36,8 +36,9 @@ def reset_caches() -> None:
     catalog.clear_cache()
 
 
-def wait_until(check: Callable[[], bool], timeout: float = 20, interval: float = 0.1,
-               what: str = "condition") -> None:
+def wait_until(
+    check: Callable[[], bool], timeout: float = 20, interval: float = 0.1, what: str = "condition"
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -57,13 +58,18 @@ def start_worker(env: dict[str, str], port: int, log_path: Path) -> subprocess.P
     """The real worker process, as `make run` starts it."""
     full = {**os.environ, **env, "IMAGEGEN_WORKER_PORT": str(port)}
     log = open(log_path, "ab")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "imagegen.worker"], cwd=ROOT, env=full,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "imagegen.worker"],
+        cwd=ROOT,
+        env=full,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")
     except TimeoutError:
         proc.kill()
-        raise RuntimeError(f"worker did not start; see {log_path}:\n{log_path.read_text()}")
+        raise RuntimeError(f"worker did not start:\n{log_path.read_text()}") from None
     return proc
 
 
@@ -71,8 +77,9 @@ class ThreadedServer:
     """Runs an ASGI app on uvicorn in a thread (the API without the Reflex UI)."""
 
     def __init__(self, app: object, port: int) -> None:
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                                    log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = f"http://127.0.0.1:{port}"
 
@@ -89,12 +96,17 @@ class ThreadedServer:
 def signup(base_url: str, email: str, password: str = "correct horse battery") -> httpx.Client:
     r = httpx.post(f"{base_url}/api/auth/signup", json={"email": email, "password": password})
     assert r.status_code == 201, r.text
-    return httpx.Client(base_url=base_url, timeout=30,
-                        headers={"Authorization": f"Bearer {r.json()['token']}"})
+    return httpx.Client(
+        base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {r.json()['token']}"}
+    )
 
 
-def wait_status(client: httpx.Client, gen_id: str, statuses: tuple[str, ...] = (
-        "COMPLETED", "FAILED"), timeout: float = 30) -> dict:
+def wait_status(
+    client: httpx.Client,
+    gen_id: str,
+    statuses: tuple[str, ...] = ("COMPLETED", "FAILED"),
+    timeout: float = 30,
+) -> dict:
     box: dict = {}
 
     def done() -> bool:

@@ -22,8 +22,13 @@ def create_api() -> FastAPI:
     """The FastAPI app with every router and JSON-only error handling."""
     from imagegen.api import auth, engines, files, images, webhooks
 
-    api = FastAPI(title="imagegen API", version="1", docs_url="/api/docs",
-                  openapi_url="/api/openapi.json", redoc_url=None)
+    api = FastAPI(
+        title="imagegen API",
+        version="1",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
 
     @api.exception_handler(ServiceError)
     async def _service_error(_r: Request, e: ServiceError) -> JSONResponse:
@@ -43,19 +48,24 @@ def create_api() -> FastAPI:
             msg = f"Unknown field {field!r}."
         elif field:
             msg = f"{field}: {msg}"
-        return JSONResponse({"success": False, "error": msg, "field": field or None},
-                            status_code=422)
+        return JSONResponse(
+            {"success": False, "error": msg, "field": field or None}, status_code=422
+        )
 
     @api.exception_handler(StarletteHTTPException)
     async def _http_error(_r: Request, e: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"success": False, "error": str(e.detail)}, status_code=e.status_code,
-                            headers=getattr(e, "headers", None))
+        return JSONResponse(
+            {"success": False, "error": str(e.detail)},
+            status_code=e.status_code,
+            headers=getattr(e, "headers", None),
+        )
 
     @api.exception_handler(Exception)
     async def _unexpected(r: Request, e: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", r.method, r.url.path)
-        return JSONResponse({"success": False, "error": "Internal error; it has been logged."},
-                            status_code=500)
+        return JSONResponse(
+            {"success": False, "error": "Internal error; it has been logged."}, status_code=500
+        )
 
     for module in (auth, images, webhooks, files, engines):
         api.include_router(module.router)

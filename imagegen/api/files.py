@@ -17,8 +17,12 @@ _TYPES = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg", "jpeg":
 
 
 @router.get("/api/files/{key:path}")
-def get_file(key: str, exp: Annotated[int, Query()], sig: Annotated[str, Query(max_length=128)],
-             download: Annotated[str | None, Query(max_length=255)] = None) -> FileResponse:
+def get_file(
+    key: str,
+    exp: Annotated[int, Query()],
+    sig: Annotated[str, Query(max_length=128)],
+    download: Annotated[str | None, Query(max_length=255)] = None,
+) -> FileResponse:
     """The object's bytes, if the signature is valid and unexpired; 404 otherwise."""
     storage = get_storage()
     if not isinstance(storage, LocalStorage):
@@ -33,6 +37,11 @@ def get_file(key: str, exp: Annotated[int, Query()], sig: Annotated[str, Query(m
     media = _TYPES.get(path.suffix.lstrip(".").lower(), "application/octet-stream")
     headers = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
     if download is not None:
-        return FileResponse(path, media_type=media, filename=download,
-                            content_disposition_type="attachment", headers=headers)
+        return FileResponse(
+            path,
+            media_type=media,
+            filename=download,
+            content_disposition_type="attachment",
+            headers=headers,
+        )
     return FileResponse(path, media_type=media, headers=headers)

@@ -21,19 +21,27 @@ async def generate(body: svc.GenerationRequest, user: CurrentUser) -> dict:
 
 
 @router.get("/api/images/user")
-def user_images(user: CurrentUser,
-                limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-                cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict:
+def user_images(
+    user: CurrentUser,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict:
     """The caller's COMPLETED generations, newest first, each with its images."""
     page = svc.list_generations(user.user_id, limit=limit, cursor=cursor)
     gens = [svc.generation_json(g, page.images[g.id]) for g in page.generations]
-    return {"success": True, "count": len(gens), "generations": gens,
-            "nextCursor": page.next_cursor}
+    return {
+        "success": True,
+        "count": len(gens),
+        "generations": gens,
+        "nextCursor": page.next_cursor,
+    }
 
 
 @router.get("/api/generations/{generation_id}")
 def get_generation(generation_id: str, user: CurrentUser) -> dict:
     """One of the caller's generations in any status, with its error and images."""
     gen = svc.get_generation(user.user_id, generation_id)
-    return {"success": True,
-            "generation": svc.generation_json(gen, svc.images_for([gen.id])[gen.id])}
+    return {
+        "success": True,
+        "generation": svc.generation_json(gen, svc.images_for([gen.id])[gen.id]),
+    }

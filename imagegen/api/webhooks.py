@@ -38,8 +38,10 @@ async def image_completion(request: Request) -> JSONResponse:
         body += chunk
         if len(body) > settings.webhook_max_bytes:
             return _err(413, "Payload too large.")
-    headers = {k: request.headers.get(k, "") for k in
-               ("webhook-id", "webhook-timestamp", "webhook-signature")}
+    headers = {
+        k: request.headers.get(k, "")
+        for k in ("webhook-id", "webhook-timestamp", "webhook-signature")
+    }
     if not all(headers.values()):
         return _err(401, "Missing webhook signature headers.")
     try:
@@ -51,8 +53,9 @@ async def image_completion(request: Request) -> JSONResponse:
     except ValidationError:
         return _err(400, "Malformed completion payload.")
     try:
-        gen, changed = await run_in_threadpool(svc.apply_completion, completion,
-                                               headers["webhook-id"])
+        gen, changed = await run_in_threadpool(
+            svc.apply_completion, completion, headers["webhook-id"]
+        )
     except InvalidInput as e:
         return _err(422, e.message)
     return JSONResponse({"success": True, "status": gen.status, "changed": changed})

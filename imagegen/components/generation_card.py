@@ -12,33 +12,53 @@ def download_link(img: ImageCard) -> rx.Component:
     """The per-image 'Download' control: an attachment URL, so it saves the original PNG."""
     # reload_document: Reflex renders anchors as react-router Links, which would route the
     # click client-side instead of letting the browser download the attachment.
-    return ReactRouterLink.create(rx.icon("download", size=14), "Download",
-                                  to=img.download_url, download=img.filename,
-                                  reload_document=True, class_name="download-link")
+    return ReactRouterLink.create(
+        rx.icon("download", size=14),
+        "Download",
+        to=img.download_url,
+        download=img.filename,
+        reload_document=True,
+        class_name="download-link",
+    )
 
 
 def image_tile(img: ImageCard, prompt: rx.Var, large: bool = False) -> rx.Component:
     """An image (alt = its prompt) with its size and a Download control."""
     return rx.vstack(
         ReactRouterLink.create(
-            rx.image(src=img.url, alt=prompt, height="auto",
-                     loading="lazy", border_radius="var(--radius-3)",
-                     style={"aspect-ratio": f"{img.width} / {img.height}", "object-fit": "contain",
-                   "max-height": "70vh" if large else "none", "width": "auto" if large else "100%",
-                   "max-width": "100%", "margin": "0 auto", "display": "block",
-                   "background": "var(--gray-3)"}),
-            to=img.url, target="_blank", rel="noopener", title="Open full size",
+            rx.image(
+                src=img.url,
+                alt=prompt,
+                height="auto",
+                loading="lazy",
+                border_radius="var(--radius-3)",
+                style={
+                    "aspect-ratio": f"{img.width} / {img.height}",
+                    "object-fit": "contain",
+                    "max-height": "70vh" if large else "none",
+                    "width": "auto" if large else "100%",
+                    "max-width": "100%",
+                    "margin": "0 auto",
+                    "display": "block",
+                    "background": "var(--gray-3)",
+                },
+            ),
+            to=img.url,
+            target="_blank",
+            rel="noopener",
+            title="Open full size",
             reload_document=True,
             style={"width": "100%"},
         ),
         rx.hstack(
-            rx.text(f"{img.width}×{img.height} · {img.size_label}", size="1",
-                    color_scheme="gray"),
+            rx.text(f"{img.width}×{img.height} · {img.size_label}", size="1", color_scheme="gray"),
             rx.spacer(),
             download_link(img),
-            width="100%", align="center",
+            width="100%",
+            align="center",
         ),
-        spacing="1", width="100%",
+        spacing="1",
+        width="100%",
     )
 
 
@@ -47,25 +67,38 @@ def _meta(card: GenerationCard) -> rx.Component:
         rx.badge(card.engine, variant="soft"),
         rx.badge(card.size, variant="soft", color_scheme="gray"),
         rx.badge(f"seed {card.seed}", variant="soft", color_scheme="gray"),
-        rx.cond(card.duration != "", rx.badge(card.duration, variant="soft",
-                                               color_scheme="gray")),
-        wrap="wrap", spacing="1",
+        rx.cond(card.duration != "", rx.badge(card.duration, variant="soft", color_scheme="gray")),
+        wrap="wrap",
+        spacing="1",
     )
 
 
 def _body(card: GenerationCard, large: bool) -> rx.Component:
     return rx.match(
         card.status,
-        ("COMPLETED", rx.grid(rx.foreach(card.images, lambda i: image_tile(i, card.prompt, large)),
-                              columns="1" if large else rx.cond(card.images.length() > 1,
-                                                                "2", "1"),
-                              spacing="2", width="100%")),
-        ("FAILED", rx.callout(card.error, icon="triangle_alert", color_scheme="red",
-                              role="alert", width="100%")),
+        (
+            "COMPLETED",
+            rx.grid(
+                rx.foreach(card.images, lambda i: image_tile(i, card.prompt, large)),
+                columns="1" if large else rx.cond(card.images.length() > 1, "2", "1"),
+                spacing="2",
+                width="100%",
+            ),
+        ),
+        (
+            "FAILED",
+            rx.callout(
+                card.error, icon="triangle_alert", color_scheme="red", role="alert", width="100%"
+            ),
+        ),
         ("CANCELLED", rx.callout("Cancelled.", icon="circle_x", color_scheme="gray")),
-        rx.hstack(rx.spinner(size="3"),
-                  rx.text("Generating ", card.num_images, " image(s)…", size="2"),
-                  align="center", padding_y="5", role="status"),
+        rx.hstack(
+            rx.spinner(size="3"),
+            rx.text("Generating ", card.num_images, " image(s)…", size="2"),
+            align="center",
+            padding_y="5",
+            role="status",
+        ),
     )
 
 
@@ -73,16 +106,30 @@ def generation_card(card: GenerationCard, large: bool = False) -> rx.Component:
     """Prompt, date, metadata and the generation's images (or its state)."""
     return rx.card(
         rx.vstack(
-            rx.text(card.prompt, weight="medium", size="3",
-                    style={"overflow-wrap": "anywhere", "white-space": "pre-wrap"},
-                    class_name="generation-prompt"),
-            rx.cond(card.negative_prompt != "",
-                    rx.text("Negative: ", card.negative_prompt, size="1", color_scheme="gray")),
-            rx.hstack(rx.text(card.created, size="1", color_scheme="gray"), _meta(card),
-                      wrap="wrap", align="center", spacing="2"),
+            rx.text(
+                card.prompt,
+                weight="medium",
+                size="3",
+                style={"overflow-wrap": "anywhere", "white-space": "pre-wrap"},
+                class_name="generation-prompt",
+            ),
+            rx.cond(
+                card.negative_prompt != "",
+                rx.text("Negative: ", card.negative_prompt, size="1", color_scheme="gray"),
+            ),
+            rx.hstack(
+                rx.text(card.created, size="1", color_scheme="gray"),
+                _meta(card),
+                wrap="wrap",
+                align="center",
+                spacing="2",
+            ),
             _body(card, large),
-            spacing="2", width="100%",
+            spacing="2",
+            width="100%",
         ),
-        width="100%", data_status=card.status, data_generation_id=card.id,
+        width="100%",
+        data_status=card.status,
+        data_generation_id=card.id,
         class_name="generation-card",
     )

@@ -10,16 +10,23 @@ from imagegen.state.session import SessionState
 def header() -> rx.Component:
     """Top bar: product name, who is signed in, Sign out."""
     return rx.hstack(
-        rx.hstack(rx.icon("sparkles", size=22), rx.heading("imagegen", size="6"),
-                  align="center", spacing="2"),
+        rx.hstack(
+            rx.icon("sparkles", size=22),
+            rx.heading("imagegen", size="6"),
+            align="center",
+            spacing="2",
+        ),
         rx.spacer(),
         rx.text(SessionState.email, size="2", color_scheme="gray"),
         rx.button("Sign out", on_click=SessionState.sign_out, variant="soft", size="2"),
-        width="100%", align="center", padding_y="3",
+        width="100%",
+        align="center",
+        padding_y="3",
     )
 
 
 def page_shell(*children: rx.Component) -> rx.Component:
     """A centred, readable column."""
-    return rx.container(rx.vstack(*children, spacing="6", width="100%"), size="4",
-                        padding_x="4", padding_bottom="9")
+    return rx.container(
+        rx.vstack(*children, spacing="6", width="100%"), size="4", padding_x="4", padding_bottom="9"
+    )

@@ -8,56 +8,127 @@ from imagegen.state.form import PromptFormState as F
 
 
 def _field(label: str, control: rx.Component, html_for: str) -> rx.Component:
-    return rx.vstack(rx.el.label(label, html_for=html_for,
-                                 style={"font-size": "var(--font-size-2)",
-                                        "font-weight": "500"}),
-                     control, spacing="1", width="100%")
+    return rx.vstack(
+        rx.el.label(
+            label,
+            html_for=html_for,
+            style={"font-size": "var(--font-size-2)", "font-weight": "500"},
+        ),
+        control,
+        spacing="1",
+        width="100%",
+    )
 
 
-def _select(id_: str, value: rx.Var, on_change: rx.EventHandler,
-            options: rx.Component) -> rx.Component:
-    return rx.el.select(options, id=id_, value=value, on_change=on_change,
-                        class_name="native-select")
+def _select(
+    id_: str, value: rx.Var, on_change: rx.EventHandler, options: rx.Component
+) -> rx.Component:
+    return rx.el.select(
+        options, id=id_, value=value, on_change=on_change, class_name="native-select"
+    )
 
 
 def prompt_form() -> rx.Component:
     """Prompt, negative prompt, size, count, seed, engine, and Generate."""
     return rx.card(
         rx.vstack(
-            rx.cond(F.worker_warning != "",
-                    rx.callout(F.worker_warning, icon="triangle_alert", color_scheme="amber",
-                               width="100%")),
-            _field("Prompt", rx.text_area(id="prompt", value=F.prompt, on_change=F.set_prompt,
-                                          placeholder="A lighthouse at dawn, watercolor",
-                                          rows="3", width="100%", max_length=2000),
-                   "prompt"),
-            _field("Negative prompt",
-                   rx.input(id="negative-prompt", value=F.negative_prompt,
-                            on_change=F.set_negative_prompt, placeholder="What to avoid",
-                            width="100%"), "negative-prompt"),
-            rx.grid(
-                _field("Engine", _select("engine", F.engine, F.set_engine,
-                                         rx.foreach(F.engines, lambda e: rx.el.option(
-                                             e["label"], value=e["name"]))), "engine"),
-                _field("Size", _select("size", F.size, F.set_size,
-                                       rx.foreach(F.sizes, lambda s: rx.el.option(s, value=s))),
-                       "size"),
-                _field("Images", _select("num-images", F.num_images, F.set_num_images,
-                                         rx.foreach(F.image_counts,
-                                                    lambda n: rx.el.option(n, value=n))),
-                       "num-images"),
-                _field("Seed", rx.input(id="seed", value=F.seed, on_change=F.set_seed,
-                                        placeholder="random", input_mode="numeric",
-                                        width="100%"), "seed"),
-                columns=rx.breakpoints(initial="2", sm="4"), spacing="3", width="100%",
+            rx.cond(
+                F.worker_warning != "",
+                rx.callout(
+                    F.worker_warning, icon="triangle_alert", color_scheme="amber", width="100%"
+                ),
             ),
-            rx.cond(F.form_error != "",
-                    rx.callout(F.form_error, icon="circle_alert", color_scheme="red",
-                               role="alert", width="100%")),
-            rx.button(rx.cond(F.submitting, rx.spinner(size="2"), rx.icon("wand_sparkles")),
-                      "Generate", on_click=F.generate, disabled=F.submitting, size="3",
-                      width="100%"),
-            spacing="3", width="100%",
+            _field(
+                "Prompt",
+                rx.text_area(
+                    id="prompt",
+                    value=F.prompt,
+                    on_change=F.set_prompt,
+                    placeholder="A lighthouse at dawn, watercolor",
+                    rows="3",
+                    width="100%",
+                    max_length=2000,
+                ),
+                "prompt",
+            ),
+            _field(
+                "Negative prompt",
+                rx.input(
+                    id="negative-prompt",
+                    value=F.negative_prompt,
+                    on_change=F.set_negative_prompt,
+                    placeholder="What to avoid",
+                    width="100%",
+                ),
+                "negative-prompt",
+            ),
+            rx.grid(
+                _field(
+                    "Engine",
+                    _select(
+                        "engine",
+                        F.engine,
+                        F.set_engine,
+                        rx.foreach(F.engines, lambda e: rx.el.option(e["label"], value=e["name"])),
+                    ),
+                    "engine",
+                ),
+                _field(
+                    "Size",
+                    _select(
+                        "size",
+                        F.size,
+                        F.set_size,
+                        rx.foreach(F.sizes, lambda s: rx.el.option(s, value=s)),
+                    ),
+                    "size",
+                ),
+                _field(
+                    "Images",
+                    _select(
+                        "num-images",
+                        F.num_images,
+                        F.set_num_images,
+                        rx.foreach(F.image_counts, lambda n: rx.el.option(n, value=n)),
+                    ),
+                    "num-images",
+                ),
+                _field(
+                    "Seed",
+                    rx.input(
+                        id="seed",
+                        value=F.seed,
+                        on_change=F.set_seed,
+                        placeholder="random",
+                        input_mode="numeric",
+                        width="100%",
+                    ),
+                    "seed",
+                ),
+                columns=rx.breakpoints(initial="2", sm="4"),
+                spacing="3",
+                width="100%",
+            ),
+            rx.cond(
+                F.form_error != "",
+                rx.callout(
+                    F.form_error,
+                    icon="circle_alert",
+                    color_scheme="red",
+                    role="alert",
+                    width="100%",
+                ),
+            ),
+            rx.button(
+                rx.cond(F.submitting, rx.spinner(size="2"), rx.icon("wand_sparkles")),
+                "Generate",
+                on_click=F.generate,
+                disabled=F.submitting,
+                size="3",
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
         ),
         width="100%",
     )

@@ -7,29 +7,52 @@ import reflex as rx
 from imagegen.state.session import SessionState
 
 
-def _auth_form(title: str, action: str, handler: rx.EventHandler, other: rx.Component,
-               autocomplete: str) -> rx.Component:
+def _auth_form(
+    title: str, action: str, handler: rx.EventHandler, other: rx.Component, autocomplete: str
+) -> rx.Component:
     return rx.center(
         rx.card(
             rx.form(
                 rx.vstack(
-                    rx.hstack(rx.icon("sparkles"), rx.heading("imagegen", size="6"),
-                              align="center"),
+                    rx.hstack(
+                        rx.icon("sparkles"), rx.heading("imagegen", size="6"), align="center"
+                    ),
                     rx.heading(title, size="4"),
                     rx.el.label("Email", html_for="email"),
-                    rx.input(id="email", name="email", type="email", required=True,
-                             auto_complete="email", width="100%"),
+                    rx.input(
+                        id="email",
+                        name="email",
+                        type="email",
+                        required=True,
+                        auto_complete="email",
+                        width="100%",
+                    ),
                     rx.el.label("Password", html_for="password"),
-                    rx.input(id="password", name="password", type="password", required=True,
-                             auto_complete=autocomplete, width="100%"),
-                    rx.cond(SessionState.auth_error != "",
-                            rx.callout(SessionState.auth_error, icon="circle_alert",
-                                       color_scheme="red", role="alert", width="100%")),
+                    rx.input(
+                        id="password",
+                        name="password",
+                        type="password",
+                        required=True,
+                        auto_complete=autocomplete,
+                        width="100%",
+                    ),
+                    rx.cond(
+                        SessionState.auth_error != "",
+                        rx.callout(
+                            SessionState.auth_error,
+                            icon="circle_alert",
+                            color_scheme="red",
+                            role="alert",
+                            width="100%",
+                        ),
+                    ),
                     rx.button(action, type="submit", width="100%", loading=SessionState.auth_busy),
                     other,
-                    spacing="3", width="100%",
+                    spacing="3",
+                    width="100%",
                 ),
-                on_submit=handler, reset_on_submit=False,
+                on_submit=handler,
+                reset_on_submit=False,
             ),
             width="min(420px, 92vw)",
         ),
@@ -39,14 +62,21 @@ def _auth_form(title: str, action: str, handler: rx.EventHandler, other: rx.Comp
 
 def sign_in_page() -> rx.Component:
     """Email + password sign-in."""
-    return _auth_form("Sign in", "Sign in", SessionState.sign_in,
-                      rx.text("No account? ", rx.link("Sign up", href="/sign-up"), size="2"),
-                      "current-password")
+    return _auth_form(
+        "Sign in",
+        "Sign in",
+        SessionState.sign_in,
+        rx.text("No account? ", rx.link("Sign up", href="/sign-up"), size="2"),
+        "current-password",
+    )
 
 
 def sign_up_page() -> rx.Component:
     """Create a local account."""
-    return _auth_form("Create your account", "Sign up", SessionState.sign_up,
-                      rx.text("Have an account? ", rx.link("Sign in", href="/sign-in"),
-                              size="2"),
-                      "new-password")
+    return _auth_form(
+        "Create your account",
+        "Sign up",
+        SessionState.sign_up,
+        rx.text("Have an account? ", rx.link("Sign in", href="/sign-in"), size="2"),
+        "new-password",
+    )

@@ -17,7 +17,9 @@ def results_section() -> rx.Component:
         rx.vstack(
             rx.heading("Results", size="5", as_="h2"),
             rx.foreach(G.results, lambda c: generation_card(c, large=True)),
-            width="100%", spacing="3", id="results",
+            width="100%",
+            spacing="3",
+            id="results",
         ),
     )
 
@@ -28,17 +30,25 @@ def gallery_section() -> rx.Component:
         rx.heading("Gallery", size="5", as_="h2"),
         rx.cond(
             G.loaded & (G.history.length() == 0),
-            rx.text("Nothing here yet: your completed generations will appear here.",
-                    color_scheme="gray"),
+            rx.text(
+                "Nothing here yet: your completed generations will appear here.",
+                color_scheme="gray",
+            ),
         ),
         rx.grid(
             rx.foreach(G.history, lambda c: generation_card(c)),
             columns=rx.breakpoints(initial="1", sm="2", md="3"),
-            spacing="4", width="100%", id="gallery-grid",
+            spacing="4",
+            width="100%",
+            id="gallery-grid",
         ),
-        rx.cond(G.has_more, rx.button("Load more", on_click=G.load_more, variant="outline",
-                                      width="100%")),
-        width="100%", spacing="3", id="gallery",
+        rx.cond(
+            G.has_more,
+            rx.button("Load more", on_click=G.load_more, variant="outline", width="100%"),
+        ),
+        width="100%",
+        spacing="3",
+        id="gallery",
     )
 
 

@@ -31,12 +31,18 @@ class EngineInfo:
     @classmethod
     def from_json(cls, d: dict) -> EngineInfo:
         """Parses a /v1/engines entry."""
-        return cls(name=d["name"], label=d["label"], available=d.get("available", True),
-                   reason=d.get("reason"), models=list(d["models"]),
-                   default_model=d["defaultModel"],
-                   sizes=[(s["width"], s["height"]) for s in d["sizes"]],
-                   max_images=d["maxImages"], supports_seed=d.get("supportsSeed", True),
-                   supports_negative_prompt=d.get("supportsNegativePrompt", True))
+        return cls(
+            name=d["name"],
+            label=d["label"],
+            available=d.get("available", True),
+            reason=d.get("reason"),
+            models=list(d["models"]),
+            default_model=d["defaultModel"],
+            sizes=[(s["width"], s["height"]) for s in d["sizes"]],
+            max_images=d["maxImages"],
+            supports_seed=d.get("supportsSeed", True),
+            supports_negative_prompt=d.get("supportsNegativePrompt", True),
+        )
 
 
 @dataclass(frozen=True)
@@ -67,12 +73,16 @@ def get_catalog(max_age: float = _TTL) -> Catalog:
         r = httpx.get(url, timeout=5)
         r.raise_for_status()
         raw = r.json()
-        cat = Catalog(default=raw["default"],
-                      engines={e["name"]: EngineInfo.from_json(e) for e in raw["engines"]},
-                      raw=raw)
+        cat = Catalog(
+            default=raw["default"],
+            engines={e["name"]: EngineInfo.from_json(e) for e in raw["engines"]},
+            raw=raw,
+        )
     except (httpx.HTTPError, KeyError, ValueError) as e:
-        raise WorkerUnavailable(f"The generation worker at {get_settings().worker_url} "
-                                f"is unreachable ({type(e).__name__}).") from e
+        raise WorkerUnavailable(
+            f"The generation worker at {get_settings().worker_url} "
+            f"is unreachable ({type(e).__name__})."
+        ) from e
     with _lock:
         _cache = (time.monotonic(), cat)
     return cat

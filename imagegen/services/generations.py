@@ -78,15 +78,20 @@ def validate_request(req: GenerationRequest, catalog: Catalog | None) -> Resolve
     if not prompt:
         raise InvalidInput("The prompt is empty: describe the image you want.", field="prompt")
     if len(prompt) > limit:
-        raise InvalidInput(f"The prompt is {len(prompt)} characters long; the limit is {limit}.",
-                           field="prompt")
+        raise InvalidInput(
+            f"The prompt is {len(prompt)} characters long; the limit is {limit}.", field="prompt"
+        )
     negative = _clean_text(req.negative_prompt)
     if len(negative) > limit:
-        raise InvalidInput(f"The negative prompt is {len(negative)} characters long; the limit "
-                           f"is {limit}.", field="negativePrompt")
+        raise InvalidInput(
+            f"The negative prompt is {len(negative)} characters long; the limit is {limit}.",
+            field="negativePrompt",
+        )
     if not 1 <= req.num_images <= MAX_IMAGES:
-        raise InvalidInput(f"numImages must be between 1 and {MAX_IMAGES} "
-                           f"(got {req.num_images}).", field="numImages")
+        raise InvalidInput(
+            f"numImages must be between 1 and {MAX_IMAGES} (got {req.num_images}).",
+            field="numImages",
+        )
     if req.seed is not None and not 0 <= req.seed <= MAX_SEED:
         raise InvalidInput(f"seed must be between 0 and {MAX_SEED}.", field="seed")
     if (req.width is None) != (req.height is None):
@@ -97,36 +102,49 @@ def validate_request(req: GenerationRequest, catalog: Catalog | None) -> Resolve
         w, h = (req.width, req.height) if req.width else DEFAULT_SIZE
         if not (64 <= w <= 4096 and 64 <= h <= 4096):
             raise InvalidInput(f"Size {w}x{h} is out of range.", field="width")
-        return ResolvedParams(prompt, negative, w, h, req.num_images, seed,
-                              req.engine or "procedural", req.model or "")
+        return ResolvedParams(
+            prompt,
+            negative,
+            w,
+            h,
+            req.num_images,
+            seed,
+            req.engine or "procedural",
+            req.model or "",
+        )
 
     engine_name = req.engine or catalog.default
     engine = catalog.engines.get(engine_name)
     if engine is None:
         names = ", ".join(sorted(catalog.engines))
-        raise InvalidInput(f"Unknown engine {engine_name!r}; available: {names}.",
-                           field="engine")
+        raise InvalidInput(f"Unknown engine {engine_name!r}; available: {names}.", field="engine")
     if not engine.available:
-        raise InvalidInput(f"Engine {engine.label} is unavailable: {engine.reason}.",
-                           field="engine")
+        raise InvalidInput(
+            f"Engine {engine.label} is unavailable: {engine.reason}.", field="engine"
+        )
     model = req.model or engine.default_model
     if model not in engine.models:
-        raise InvalidInput(f"Engine {engine.label} has no model {model!r}; it offers "
-                           f"{', '.join(engine.models)}.", field="model")
+        raise InvalidInput(
+            f"Engine {engine.label} has no model {model!r}; it offers {', '.join(engine.models)}.",
+            field="model",
+        )
     if req.width is None:
         w, h = DEFAULT_SIZE if DEFAULT_SIZE in engine.sizes else engine.sizes[0]
     else:
         w, h = req.width, req.height  # type: ignore[assignment]
     if (w, h) not in engine.sizes:
         sizes = ", ".join(f"{a}x{b}" for a, b in engine.sizes)
-        raise InvalidInput(f"{engine.label} cannot make {w}x{h}; choose one of: {sizes}.",
-                           field="width")
+        raise InvalidInput(
+            f"{engine.label} cannot make {w}x{h}; choose one of: {sizes}.", field="width"
+        )
     if req.num_images > engine.max_images:
-        raise InvalidInput(f"{engine.label} makes at most {engine.max_images} images at once.",
-                           field="numImages")
+        raise InvalidInput(
+            f"{engine.label} makes at most {engine.max_images} images at once.", field="numImages"
+        )
     if negative and not engine.supports_negative_prompt:
-        raise InvalidInput(f"{engine.label} does not support a negative prompt.",
-                           field="negativePrompt")
+        raise InvalidInput(
+            f"{engine.label} does not support a negative prompt.", field="negativePrompt"
+        )
     return ResolvedParams(prompt, negative, w, h, req.num_images, seed, engine_name, model)
 
 
@@ -137,34 +155,54 @@ def create_generation(author_id: str, req: GenerationRequest) -> ImageGeneration
     except WorkerUnavailable:
         catalog = None
     p = validate_request(req, catalog)
-    gen = ImageGeneration(author_id=author_id, prompt=p.prompt, negative_prompt=p.negative_prompt,
-                          width=p.width, height=p.height, num_images=p.num_images, seed=p.seed,
-                          engine=p.engine, model=p.model)
+    gen = ImageGeneration(
+        author_id=author_id,
+        prompt=p.prompt,
+        negative_prompt=p.negative_prompt,
+        width=p.width,
+        height=p.height,
+        num_images=p.num_images,
+        seed=p.seed,
+        engine=p.engine,
+        model=p.model,
+    )
     with session_scope() as db:
         db.add(gen)
     return dispatch(gen)
 
 
-def _set_status(gen_id: str, status: GenerationStatus, *, only_from: tuple[str, ...],
-                error: str | None = None) -> bool:
+def _set_status(
+    gen_id: str, status: GenerationStatus, *, only_from: tuple[str, ...], error: str | None = None
+) -> bool:
     values: dict = {"status": status.value}
     if status.terminal:
         values["completed_at"] = utcnow()
         values["error"] = error
     with session_scope() as db:
-        res = db.execute(update(ImageGeneration)
-                         .where(col(ImageGeneration.id) == gen_id,
-                                col(ImageGeneration.status).in_(only_from))
-                         .values(**values))
+        res = db.execute(
+            update(ImageGeneration)
+            .where(col(ImageGeneration.id) == gen_id, col(ImageGeneration.status).in_(only_from))
+            .values(**values)
+        )
         return res.rowcount == 1  # type: ignore[attr-defined]
 
 
 def dispatch(gen: ImageGeneration) -> ImageGeneration:
     """POSTs the job; a worker that is down or refuses ends the generation FAILED, with why."""
-    job = Job(generation_id=gen.id, prompt=gen.prompt, callback_url=completion_callback_url(),
-              params=JobParams(negative_prompt=gen.negative_prompt, width=gen.width,
-                               height=gen.height, num_images=gen.num_images, seed=gen.seed,
-                               engine=gen.engine, model=gen.model))
+    job = Job(
+        generation_id=gen.id,
+        prompt=gen.prompt,
+        callback_url=completion_callback_url(),
+        params=JobParams(
+            negative_prompt=gen.negative_prompt,
+            width=gen.width,
+            height=gen.height,
+            num_images=gen.num_images,
+            seed=gen.seed,
+            engine=gen.engine,
+            model=gen.model,
+        ),
+    )
     url = f"{get_settings().worker_url.rstrip('/')}/v1/jobs"
     error = None
     try:
@@ -176,8 +214,10 @@ def dispatch(gen: ImageGeneration) -> ImageGeneration:
                 detail = None
             error = f"The generation worker refused the job: {detail or f'HTTP {r.status_code}'}"
     except httpx.HTTPError as e:
-        error = (f"The generation worker at {get_settings().worker_url} is unreachable "
-                 f"({type(e).__name__}).")
+        error = (
+            f"The generation worker at {get_settings().worker_url} is unreachable "
+            f"({type(e).__name__})."
+        )
     pending = (GenerationStatus.PENDING.value,)
     if error:
         log.warning("generation %s failed to dispatch: %s", gen.id, error)
@@ -203,8 +243,11 @@ def images_for(generation_ids: list[str]) -> dict[str, list[ImageFile]]:
     if not generation_ids:
         return out
     with session_scope() as db:
-        rows = db.exec(select(ImageFile).where(col(ImageFile.generation_id).in_(generation_ids))
-                       .order_by(ImageFile.generation_id, ImageFile.idx)).all()
+        rows = db.exec(
+            select(ImageFile)
+            .where(col(ImageFile.generation_id).in_(generation_ids))
+            .order_by(ImageFile.generation_id, ImageFile.idx)
+        ).all()
     for img in rows:
         out[img.generation_id].append(img)
     return out
@@ -230,20 +273,28 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         ts, gid = raw.split("|", 1)
         return datetime.fromisoformat(ts), gid
     except (ValueError, UnicodeDecodeError) as e:
-        raise InvalidInput("The cursor is invalid; start again without it.",
-                           field="cursor") from e
+        raise InvalidInput("The cursor is invalid; start again without it.", field="cursor") from e
 
 
-def list_generations(author_id: str, *, statuses: tuple[str, ...] = ("COMPLETED",),
-                     limit: int | None = None, cursor: str | None = None) -> Page:
+def list_generations(
+    author_id: str,
+    *,
+    statuses: tuple[str, ...] = ("COMPLETED",),
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page:
     """The author's generations in the given statuses, newest first, keyset-paged."""
-    q = select(ImageGeneration).where(ImageGeneration.author_id == author_id,
-                                      col(ImageGeneration.status).in_(statuses))
+    q = select(ImageGeneration).where(
+        ImageGeneration.author_id == author_id, col(ImageGeneration.status).in_(statuses)
+    )
     if cursor:
         ts, gid = _decode_cursor(cursor)
-        q = q.where(or_(col(ImageGeneration.created_at) < ts,
-                        and_(col(ImageGeneration.created_at) == ts,
-                             col(ImageGeneration.id) < gid)))
+        q = q.where(
+            or_(
+                col(ImageGeneration.created_at) < ts,
+                and_(col(ImageGeneration.created_at) == ts, col(ImageGeneration.id) < gid),
+            )
+        )
     q = q.order_by(col(ImageGeneration.created_at).desc(), col(ImageGeneration.id).desc())
     if limit is not None:
         q = q.limit(limit + 1)
@@ -297,10 +348,19 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
             row.duration_ms = completion.duration_ms
             if status == "COMPLETED":
                 for n, i in enumerate(images):
-                    db.add(ImageFile(generation_id=gen.id, idx=n, filename=i.filename,
-                                     s3_key=i.key, file_size=i.file_size,
-                                     format=i.format.upper(), width=i.width, height=i.height,
-                                     aspect_ratio=f"{i.width}x{i.height}"))
+                    db.add(
+                        ImageFile(
+                            generation_id=gen.id,
+                            idx=n,
+                            filename=i.filename,
+                            s3_key=i.key,
+                            file_size=i.file_size,
+                            format=i.format.upper(),
+                            width=i.width,
+                            height=i.height,
+                            aspect_ratio=f"{i.width}x{i.height}",
+                        )
+                    )
             db.add(row)
     except IntegrityError:  # same delivery raced us, or a replay: the first one won
         with session_scope() as db:
@@ -325,8 +385,9 @@ def image_json(img: ImageFile, base_url: str | None = None) -> dict:
         "id": img.id,
         "filename": img.filename,
         "fileUrl": storage.url(img.s3_key, s.url_ttl_seconds, base_url=base),
-        "downloadUrl": storage.url(img.s3_key, s.url_ttl_seconds, download_name=img.filename,
-                                   base_url=base),
+        "downloadUrl": storage.url(
+            img.s3_key, s.url_ttl_seconds, download_name=img.filename, base_url=base
+        ),
         "format": img.format,
         "width": img.width,
         "height": img.height,
@@ -336,8 +397,9 @@ def image_json(img: ImageFile, base_url: str | None = None) -> dict:
     }
 
 
-def generation_json(gen: ImageGeneration, images: list[ImageFile],
-                    base_url: str | None = None) -> dict:
+def generation_json(
+    gen: ImageGeneration, images: list[ImageFile], base_url: str | None = None
+) -> dict:
     """One generation in the seed's camelCase shape, plus its parameters."""
     return {
         "id": gen.id,

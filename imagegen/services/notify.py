@@ -29,8 +29,9 @@ class InProcessNotifier(Notifier):
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subs: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = \
-            defaultdict(set)
+        self._subs: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = defaultdict(
+            set
+        )
 
     def publish(self, generation_id: str) -> None:
         with self._lock:

@@ -12,15 +12,22 @@ def _mac(key: bytes, object_key: str, expires: int, download: bool) -> str:
     return hmac.new(key, msg, hashlib.sha256).hexdigest()
 
 
-def sign(key: bytes, object_key: str, ttl: int, download: bool = False,
-         now: float | None = None) -> tuple[int, str]:
+def sign(
+    key: bytes, object_key: str, ttl: int, download: bool = False, now: float | None = None
+) -> tuple[int, str]:
     """Returns (expires, signature) for object_key, valid for ttl seconds."""
     expires = int((now if now is not None else time.time()) + ttl)
     return expires, _mac(key, object_key, expires, download)
 
 
-def verify(key: bytes, object_key: str, expires: int, signature: str, download: bool = False,
-           now: float | None = None) -> bool:
+def verify(
+    key: bytes,
+    object_key: str,
+    expires: int,
+    signature: str,
+    download: bool = False,
+    now: float | None = None,
+) -> bool:
     """True only for an unexpired signature made with key for exactly these arguments."""
     if expires < (now if now is not None else time.time()):
         return False

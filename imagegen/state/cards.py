@@ -66,12 +66,28 @@ def card_from_json(g: dict, engine_labels: dict[str, str] | None = None) -> Gene
     """Maps the API's generation JSON onto a card."""
     labels = engine_labels or {}
     return GenerationCard(
-        id=g["id"], prompt=g["prompt"], negative_prompt=g.get("negativePrompt") or "",
-        status=g["status"], error=g.get("error") or "",
-        engine=labels.get(g["engine"], g["engine"]), model=g["model"],
-        size=f"{g['width']}×{g['height']}", seed=g["seed"], num_images=g["numImages"],
-        duration=human_duration(g.get("durationMs")), created=human_date(g.get("createdAt")),
-        images=[ImageCard(id=i["id"], url=i["fileUrl"], download_url=i["downloadUrl"],
-                          filename=i["filename"], width=i["width"], height=i["height"],
-                          size_label=human_bytes(i["fileSize"])) for i in g["images"]],
+        id=g["id"],
+        prompt=g["prompt"],
+        negative_prompt=g.get("negativePrompt") or "",
+        status=g["status"],
+        error=g.get("error") or "",
+        engine=labels.get(g["engine"], g["engine"]),
+        model=g["model"],
+        size=f"{g['width']}×{g['height']}",
+        seed=g["seed"],
+        num_images=g["numImages"],
+        duration=human_duration(g.get("durationMs")),
+        created=human_date(g.get("createdAt")),
+        images=[
+            ImageCard(
+                id=i["id"],
+                url=i["fileUrl"],
+                download_url=i["downloadUrl"],
+                filename=i["filename"],
+                width=i["width"],
+                height=i["height"],
+                size_label=human_bytes(i["fileSize"]),
+            )
+            for i in g["images"]
+        ],
     )

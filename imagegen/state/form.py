@@ -58,9 +58,10 @@ class PromptFormState(SessionState):
             return
         self.worker_warning = ""
         self._catalog_raw = cat.raw
-        self.engines = [{"name": e.name, "label": e.label + ("" if e.available else
-                                                             " (unavailable)")}
-                        for e in cat.engines.values()]
+        self.engines = [
+            {"name": e.name, "label": e.label + ("" if e.available else " (unavailable)")}
+            for e in cat.engines.values()
+        ]
         if self.engine not in cat.engines:
             self.engine = cat.default
         self._apply_engine()
@@ -99,17 +100,22 @@ class PromptFormState(SessionState):
     def _request(self) -> svc.GenerationRequest:
         seed_text = self.seed.strip()
         if seed_text and not seed_text.isdigit():
-            raise ServiceError("Seed must be a whole number (or blank for a random one).",
-                               field="seed")
+            raise ServiceError(
+                "Seed must be a whole number (or blank for a random one).", field="seed"
+            )
         try:
             width, height = (int(x) for x in self.size.split("x"))
         except ValueError as e:
             raise ServiceError("Choose a size.", field="size") from e
-        return svc.GenerationRequest(prompt=self.prompt, negative_prompt=self.negative_prompt,
-                                     width=width, height=height,
-                                     num_images=int(self.num_images or 1),
-                                     seed=int(seed_text) if seed_text else None,
-                                     engine=self.engine or None)
+        return svc.GenerationRequest(
+            prompt=self.prompt,
+            negative_prompt=self.negative_prompt,
+            width=width,
+            height=height,
+            num_images=int(self.num_images or 1),
+            seed=int(seed_text) if seed_text else None,
+            engine=self.engine or None,
+        )
 
     @rx.event
     async def generate(self):  # noqa: ANN201  (a generator of Reflex events)

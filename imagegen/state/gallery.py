@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import reflex as rx
@@ -29,14 +30,16 @@ def _engine_labels() -> dict[str, str]:
 
 def _cards(page: svc.Page) -> list[GenerationCard]:
     labels = _engine_labels()
-    return [card_from_json(svc.generation_json(g, page.images[g.id]), labels)
-            for g in page.generations]
+    return [
+        card_from_json(svc.generation_json(g, page.images[g.id]), labels) for g in page.generations
+    ]
 
 
 def _card(user_id: str, generation_id: str) -> GenerationCard:
     gen = svc.get_generation(user_id, generation_id)
-    return card_from_json(svc.generation_json(gen, svc.images_for([gen.id])[gen.id]),
-                          _engine_labels())
+    return card_from_json(
+        svc.generation_json(gen, svc.images_for([gen.id])[gen.id]), _engine_labels()
+    )
 
 
 class GalleryState(SessionState):
@@ -64,14 +67,17 @@ class GalleryState(SessionState):
         self.email, self._user_id = principal.email, principal.user_id
         page, pending = await asyncio.gather(
             asyncio.to_thread(svc.list_generations, principal.user_id, limit=PAGE_SIZE),
-            asyncio.to_thread(svc.list_generations, principal.user_id, statuses=IN_FLIGHT,
-                              limit=PAGE_SIZE))
+            asyncio.to_thread(
+                svc.list_generations, principal.user_id, statuses=IN_FLIGHT, limit=PAGE_SIZE
+            ),
+        )
         self.history = await asyncio.to_thread(_cards, page)
         self.next_cursor = page.next_cursor or ""
         pending_cards = await asyncio.to_thread(_cards, pending)
         known = {c.id for c in pending_cards}
-        self.results = pending_cards + [c for c in self.results if c.id not in known
-                                        and c.status not in IN_FLIGHT]
+        self.results = pending_cards + [
+            c for c in self.results if c.id not in known and c.status not in IN_FLIGHT
+        ]
         self.loaded = True
         return [GalleryState.watch(c.id) for c in pending_cards]
 
@@ -81,8 +87,9 @@ class GalleryState(SessionState):
         if not self.next_cursor or not self._user_id:
             return
         try:
-            page = await asyncio.to_thread(svc.list_generations, self._user_id,
-                                           limit=PAGE_SIZE, cursor=self.next_cursor)
+            page = await asyncio.to_thread(
+                svc.list_generations, self._user_id, limit=PAGE_SIZE, cursor=self.next_cursor
+            )
         except ServiceError as e:
             self.gallery_error = e.message
             return
@@ -96,8 +103,7 @@ class GalleryState(SessionState):
 
     def _apply(self, card: GenerationCard) -> None:
         self.results = [card if c.id == card.id else c for c in self.results]
-        if card.status == GenerationStatus.COMPLETED and all(c.id != card.id
-                                                             for c in self.history):
+        if card.status == GenerationStatus.COMPLETED and all(c.id != card.id for c in self.history):
             self.history = [card] + self.history
 
     @rx.event(background=True)
@@ -117,10 +123,8 @@ class GalleryState(SessionState):
                     card = await asyncio.to_thread(_card, user_id, generation_id)
                     if card.status not in IN_FLIGHT:
                         break
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(changed.wait(), settings.poll_fallback_seconds)
-                    except TimeoutError:
-                        pass
         except ServiceError:
             card = None  # deleted meanwhile
         finally:

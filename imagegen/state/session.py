@@ -16,8 +16,7 @@ SIGN_IN = "/sign-in"
 class SessionState(rx.State):
     """The signed-in user, and the sign-up / sign-in / sign-out forms."""
 
-    token: str = rx.Cookie("", name="imagegen_session", same_site="strict",
-                           max_age=30 * 24 * 3600)
+    token: str = rx.Cookie("", name="imagegen_session", same_site="strict", max_age=30 * 24 * 3600)
     email: str = ""
     auth_error: str = ""
     auth_busy: bool = False
@@ -44,8 +43,9 @@ class SessionState(rx.State):
         auth = get_auth()
         try:
             fn = auth.signup if action == "signup" else auth.login  # type: ignore[attr-defined]
-            self.token = await asyncio.to_thread(fn, form.get("email", ""),
-                                                 form.get("password", ""))
+            self.token = await asyncio.to_thread(
+                fn, form.get("email", ""), form.get("password", "")
+            )
         except ServiceError as e:
             self.auth_error = e.message
             return None

@@ -50,24 +50,45 @@ class Worker:
         async with self.slots:
             started = time.perf_counter()
             try:
-                req = RenderRequest(prompt=job.prompt, negative_prompt=p.negative_prompt,
-                                    width=p.width, height=p.height, num_images=p.num_images,
-                                    seed=p.seed, model=p.model)
+                req = RenderRequest(
+                    prompt=job.prompt,
+                    negative_prompt=p.negative_prompt,
+                    width=p.width,
+                    height=p.height,
+                    num_images=p.num_images,
+                    seed=p.seed,
+                    model=p.model,
+                )
                 rendered = await asyncio.to_thread(engine.generate, req)
                 images = await asyncio.to_thread(self._store, job.generation_id, rendered)
-                completion = Completion(generation_id=job.generation_id, status="COMPLETED",
-                                        engine=engine.name, model=p.model, images=images)
+                completion = Completion(
+                    generation_id=job.generation_id,
+                    status="COMPLETED",
+                    engine=engine.name,
+                    model=p.model,
+                    images=images,
+                )
             except (EngineError, StorageError) as e:
-                completion = Completion(generation_id=job.generation_id, status="FAILED",
-                                        engine=engine.name, model=p.model, error=str(e))
+                completion = Completion(
+                    generation_id=job.generation_id,
+                    status="FAILED",
+                    engine=engine.name,
+                    model=p.model,
+                    error=str(e),
+                )
             except Exception as e:  # an engine bug must still end the generation
                 log.exception("job %s crashed", job.generation_id)
-                completion = Completion(generation_id=job.generation_id, status="FAILED",
-                                        engine=engine.name, model=p.model,
-                                        error=f"internal engine error ({type(e).__name__})")
+                completion = Completion(
+                    generation_id=job.generation_id,
+                    status="FAILED",
+                    engine=engine.name,
+                    model=p.model,
+                    error=f"internal engine error ({type(e).__name__})",
+                )
             completion.duration_ms = int((time.perf_counter() - started) * 1000)
-        self.outbox.send(f"msg_{job.generation_id}", job.callback_url,
-                         completion.model_dump(by_alias=True))
+        self.outbox.send(
+            f"msg_{job.generation_id}", job.callback_url, completion.model_dump(by_alias=True)
+        )
 
     def _store(self, generation_id: str, rendered: list) -> list[CompletedImage]:
         out = []
@@ -75,9 +96,16 @@ class Worker:
             ext = img.format.lower()
             key = object_key(generation_id, i, ext)
             self.storage.put(key, img.data, f"image/{ext}")
-            out.append(CompletedImage(key=key, filename=f"{generation_id}-{i + 1}.{ext}",
-                                      format=img.format, width=img.width, height=img.height,
-                                      file_size=len(img.data)))
+            out.append(
+                CompletedImage(
+                    key=key,
+                    filename=f"{generation_id}-{i + 1}.{ext}",
+                    format=img.format,
+                    width=img.width,
+                    height=img.height,
+                    file_size=len(img.data),
+                )
+            )
         return out
 
 
@@ -106,8 +134,7 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/v1/engines")
     async def engines() -> dict:
         w = state["worker"]
-        return {"default": "procedural",
-                "engines": [e.describe() for e in w.engines.values()]}
+        return {"default": "procedural", "engines": [e.describe() for e in w.engines.values()]}
 
     @app.post("/v1/jobs", status_code=202)
     async def submit(job: Job) -> JSONResponse:
@@ -119,12 +146,12 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
         if job.params.model not in caps.models:
             raise HTTPException(422, f"engine {engine.name} has no model {job.params.model!r}")
         if (job.params.width, job.params.height) not in caps.sizes:
-            raise HTTPException(422, f"engine {engine.name} cannot make "
-                                     f"{job.params.width}x{job.params.height}")
+            raise HTTPException(
+                422, f"engine {engine.name} cannot make {job.params.width}x{job.params.height}"
+            )
         if job.params.num_images > caps.max_images:
             raise HTTPException(422, f"engine {engine.name} makes at most {caps.max_images}")
         w.submit(job)
-        return JSONResponse({"accepted": True, "generationId": job.generation_id},
-                            status_code=202)
+        return JSONResponse({"accepted": True, "generationId": job.generation_id}, status_code=202)
 
     return app

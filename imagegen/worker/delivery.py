@@ -23,8 +23,15 @@ _PERMANENT = {400, 401, 403, 404, 410, 413, 415, 422}
 class Outbox:
     """Pending deliveries as JSON files; written before the first attempt, removed on success."""
 
-    def __init__(self, root: Path, secret: str, *, base_delay: float = 0.5,
-                 max_delay: float = 60.0, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        secret: str,
+        *,
+        base_delay: float = 0.5,
+        max_delay: float = 60.0,
+        timeout: float = 10.0,
+    ) -> None:
         self.root = root
         self.dead = root / "dead"
         self.root.mkdir(parents=True, exist_ok=True)
@@ -85,16 +92,22 @@ class Outbox:
                     if r.status_code in _PERMANENT:
                         self.dead.mkdir(exist_ok=True)
                         os.replace(path, self.dead / path.name)
-                        log.error("app rejected %s with %d: %s", entry["id"], r.status_code,
-                                  r.text[:300])
+                        log.error(
+                            "app rejected %s with %d: %s", entry["id"], r.status_code, r.text[:300]
+                        )
                         return
                     reason = f"HTTP {r.status_code}"
                 except httpx.HTTPError as e:
                     reason = f"{type(e).__name__}: {e}"
                 delay = min(self.max_delay, self.base_delay * 2 ** min(attempt - 1, 16))
                 delay *= random.uniform(0.8, 1.2)
-                log.warning("delivery %s attempt %d failed (%s); retrying in %.1fs",
-                            entry["id"], attempt, reason, delay)
+                log.warning(
+                    "delivery %s attempt %d failed (%s); retrying in %.1fs",
+                    entry["id"],
+                    attempt,
+                    reason,
+                    delay,
+                )
                 await asyncio.sleep(delay)
 
     async def drain(self, timeout: float) -> None:

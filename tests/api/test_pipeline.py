@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import io
+
 import httpx
 from PIL import Image
-import io
 
 from tests.helpers import signup, wait_status
 
 
 def test_generate_completes_and_lists_in_gallery_with_fetchable_images(stack):
     client = signup(stack["url"], "ada@example.com")
-    r = client.post("/api/images/generate", json={"prompt": "Un chat mignon", "numImages": 2,
-                                                   "width": 512, "height": 512, "seed": 7})
+    r = client.post(
+        "/api/images/generate",
+        json={"prompt": "Un chat mignon", "numImages": 2, "width": 512, "height": 512, "seed": 7},
+    )
     assert r.status_code == 201, r.text
     gen = r.json()["generation"]
     assert r.json()["success"] is True
@@ -27,8 +30,7 @@ def test_generate_completes_and_lists_in_gallery_with_fetchable_images(stack):
     assert g["id"] == gen["id"] and g["prompt"] == "Un chat mignon"
     assert g["createdAt"].endswith("Z") and g["completedAt"].endswith("Z")
     for img in g["images"]:
-        assert set(img) >= {"id", "fileUrl", "format", "width", "height", "aspectRatio",
-                            "fileSize"}
+        assert set(img) >= {"id", "fileUrl", "format", "width", "height", "aspectRatio", "fileSize"}
         assert (img["format"], img["width"], img["height"]) == ("PNG", 512, 512)
         assert img["aspectRatio"] == "512x512"
         data = httpx.get(img["fileUrl"]).content  # no auth header: the URL itself is the key

@@ -14,9 +14,15 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.conftest import WEBHOOK_SECRET
 from tests.helpers import ROOT, free_port, reset_caches, start_worker
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -27,10 +33,14 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
     tmp = tmp_path_factory.mktemp("e2e")
     worker_port = free_port()
-    env = {"IMAGEGEN_DATA_DIR": str(tmp / "data"), "IMAGEGEN_WEBHOOK_SECRET": WEBHOOK_SECRET,
-           "IMAGEGEN_SECRET_KEY": "e2e-url-signing-key", "IMAGEGEN_STORAGE": "local",
-           "IMAGEGEN_WORKER_URL": f"http://127.0.0.1:{worker_port}",
-           "IMAGEGEN_POLL_SECONDS": "30"}  # live updates must come from the notifier
+    env = {
+        "IMAGEGEN_DATA_DIR": str(tmp / "data"),
+        "IMAGEGEN_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "IMAGEGEN_SECRET_KEY": "e2e-url-signing-key",
+        "IMAGEGEN_STORAGE": "local",
+        "IMAGEGEN_WORKER_URL": f"http://127.0.0.1:{worker_port}",
+        "IMAGEGEN_POLL_SECONDS": "30",
+    }  # live updates must come from the notifier
     os.environ.update(env)
     for k in ("DATABASE_URL", "S3_BUCKET", "IMAGEGEN_APP_URL", "IMAGEGEN_PUBLIC_URL"):
         os.environ.pop(k, None)
@@ -85,8 +95,7 @@ def backend(h: object) -> str:
     return get_config().api_url.rstrip("/")
 
 
-def sign_up(page: Page, h: object, email: str | None = None,
-            password: str = "password-123") -> str:
+def sign_up(page: Page, h: object, email: str | None = None, password: str = "password-123") -> str:
     email = email or f"user{time.time_ns()}@example.com"
     page.goto(frontend(h) + "/sign-up")
     page.get_by_label("Email").fill(email)
@@ -101,8 +110,9 @@ def session_token(page: Page) -> str:
 
 
 def api(h: object, page: Page) -> httpx.Client:
-    return httpx.Client(base_url=backend(h), timeout=30,
-                        headers={"Authorization": f"Bearer {session_token(page)}"})
+    return httpx.Client(
+        base_url=backend(h), timeout=30, headers={"Authorization": f"Bearer {session_token(page)}"}
+    )
 
 
 def ensure_png(data: bytes) -> None:

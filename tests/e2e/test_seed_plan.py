@@ -39,21 +39,25 @@ def test_generate_shows_result_then_gallery_without_reload(page: Page, harness):
     page.reload()
     expect(page.locator("#gallery-grid").get_by_role("img", name=prompt)).to_have_count(2)
     for img in page.locator("#gallery-grid").get_by_role("img", name=prompt).all():
-        wait_until(lambda img=img: img.evaluate("e => e.complete && e.naturalWidth > 0"), 10,
-                   what="the gallery image to load")
+        wait_until(
+            lambda img=img: img.evaluate("e => e.complete && e.naturalWidth > 0"),
+            10,
+            what="the gallery image to load",
+        )
 
 
 def test_download_gives_the_png(page: Page, harness):
     sign_up(page, harness)
     _generate(page, "Download me, a red kite")
     gallery = page.locator("#gallery-grid")
-    expect(gallery.get_by_role("img", name="Download me, a red kite")).to_have_count(1,
-                                                                                   timeout=30_000)
+    expect(gallery.get_by_role("img", name="Download me, a red kite")).to_have_count(
+        1, timeout=30_000
+    )
     with page.expect_download() as dl:
         gallery.get_by_role("link", name="Download", exact=True).click()
     download = dl.value
     assert download.suggested_filename.endswith(".png")
-    data = open(download.path(), "rb").read()
+    data = download.path().read_bytes()
     ensure_png(data)
     listed = api(harness, page).get("/api/images/user").json()["generations"][0]["images"][0]
     assert len(data) == listed["fileSize"]
@@ -62,9 +66,12 @@ def test_download_gives_the_png(page: Page, harness):
 def test_gallery_has_1_2_3_columns_at_phone_tablet_desktop(page: Page, harness):
     sign_up(page, harness)
     client = api(harness, page)
-    ids = [client.post("/api/images/generate", json={"prompt": f"column test {n}",
-                                                     "width": 512, "height": 512}
-                       ).json()["generation"]["id"] for n in range(3)]
+    ids = [
+        client.post(
+            "/api/images/generate", json={"prompt": f"column test {n}", "width": 512, "height": 512}
+        ).json()["generation"]["id"]
+        for n in range(3)
+    ]
     for gid in ids:
         assert wait_status(client, gid)["status"] == "COMPLETED"
     page.reload()
@@ -72,16 +79,19 @@ def test_gallery_has_1_2_3_columns_at_phone_tablet_desktop(page: Page, harness):
     expect(cards).to_have_count(3)
     for width, columns in ((390, 1), (820, 2), (1280, 3)):
         page.set_viewport_size({"width": width, "height": 900})
-        wait_until(lambda c=columns: len({round(cards.nth(i).bounding_box()["x"])
-                                          for i in range(3)}) == c, 5,
-                   what=f"{columns} column(s) at {width}px")
+        wait_until(
+            lambda c=columns: len({round(cards.nth(i).bounding_box()["x"]) for i in range(3)}) == c,
+            5,
+            what=f"{columns} column(s) at {width}px",
+        )
 
 
 def test_second_user_sees_none_of_the_first_users_images(page: Page, harness, browser):
     sign_up(page, harness)
     _generate(page, "Private sunset of user A")
-    expect(page.locator("#gallery-grid").get_by_role("img", name="Private sunset of user A")
-           ).to_have_count(1, timeout=30_000)
+    expect(
+        page.locator("#gallery-grid").get_by_role("img", name="Private sunset of user A")
+    ).to_have_count(1, timeout=30_000)
     a_gen = api(harness, page).get("/api/images/user").json()["generations"][0]
 
     ctx_b = browser.new_context()
@@ -91,8 +101,12 @@ def test_second_user_sees_none_of_the_first_users_images(page: Page, harness, br
         expect(page_b.get_by_text("Nothing here yet")).to_be_visible()
         expect(page_b.get_by_text("Private sunset of user A")).to_have_count(0)
         b = api(harness, page_b)
-        assert b.get("/api/images/user").json() == {"success": True, "count": 0,
-                                                     "generations": [], "nextCursor": None}
+        assert b.get("/api/images/user").json() == {
+            "success": True,
+            "count": 0,
+            "generations": [],
+            "nextCursor": None,
+        }
         r = b.get(f"/api/generations/{a_gen['id']}")
         assert r.status_code == 404 and "A" not in r.text.replace("Generation not found", "")
     finally:

@@ -45,19 +45,22 @@ class LocalAuth(AuthProvider):
     def _new_session(self, user_id: str) -> str:
         token = secrets.token_urlsafe(32)
         with session_scope() as db:
-            db.add(AuthSession(token_hash=_token_hash(token), user_id=user_id,
-                               expires_at=utcnow() + self.ttl))
+            db.add(
+                AuthSession(
+                    token_hash=_token_hash(token), user_id=user_id, expires_at=utcnow() + self.ttl
+                )
+            )
         return token
 
     def signup(self, email: str, password: str) -> str:
         """Creates an account and returns a session token."""
         email = _normalise_email(email)
         if len(password or "") < MIN_PASSWORD:
-            raise InvalidInput(f"Password must be at least {MIN_PASSWORD} characters.",
-                               field="password")
+            raise InvalidInput(
+                f"Password must be at least {MIN_PASSWORD} characters.", field="password"
+            )
         if len(password) > 1024:
-            raise InvalidInput("Password is too long (1024 characters at most).",
-                               field="password")
+            raise InvalidInput("Password is too long (1024 characters at most).", field="password")
         user = User(email=email, password_hash=_hasher.hash(password))
         try:
             with session_scope() as db:
@@ -93,8 +96,11 @@ class LocalAuth(AuthProvider):
         if row is None:
             return None
         sess, user = row
-        expires = sess.expires_at if sess.expires_at.tzinfo else sess.expires_at.replace(
-            tzinfo=utcnow().tzinfo)
+        expires = (
+            sess.expires_at
+            if sess.expires_at.tzinfo
+            else sess.expires_at.replace(tzinfo=utcnow().tzinfo)
+        )
         if expires <= utcnow():
             return None
         return Principal(user_id=user.id, email=user.email)

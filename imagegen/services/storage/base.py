@@ -35,8 +35,7 @@ class Storage(abc.ABC):
         """Removes the object; a missing key is not an error."""
 
     @abc.abstractmethod
-    def url(self, key: str, ttl: int, download_name: str | None = None,
-            base_url: str = "") -> str:
+    def url(self, key: str, ttl: int, download_name: str | None = None, base_url: str = "") -> str:
         """An expiring URL a browser can GET; with download_name it downloads as that file."""
 
 

@@ -57,8 +57,7 @@ class LocalStorage(Storage):
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
-    def url(self, key: str, ttl: int, download_name: str | None = None,
-            base_url: str = "") -> str:
+    def url(self, key: str, ttl: int, download_name: str | None = None, base_url: str = "") -> str:
         download = download_name is not None
         expires, sig = signing.sign(self._key, key, ttl, download)
         query = {"exp": expires, "sig": sig}

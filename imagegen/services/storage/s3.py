@@ -23,9 +23,13 @@ class S3Storage(Storage):
             "s3",
             endpoint_url=settings.s3_endpoint_url or None,
             region_name=settings.s3_region,
-            config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                          retries={"max_attempts": 3, "mode": "standard"},
-                          connect_timeout=5, read_timeout=30),
+            config=Config(
+                signature_version="s3v4",
+                s3={"addressing_style": "path"},
+                retries={"max_attempts": 3, "mode": "standard"},
+                connect_timeout=5,
+                read_timeout=30,
+            ),
         )
 
     def _fail(self, op: str, key: str, e: Exception) -> StorageError:
@@ -34,8 +38,9 @@ class S3Storage(Storage):
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         try:
-            self.client.put_object(Bucket=self.bucket, Key=validate_key(key), Body=data,
-                                   ContentType=content_type)
+            self.client.put_object(
+                Bucket=self.bucket, Key=validate_key(key), Body=data, ContentType=content_type
+            )
         except (BotoCoreError, ClientError) as e:
             raise self._fail("put", key, e) from e
 
@@ -75,8 +80,7 @@ class S3Storage(Storage):
         except (BotoCoreError, ClientError) as e:
             raise self._fail("delete", key, e) from e
 
-    def url(self, key: str, ttl: int, download_name: str | None = None,
-            base_url: str = "") -> str:
+    def url(self, key: str, ttl: int, download_name: str | None = None, base_url: str = "") -> str:
         params = {"Bucket": self.bucket, "Key": validate_key(key)}
         if download_name is not None:
             params["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'

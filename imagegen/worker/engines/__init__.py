@@ -11,8 +11,14 @@ from imagegen.worker.engines.base import (
 )
 from imagegen.worker.engines.procedural import ProceduralEngine
 
-__all__ = ["Engine", "EngineCapabilities", "EngineError", "RenderRequest", "RenderedImage",
-           "available_engines"]
+__all__ = [
+    "Engine",
+    "EngineCapabilities",
+    "EngineError",
+    "RenderRequest",
+    "RenderedImage",
+    "available_engines",
+]
 
 
 def available_engines() -> dict[str, Engine]:

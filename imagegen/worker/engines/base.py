@@ -85,5 +85,10 @@ class Engine(abc.ABC):
     def describe(self) -> dict:
         """The catalogue entry for GET /v1/engines."""
         ok, reason = self.availability()
-        return {"name": self.name, "label": self.label, "available": ok,
-                "reason": reason or None, **self.capabilities().to_json()}
+        return {
+            "name": self.name,
+            "label": self.label,
+            "available": ok,
+            "reason": reason or None,
+            **self.capabilities().to_json(),
+        }

@@ -10,25 +10,42 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, PngImagePlu
 
 from imagegen.worker.engines.base import Engine, EngineCapabilities, RenderedImage, RenderRequest
 
-_SIZES = [(512, 512), (768, 768), (1024, 1024), (768, 1024), (1024, 768), (576, 1024),
-          (1024, 576)]
+_SIZES = [(512, 512), (768, 768), (1024, 1024), (768, 1024), (1024, 768), (576, 1024), (1024, 576)]
 
 # Colour words in the prompt pull the palette toward them; in the negative prompt, away.
 _COLOURS: dict[str, tuple[int, int, int]] = {
-    "red": (220, 50, 47), "orange": (245, 140, 40), "yellow": (245, 215, 60),
-    "green": (70, 170, 90), "teal": (40, 160, 160), "blue": (50, 110, 220),
-    "purple": (130, 80, 200), "violet": (150, 90, 220), "pink": (240, 120, 170),
-    "brown": (140, 90, 50), "black": (20, 20, 25), "white": (245, 245, 240),
-    "gold": (212, 175, 55), "silver": (190, 195, 200), "cyan": (60, 200, 230),
-    "magenta": (210, 60, 170), "grey": (128, 128, 135), "gray": (128, 128, 135),
-    "rouge": (220, 50, 47), "bleu": (50, 110, 220), "vert": (70, 170, 90),
-    "jaune": (245, 215, 60), "noir": (20, 20, 25), "blanc": (245, 245, 240),
+    "red": (220, 50, 47),
+    "orange": (245, 140, 40),
+    "yellow": (245, 215, 60),
+    "green": (70, 170, 90),
+    "teal": (40, 160, 160),
+    "blue": (50, 110, 220),
+    "purple": (130, 80, 200),
+    "violet": (150, 90, 220),
+    "pink": (240, 120, 170),
+    "brown": (140, 90, 50),
+    "black": (20, 20, 25),
+    "white": (245, 245, 240),
+    "gold": (212, 175, 55),
+    "silver": (190, 195, 200),
+    "cyan": (60, 200, 230),
+    "magenta": (210, 60, 170),
+    "grey": (128, 128, 135),
+    "gray": (128, 128, 135),
+    "rouge": (220, 50, 47),
+    "bleu": (50, 110, 220),
+    "vert": (70, 170, 90),
+    "jaune": (245, 215, 60),
+    "noir": (20, 20, 25),
+    "blanc": (245, 245, 240),
 }
 
 
 def _rng(request: RenderRequest, index: int) -> random.Random:
-    key = f"{request.prompt}\x00{request.negative_prompt}\x00{request.seed}\x00" \
-          f"{request.width}x{request.height}\x00{index}"
+    key = (
+        f"{request.prompt}\x00{request.negative_prompt}\x00{request.seed}\x00"
+        f"{request.width}x{request.height}\x00{index}"
+    )
     return random.Random(hashlib.sha256(key.encode()).digest())
 
 
@@ -53,8 +70,11 @@ def render(request: RenderRequest, index: int) -> Image.Image:
     palette = _palette(request, rng)
     small = (max(w // 4, 1), max(h // 4, 1))
     # Background: two colourised gradients blended at a random angle.
-    grad = Image.linear_gradient("L").rotate(rng.uniform(0, 360), resample=Image.BILINEAR,
-                                             expand=False).resize(small)
+    grad = (
+        Image.linear_gradient("L")
+        .rotate(rng.uniform(0, 360), resample=Image.BILINEAR, expand=False)
+        .resize(small)
+    )
     bg = ImageOps.colorize(grad, palette[0], palette[1])
     radial = ImageOps.colorize(Image.radial_gradient("L").resize(small), palette[2], palette[0])
     bg = Image.blend(bg, radial, rng.uniform(0.2, 0.6))
@@ -72,8 +92,9 @@ def render(request: RenderRequest, index: int) -> Image.Image:
     draw = ImageDraw.Draw(crisp)
     for _ in range(rng.randint(3, 7)):
         c = palette[rng.randrange(len(palette))]
-        pts = [(rng.uniform(0, small[0]), rng.uniform(0, small[1]))
-               for _ in range(rng.randint(3, 5))]
+        pts = [
+            (rng.uniform(0, small[0]), rng.uniform(0, small[1])) for _ in range(rng.randint(3, 5))
+        ]
         draw.polygon(pts, fill=(*c, rng.randint(90, 200)))
     for _ in range(rng.randint(2, 5)):
         c = palette[rng.randrange(len(palette))]
@@ -99,8 +120,10 @@ def a1111_parameters(request: RenderRequest, index: int, model: str) -> str:
     lines = [request.prompt]
     if request.negative_prompt:
         lines.append(f"Negative prompt: {request.negative_prompt}")
-    lines.append(f"Steps: 1, Sampler: procedural, Seed: {request.seed + index}, "
-                 f"Size: {request.width}x{request.height}, Model: {model}")
+    lines.append(
+        f"Steps: 1, Sampler: procedural, Seed: {request.seed + index}, "
+        f"Size: {request.width}x{request.height}, Model: {model}"
+    )
     return "\n".join(lines)
 
 
@@ -112,9 +135,14 @@ class ProceduralEngine(Engine):
     model = "procedural-v1"
 
     def capabilities(self) -> EngineCapabilities:
-        return EngineCapabilities(models=[self.model], default_model=self.model, sizes=_SIZES,
-                                  max_images=4, supports_seed=True,
-                                  supports_negative_prompt=True)
+        return EngineCapabilities(
+            models=[self.model],
+            default_model=self.model,
+            sizes=_SIZES,
+            max_images=4,
+            supports_seed=True,
+            supports_negative_prompt=True,
+        )
 
     def generate(self, request: RenderRequest) -> list[RenderedImage]:
         out = []
