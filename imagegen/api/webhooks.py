@@ -48,6 +48,8 @@ async def image_completion(request: Request) -> JSONResponse:
         Webhook(settings.resolved_webhook_secret()).verify(body, headers)
     except WebhookVerificationError as e:
         return _err(401, f"Bad webhook signature: {e}.")
+    except ValueError:  # signed correctly, but the body is not JSON
+        return _err(400, "Malformed completion payload.")
     try:
         completion = Completion.model_validate_json(body)
     except ValidationError:
