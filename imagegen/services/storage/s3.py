@@ -19,7 +19,8 @@ class S3Storage(Storage):
         if not settings.s3_bucket:
             raise StorageError("S3_BUCKET is not set")
         self.bucket = settings.s3_bucket
-        self.client = boto3.client(
+        # A session of its own: boto3's default session caches the first credentials it saw.
+        self.client = boto3.session.Session().client(
             "s3",
             endpoint_url=settings.s3_endpoint_url or None,
             region_name=settings.s3_region,
