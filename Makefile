@@ -9,7 +9,7 @@ PORT    ?= 3000
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: help install migrate run worker test test-deps lint e2e fmt clean
+.PHONY: help install migrate run worker test test-deps lint e2e fmt clean bench
 
 help:
 	@echo "make run    install everything, migrate, start worker + app on http://localhost:$(PORT)"
@@ -63,3 +63,6 @@ fmt: $(VENV)/.stamp-test
 
 clean:
 	rm -rf $(VENV) .tools .web .states
+
+bench: install
+	$(PY) bench/engine_speed.py

@@ -35,7 +35,7 @@ def image_tile(img: ImageCard, prompt: rx.Var, large: bool = False) -> rx.Compon
                 style={
                     "aspect-ratio": f"{img.width} / {img.height}",
                     "object-fit": "contain",
-                    "max-height": "70vh" if large else "none",
+                    "max-height": "60vh" if large else "none",
                     "width": "auto" if large else "100%",
                     "max-width": "100%",
                     "margin": "0 auto",
@@ -80,7 +80,7 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
             "COMPLETED",
             rx.grid(
                 rx.foreach(card.images, lambda i: image_tile(i, card.prompt, large)),
-                columns="1" if large else rx.cond(card.images.length() > 1, "2", "1"),
+                columns=rx.cond(card.images.length() > 1, "2", "1"),
                 spacing="2",
                 width="100%",
             ),

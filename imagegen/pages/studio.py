@@ -13,10 +13,10 @@ from imagegen.state.gallery import GalleryState as G
 def results_section() -> rx.Component:
     """The newest generations of this visit, shown large."""
     return rx.cond(
-        G.results.length() > 0,
+        G.shown_results.length() > 0,
         rx.vstack(
             rx.heading("Results", size="5", as_="h2"),
-            rx.foreach(G.results, lambda c: generation_card(c, large=True)),
+            rx.foreach(G.shown_results, lambda c: generation_card(c, large=True)),
             width="100%",
             spacing="3",
             id="results",

@@ -54,6 +54,18 @@ class GalleryState(SessionState):
     _watching: list[str] = []
 
     @rx.var
+    def shown_results(self) -> list[GenerationCard]:
+        """In-flight and failed ones, plus the newest completed: older ones live in the gallery."""
+        out, newest_done = [], False
+        for c in self.results:
+            if c.status != GenerationStatus.COMPLETED:
+                out.append(c)
+            elif not newest_done:
+                out.append(c)
+                newest_done = True
+        return out
+
+    @rx.var
     def has_more(self) -> bool:
         """Whether older generations remain to load."""
         return self.next_cursor != ""

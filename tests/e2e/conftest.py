@@ -39,7 +39,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         "IMAGEGEN_SECRET_KEY": "e2e-url-signing-key",
         "IMAGEGEN_STORAGE": "local",
         "IMAGEGEN_WORKER_URL": f"http://127.0.0.1:{worker_port}",
-        "IMAGEGEN_POLL_SECONDS": "30",
+        "IMAGEGEN_POLL_SECONDS": "300",
     }  # live updates must come from the notifier
     os.environ.update(env)
     for k in ("DATABASE_URL", "S3_BUCKET", "IMAGEGEN_APP_URL", "IMAGEGEN_PUBLIC_URL"):
