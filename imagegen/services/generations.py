@@ -6,7 +6,7 @@ import base64
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -373,6 +373,8 @@ def _iso(dt: datetime | None) -> str | None:
     """ISO 8601 in UTC with a Z; SQLite hands back naive datetimes that are UTC."""
     if dt is None:
         return None
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC)
     return dt.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
