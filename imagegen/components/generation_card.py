@@ -64,7 +64,8 @@ def image_tile(img: ImageCard, prompt: rx.Var, large: bool = False) -> rx.Compon
 
 def _meta(card: GenerationCard) -> rx.Component:
     return rx.flex(
-        rx.badge(card.engine, variant="soft"),
+        rx.badge(card.engine, variant="soft", title="Engine"),
+        rx.badge(card.model, variant="soft", color_scheme="gray", title="Model"),
         rx.badge(card.size, variant="soft", color_scheme="gray"),
         rx.badge(f"seed {card.seed}", variant="soft", color_scheme="gray"),
         rx.cond(card.duration != "", rx.badge(card.duration, variant="soft", color_scheme="gray")),

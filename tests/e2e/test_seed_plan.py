@@ -30,6 +30,7 @@ def test_generate_shows_result_then_gallery_without_reload(page: Page, harness):
     expect(results.get_by_role("img", name=prompt)).to_have_count(2, timeout=30_000)
     expect(results.get_by_role("link", name="Download", exact=True)).to_have_count(2)
     expect(results.get_by_text("Procedural (built-in)")).to_be_visible()
+    expect(results.get_by_text("procedural-v1")).to_be_visible()  # the model
     # And the gallery shows the generation by itself.
     gallery = page.locator("#gallery-grid")
     expect(gallery.get_by_role("img", name=prompt)).to_have_count(2)
