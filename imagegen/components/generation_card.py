@@ -50,12 +50,19 @@ def image_tile(img: ImageCard, prompt: rx.Var, large: bool = False) -> rx.Compon
             reload_document=True,
             style={"width": "100%"},
         ),
-        rx.hstack(
-            rx.text(f"{img.width}×{img.height} · {img.size_label}", size="1", color_scheme="gray"),
-            rx.spacer(),
+        rx.flex(
+            rx.text(
+                f"{img.width}×{img.height} · {img.size_label}",
+                size="1",
+                color_scheme="gray",
+                style={"white-space": "nowrap"},
+            ),
             download_link(img),
             width="100%",
             align="center",
+            justify="between",
+            wrap="wrap",
+            gap="1",
         ),
         spacing="1",
         width="100%",
