@@ -5,14 +5,19 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.api import create_api
+from imagegen.api.security import SecurityHeaders
 from imagegen.pages.auth import sign_in_page, sign_up_page
 from imagegen.pages.studio import studio_page
+from imagegen.settings import get_settings
 from imagegen.state.form import PromptFormState
 from imagegen.state.gallery import GalleryState
 from imagegen.state.session import SessionState
 
+get_settings().check_production()
+
 app = rx.App(
-    api_transformer=create_api(),
+    # The FastAPI routes mount over Reflex's; the middleware then wraps pages and API alike.
+    api_transformer=[create_api(), SecurityHeaders],
     stylesheets=["/styles.css"],
 )
 app.add_page(

@@ -16,6 +16,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(dt: datetime) -> datetime:
+    """An aware UTC datetime; SQLite hands back naive ones that are UTC."""
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
 def _ts(nullable: bool = False, index: bool = False) -> Column:
     return Column(DateTime(timezone=True), nullable=nullable, index=index)
 
@@ -122,3 +127,15 @@ class WebhookReceipt(SQLModel, table=True):
 
     webhook_id: str = Field(primary_key=True, max_length=128)
     received_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per email, so password guessing is slowed whether the account exists."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = {"extend_existing": True}
+
+    email: str = Field(primary_key=True, max_length=320)
+    failures: int = 0
+    window_start: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

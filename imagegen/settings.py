@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(1, alias="IMAGEGEN_WORKER_CONCURRENCY", ge=1)
     worker_port: int = Field(8001, alias="IMAGEGEN_WORKER_PORT")
     webhook_max_bytes: int = Field(256 * 1024, alias="IMAGEGEN_WEBHOOK_MAX_BYTES", ge=1024)
+    max_active_per_user: int = Field(4, alias="IMAGEGEN_MAX_ACTIVE_PER_USER", ge=1)
+    login_max_failures: int = Field(5, alias="IMAGEGEN_LOGIN_MAX_FAILURES", ge=1)
+    login_lockout_seconds: int = Field(15 * 60, alias="IMAGEGEN_LOGIN_LOCKOUT", ge=1)
+    env: Literal["development", "production"] = Field("development", alias="IMAGEGEN_ENV")
+    clerk_publishable_key: str = Field("", alias="CLERK_PUBLISHABLE_KEY")
+    clerk_secret_key: str = Field("", alias="CLERK_SECRET_KEY")
+    clerk_jwt_key: str = Field("", alias="CLERK_JWT_KEY")
+    clerk_authorized_parties: str = Field("", alias="CLERK_AUTHORIZED_PARTIES")
+    clerk_webhook_secret: str = Field("", alias="CLERK_WEBHOOK_SECRET")
+    clerk_js_url: str = Field("", alias="CLERK_JS_URL")
 
     @field_validator("data_dir")
     @classmethod
@@ -79,6 +89,47 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key.encode()
         return _dev_secret(self.data_dir, "secret_key", 32)
+
+    def authorized_parties(self) -> list[str]:
+        """Origins allowed in a Clerk token's azp claim (comma-separated in the env var)."""
+        return [
+            p.strip().rstrip("/") for p in self.clerk_authorized_parties.split(",") if p.strip()
+        ]
+
+    def production_problems(self) -> list[str]:
+        """What makes this configuration unfit for production (empty when it is fit)."""
+        problems = []
+        for name, value in (
+            ("IMAGEGEN_WEBHOOK_SECRET", self.webhook_secret),
+            ("IMAGEGEN_SECRET_KEY", self.secret_key),
+        ):
+            if not value:
+                problems.append(f"{name} is not set")
+            elif _is_placeholder(value):
+                problems.append(f"{name} is a placeholder ({value!r}); set a random secret")
+        if self.auth == "clerk":
+            if not (self.clerk_jwt_key or self.clerk_secret_key):
+                problems.append("CLERK_JWT_KEY or CLERK_SECRET_KEY must be set")
+            if not self.authorized_parties():
+                problems.append("CLERK_AUTHORIZED_PARTIES is not set")
+        return problems
+
+    def check_production(self) -> None:
+        """Refuses to start a production process with missing or placeholder secrets."""
+        problems = self.production_problems() if self.env == "production" else []
+        if problems:
+            raise SystemExit("imagegen refuses to start in production: " + "; ".join(problems))
+
+
+def _is_placeholder(value: str) -> bool:
+    v = value.strip().lower()
+    bare = v.removeprefix("whsec_")
+    return (
+        v in PLACEHOLDER_SECRETS
+        or bare in PLACEHOLDER_SECRETS
+        or len(bare) < 16
+        or any(w in v for w in ("changeme", "change-me", "placeholder", "example", "xxxx"))
+    )
 
 
 def _dev_secret(data_dir: Path, name: str, size: int) -> bytes:

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from imagegen.api.security import SecurityHeaders
 from imagegen.services.errors import ServiceError
 
 log = logging.getLogger("imagegen.api")
@@ -69,4 +70,5 @@ def create_api() -> FastAPI:
 
     for module in (auth, images, webhooks, files, engines):
         api.include_router(module.router)
+    api.add_middleware(SecurityHeaders)
     return api

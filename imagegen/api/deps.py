@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Cookie, Depends, Header
 
 from imagegen.services.auth import Principal, get_auth
 from imagegen.services.errors import Unauthorized
 
 
-def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
-    """The token from 'Authorization: Bearer …', if any."""
+def bearer_token(
+    authorization: Annotated[str | None, Header()] = None,
+    session_cookie: Annotated[str | None, Cookie(alias="__session")] = None,
+) -> str | None:
+    """The token from 'Authorization: Bearer …', else from Clerk's __session cookie."""
     if authorization and authorization[:7].lower() == "bearer ":
         return authorization[7:].strip() or None
-    return None
+    return session_cookie or None
 
 
 def current_user(token: Annotated[str | None, Depends(bearer_token)]) -> Principal:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from imagegen.services import generations as svc
+from imagegen.services import users
 from imagegen.services.errors import InvalidInput
 from imagegen.settings import get_settings
 from imagegen.worker.contract import Completion
@@ -61,3 +62,36 @@ async def image_completion(request: Request) -> JSONResponse:
     except InvalidInput as e:
         return _err(422, e.message)
     return JSONResponse({"success": True, "status": gen.status, "changed": changed})
+
+
+@router.post("/api/webhooks/clerk")
+async def clerk_events(request: Request) -> JSONResponse:
+    """Clerk's user lifecycle events (Svix-signed); user.deleted removes all the user's data."""
+    settings = get_settings()
+    if not settings.clerk_webhook_secret:
+        return _err(404, "Clerk webhooks are not configured.")
+    body = await request.body()
+    if len(body) > settings.webhook_max_bytes:
+        return _err(413, "Payload too large.")
+    headers = {
+        f"webhook-{k}": request.headers.get(f"svix-{k}", "")
+        for k in ("id", "timestamp", "signature")
+    }
+    if not all(headers.values()):
+        return _err(401, "Missing Svix signature headers.")
+    try:
+        event = Webhook(settings.clerk_webhook_secret).verify(body, headers)
+    except WebhookVerificationError as e:
+        return _err(401, f"Bad webhook signature: {e}.")
+    except ValueError:
+        return _err(400, "Malformed event payload.")
+    if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
+        return _err(400, "Malformed event payload.")
+    if event.get("type") != "user.deleted":
+        return JSONResponse({"success": True, "ignored": event.get("type")})
+    user_id = event["data"].get("id")
+    if not isinstance(user_id, str) or not user_id:
+        return _err(400, "user.deleted without a user id.")
+    removed = await run_in_threadpool(users.delete_user_data, user_id)
+    log.info("deleted Clerk user %s: %s", user_id, removed)
+    return JSONResponse({"success": True, **removed})

@@ -30,6 +30,12 @@ class Unauthorized(ServiceError):
     status = 401
 
 
+class TooMany(ServiceError):
+    """Slow down: a rate or concurrency limit was reached."""
+
+    status = 429
+
+
 class Conflict(ServiceError):
     """The request clashes with existing data."""
 

@@ -6,14 +6,14 @@ import base64
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from imagegen.db import session_scope
 from imagegen.models import (
@@ -24,7 +24,7 @@ from imagegen.models import (
     utcnow,
 )
 from imagegen.services.catalog import Catalog, WorkerUnavailable, get_catalog
-from imagegen.services.errors import InvalidInput, NotFound
+from imagegen.services.errors import InvalidInput, NotFound, TooMany
 from imagegen.services.notify import get_notifier
 from imagegen.services.storage import StorageError, get_storage
 from imagegen.services.urls import completion_callback_url, public_base_url
@@ -155,6 +155,7 @@ def create_generation(author_id: str, req: GenerationRequest) -> ImageGeneration
     except WorkerUnavailable:
         catalog = None
     p = validate_request(req, catalog)
+    _check_active_limit(author_id)
     gen = ImageGeneration(
         author_id=author_id,
         prompt=p.prompt,
@@ -169,6 +170,27 @@ def create_generation(author_id: str, req: GenerationRequest) -> ImageGeneration
     with session_scope() as db:
         db.add(gen)
     return dispatch(gen)
+
+
+def _check_active_limit(author_id: str) -> None:
+    """At most IMAGEGEN_MAX_ACTIVE_PER_USER in flight; stale ones past the timeout don't count."""
+    s = get_settings()
+    since = utcnow() - timedelta(seconds=s.generation_timeout_seconds)
+    with session_scope() as db:
+        active = db.exec(
+            select(func.count())
+            .select_from(ImageGeneration)
+            .where(
+                ImageGeneration.author_id == author_id,
+                col(ImageGeneration.status).in_(("PENDING", "PROCESSING")),
+                col(ImageGeneration.created_at) >= since,
+            )
+        ).one()
+    if active >= s.max_active_per_user:
+        raise TooMany(
+            f"You already have {active} generations in progress (the limit is "
+            f"{s.max_active_per_user}). Wait for one to finish, then try again."
+        )
 
 
 def _set_status(

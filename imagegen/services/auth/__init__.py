@@ -15,7 +15,9 @@ def get_auth() -> AuthProvider:
     """The provider selected by IMAGEGEN_AUTH."""
     settings = get_settings()
     if settings.auth == "clerk":
-        raise NotImplementedError("IMAGEGEN_AUTH=clerk is not available yet; use local")
+        from imagegen.services.auth.clerk import ClerkAuth
+
+        return ClerkAuth(settings)
     from imagegen.services.auth.local import LocalAuth
 
     return LocalAuth(settings.session_ttl_seconds)

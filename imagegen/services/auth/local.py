@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import delete, select
 
 from imagegen.db import session_scope
-from imagegen.models import AuthSession, User, utcnow
+from imagegen.models import AuthSession, LoginThrottle, User, as_utc, utcnow
 from imagegen.services.auth.base import AuthProvider, Principal
-from imagegen.services.errors import Conflict, InvalidInput, Unauthorized
+from imagegen.services.errors import Conflict, InvalidInput, TooMany, Unauthorized
+from imagegen.settings import get_settings
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
@@ -32,6 +33,31 @@ def _normalise_email(email: str) -> str:
     if len(email) > 320 or not _EMAIL.match(email):
         raise InvalidInput("Enter a valid email address.", field="email")
     return email
+
+
+def _check_throttle(email: str) -> None:
+    with session_scope() as db:
+        row = db.get(LoginThrottle, email)
+    if row and row.locked_until and as_utc(row.locked_until) > utcnow():
+        minutes = max(1, round((as_utc(row.locked_until) - utcnow()).total_seconds() / 60))
+        raise TooMany(
+            f"Too many failed sign-ins for this email. Try again in {minutes} "
+            f"minute{'s' if minutes > 1 else ''}."
+        )
+
+
+def _record_failure(email: str) -> None:
+    s = get_settings()
+    window = timedelta(seconds=s.login_lockout_seconds)
+    now = utcnow()
+    with session_scope() as db:
+        row = db.get(LoginThrottle, email) or LoginThrottle(email=email, window_start=now)
+        if now - as_utc(row.window_start) > window:
+            row.failures, row.window_start, row.locked_until = 0, now, None
+        row.failures += 1
+        if row.failures >= s.login_max_failures:
+            row.locked_until = now + window
+        db.add(row)
 
 
 class LocalAuth(AuthProvider):
@@ -70,13 +96,17 @@ class LocalAuth(AuthProvider):
         return self._new_session(user.id)
 
     def login(self, email: str, password: str) -> str:
-        """Checks the password and returns a new session token."""
-        email = (email or "").strip().lower()
+        """Checks the password and returns a new session token; repeated failures lock out."""
+        email = (email or "").strip().lower()[:320]
+        _check_throttle(email)
         with session_scope() as db:
             user = db.exec(select(User).where(User.email == email)).first()
         stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
         if not _hasher.verify(password or "", stored) or user is None:
+            _record_failure(email)
             raise Unauthorized("Wrong email or password.")
+        with session_scope() as db:
+            db.exec(delete(LoginThrottle).where(LoginThrottle.email == email))
         return self._new_session(user.id)
 
     def logout(self, token: str) -> None:
@@ -96,11 +126,6 @@ class LocalAuth(AuthProvider):
         if row is None:
             return None
         sess, user = row
-        expires = (
-            sess.expires_at
-            if sess.expires_at.tzinfo
-            else sess.expires_at.replace(tzinfo=utcnow().tzinfo)
-        )
-        if expires <= utcnow():
+        if as_utc(sess.expires_at) <= utcnow():
             return None
         return Principal(user_id=user.id, email=user.email)

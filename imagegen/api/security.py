@@ -1,0 +1,98 @@
+"""Security headers on every HTTP answer, pages and API alike."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from imagegen.settings import get_settings
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def page_csp() -> str:
+    """The page policy: our own scripts (Reflex inlines its bootstrap), images from storage."""
+    s = get_settings()
+    img = {"'self'", "data:", "blob:"}
+    connect = {"'self'", "ws:", "wss:"}
+    for url in (s.public_url, s.app_url, s.s3_endpoint_url):
+        if _origin(url):
+            img.add(_origin(url))
+            connect.add(_origin(url))
+    if s.storage_kind == "s3" and not s.s3_endpoint_url:
+        img.add("https://*.amazonaws.com")
+    script = {"'self'", "'unsafe-inline'"}
+    frame = {"'self'"}
+    if s.auth == "clerk":  # Clerk's script, its API and its hosted components
+        for url in (s.clerk_js_url, "https://*.clerk.accounts.dev", "https://*.clerk.com"):
+            if _origin(url) or "*" in url:
+                script.add(_origin(url) or url)
+                connect.add(_origin(url) or url)
+                frame.add(_origin(url) or url)
+        img.add("https://img.clerk.com")
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {' '.join(sorted(script))}",
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src {' '.join(sorted(img))}",
+            f"connect-src {' '.join(sorted(connect))}",
+            "font-src 'self' data:",
+            f"frame-src {' '.join(sorted(frame))}",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
+
+
+class SecurityHeaders:
+    """ASGI middleware: adds CSP, nosniff, frame-ancestors and Referrer-Policy to responses."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._page_csp: str | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower()
+                    not in (
+                        b"content-security-policy",
+                        b"x-content-type-options",
+                        b"referrer-policy",
+                        b"x-frame-options",
+                    )
+                ]
+                ctype = dict(message.get("headers", [])).get(b"content-type", b"")
+                if ctype.startswith(b"text/html"):
+                    if self._page_csp is None:
+                        self._page_csp = page_csp()
+                    csp = self._page_csp
+                else:
+                    csp = API_CSP
+                headers += [
+                    (b"content-security-policy", csp.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
