@@ -19,16 +19,10 @@ def delete_user_data(user_id: str) -> dict[str, int]:
     with session_scope() as db:
         gens = db.exec(select(ImageGeneration).where(ImageGeneration.author_id == user_id)).all()
         ids = [g.id for g in gens]
-        keys = (
-            {
-                k
-                for (k,) in db.exec(
-                    select(ImageFile.s3_key).where(col(ImageFile.generation_id).in_(ids))
-                ).all()
-            }
-            if ids
-            else set()
-        )
+        keys: set[str] = set()
+        if ids:
+            files = select(ImageFile.s3_key).where(col(ImageFile.generation_id).in_(ids))
+            keys = set(db.exec(files).all())
         # In-flight generations may have objects but no rows yet: their keys are derivable.
         keys |= {object_key(g.id, i) for g in gens for i in range(g.num_images)}
         if ids:

@@ -1,0 +1,73 @@
+"""Clerk mode: the real clerk-backend-api verifies every token; only valid ones get in."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from imagegen.services.auth.clerk import ClerkAuth
+from imagegen.settings import Settings
+from tests.helpers import ThreadedServer, free_port, reset_caches
+from tests.security.clerk_keys import APP_ORIGIN, new_keypair, session_token
+
+PRIVATE, PUBLIC = new_keypair()
+OTHER_PRIVATE, _ = new_keypair()
+
+
+@pytest.fixture
+def clerk_env(app_env, monkeypatch):
+    monkeypatch.setenv("IMAGEGEN_AUTH", "clerk")
+    monkeypatch.setenv("CLERK_JWT_KEY", PUBLIC)
+    monkeypatch.setenv("CLERK_AUTHORIZED_PARTIES", f"{APP_ORIGIN},https://studio.example.com")
+    reset_caches()
+    return app_env
+
+
+def _auth() -> ClerkAuth:
+    return ClerkAuth(Settings())
+
+
+def test_valid_token_is_in(clerk_env):
+    p = _auth().authenticate(session_token(PRIVATE, "user_ada", email="ada@example.com"))
+    assert p is not None and (p.user_id, p.email) == ("user_ada", "ada@example.com")
+
+
+@pytest.mark.parametrize(
+    ("case", "token"),
+    [
+        ("expired", session_token(PRIVATE, expires_in=-120)),
+        ("wrong key", session_token(OTHER_PRIVATE)),
+        ("wrong azp", session_token(PRIVATE, azp="https://evil.example.com")),
+        ("missing", None),
+        ("empty", ""),
+        ("garbage", "not.a.jwt"),
+        ("unsigned alg none", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyX2FkYSJ9."),
+    ],
+)
+def test_bad_tokens_are_out(clerk_env, case, token):
+    assert _auth().authenticate(token) is None, case
+
+
+def test_the_api_takes_the_token_as_bearer_or_session_cookie(clerk_env):
+    from imagegen.api import create_api
+
+    token = session_token(PRIVATE, "user_cookie")
+    bad = session_token(OTHER_PRIVATE, "user_cookie")
+    with ThreadedServer(create_api(), free_port()) as srv:
+        me = f"{srv.url}/api/auth/me"
+        assert (
+            httpx.get(me, headers={"Authorization": f"Bearer {token}"}).json()["id"]
+            == "user_cookie"
+        )
+        assert httpx.get(me, cookies={"__session": token}).json()["id"] == "user_cookie"
+        assert httpx.get(me, cookies={"__session": bad}).status_code == 401
+        assert httpx.get(me).status_code == 401
+        # Sign-up and password login belong to Clerk in this mode.
+        r = httpx.post(f"{srv.url}/api/auth/login", json={"email": "a@b.co", "password": "x" * 9})
+        assert r.status_code == 400 and "clerk" in r.json()["error"]
+
+
+def test_clerk_mode_without_any_key_refuses_to_start(app_env, monkeypatch):
+    monkeypatch.setenv("IMAGEGEN_AUTH", "clerk")
+    with pytest.raises(RuntimeError, match="CLERK_JWT_KEY or CLERK_SECRET_KEY"):
+        ClerkAuth(Settings())
