@@ -120,7 +120,7 @@ class PromptFormState(SessionState):
     @rx.event
     async def generate(self):  # noqa: ANN201  (a generator of Reflex events)
         """Submits the form; a pending card appears at once and completes by itself."""
-        principal = await self.principal()
+        principal = await self._principal()
         if principal is None:
             yield rx.redirect(SIGN_IN)
             return
@@ -136,5 +136,5 @@ class PromptFormState(SessionState):
             self.submitting = False
         gallery = await self.get_state(GalleryState)
         gallery._user_id = principal.user_id
-        gallery.add_result(card_from_json(svc.generation_json(gen, [])))
+        gallery._add_result(card_from_json(svc.generation_json(gen, [])))
         yield GalleryState.watch(gen.id)

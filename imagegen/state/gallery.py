@@ -73,7 +73,7 @@ class GalleryState(SessionState):
     @rx.event
     async def load(self) -> list | rx.event.EventSpec | None:
         """Page load: verify the user, read the first gallery page and any in-flight work."""
-        principal = await self.principal()
+        principal = await self._principal()
         if principal is None:
             return rx.redirect(SIGN_IN)
         self.email, self._user_id = principal.email, principal.user_id
@@ -109,7 +109,7 @@ class GalleryState(SessionState):
         self.history += [c for c in await asyncio.to_thread(_cards, page) if c.id not in seen]
         self.next_cursor = page.next_cursor or ""
 
-    def add_result(self, card: GenerationCard) -> None:
+    def _add_result(self, card: GenerationCard) -> None:
         """Shows a just-submitted generation at the top of the results."""
         self.results = [card] + [c for c in self.results if c.id != card.id]
 

@@ -21,20 +21,20 @@ class SessionState(rx.State):
     auth_error: str = ""
     auth_busy: bool = False
 
-    async def principal(self) -> Principal | None:
+    async def _principal(self) -> Principal | None:
         """The user behind the cookie, verified against the database."""
         return await asyncio.to_thread(get_auth().authenticate, self.token or None)
 
     @rx.event
     async def redirect_home_or_sign_in(self) -> rx.event.EventSpec:
         """`/` leads to the studio when signed in, else to sign-in."""
-        return rx.redirect(HOME if await self.principal() else SIGN_IN)
+        return rx.redirect(HOME if await self._principal() else SIGN_IN)
 
     @rx.event
     async def redirect_if_signed_in(self) -> rx.event.EventSpec | None:
         """The sign-in and sign-up pages skip straight to the studio for a signed-in user."""
         self.auth_error = ""
-        if await self.principal():
+        if await self._principal():
             return rx.redirect(HOME)
         return None
 

@@ -1,0 +1,194 @@
+"""User B tries user A's ids at every door: every HTTP route and every Reflex event.
+
+The tables below list every route and every event handler. A new one that is missing from its
+table fails `test_every_route_is_in_the_table` / `test_every_event_is_in_the_table`, so no door
+can be added without saying how it is isolated. Each attack runs in both auth modes.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from tests.helpers import reset_caches, signup, wait_status
+from tests.security.clerk_keys import APP_ORIGIN, new_keypair, session_token
+
+PRIVATE, PUBLIC = new_keypair()
+
+
+@dataclass
+class World:
+    """Two users; A owns a completed generation with images."""
+
+    url: str
+    a: httpx.Client
+    b: httpx.Client
+    b_token: str
+    a_gen: dict
+
+
+def _snapshot(w: World) -> dict:
+    g = w.a.get(f"/api/generations/{w.a_gen['id']}").json()["generation"]
+    return {**g, "images": [i["id"] for i in g["images"]]}
+
+
+# --- HTTP attacks: B uses A's ids; the answer must be 404 with none of A's data -------------
+
+
+def attack_get_generation(w: World) -> httpx.Response:
+    return w.b.get(f"/api/generations/{w.a_gen['id']}")
+
+
+def attack_file_without_signature(w: World) -> httpx.Response:
+    key = w.a_gen["images"][0]["fileUrl"].split("/api/files/")[1].split("?")[0]
+    # B's own valid signature does not open A's key either.
+    b_gen = w.b.post(
+        "/api/images/generate", json={"prompt": "b", "width": 512, "height": 512}
+    ).json()["generation"]
+    b_url = wait_status(w.b, b_gen["id"])["images"][0]["fileUrl"]
+    b_key = b_url.split("/api/files/")[1].split("?")[0]
+    return httpx.get(b_url.replace(b_key, key))
+
+
+def attack_list_contains_nothing_of_a(w: World) -> httpx.Response:
+    r = w.b.get("/api/images/user")
+    assert all(g["id"] != w.a_gen["id"] for g in r.json()["generations"])
+    return httpx.Response(404, text="(list is scoped to the caller)")
+
+
+NO_ID = None  # the route takes no user-supplied id of another user's resource
+
+HTTP_TABLE: dict[tuple[str, str], Callable[[World], httpx.Response] | None] = {
+    ("POST", "/api/auth/signup"): NO_ID,
+    ("POST", "/api/auth/login"): NO_ID,
+    ("POST", "/api/auth/logout"): NO_ID,  # ends the caller's own token only
+    ("GET", "/api/auth/me"): NO_ID,
+    ("POST", "/api/images/generate"): NO_ID,
+    ("GET", "/api/images/user"): attack_list_contains_nothing_of_a,
+    ("GET", "/api/generations/{generation_id}"): attack_get_generation,
+    ("POST", "/api/webhooks/image-completion"): NO_ID,  # worker-signed, see test_webhooks
+    ("POST", "/api/webhooks/clerk"): NO_ID,  # Svix-signed, see test_clerk_webhook
+    ("GET", "/api/files/{key}"): attack_file_without_signature,
+    ("GET", "/api/engines"): NO_ID,
+}
+
+
+# --- Reflex events: B's page state sends A's ids -------------------------------------------
+
+
+async def attack_watch(w: World) -> None:
+    """GalleryState.watch(A's id) from B's session: B's view gains nothing, nothing changes."""
+    from imagegen.state.gallery import GalleryState
+
+    gallery = _state_for(GalleryState, w.b_token)
+    await GalleryState.load.fn(gallery)
+    assert gallery.loaded and gallery._user_id  # really signed in as B, not bounced
+    before = (list(gallery.results), list(gallery.history))
+    await GalleryState.watch.fn(gallery, w.a_gen["id"])
+    assert (gallery.results, gallery.history) == before
+    assert all(w.a_gen["prompt"] not in c.prompt for c in gallery.results + gallery.history)
+
+
+EVENT_TABLE: dict[str, Callable | None] = {
+    "SessionState.setvar": NO_ID,  # sets the caller's own non-backend vars only
+    "SessionState.redirect_home_or_sign_in": NO_ID,
+    "SessionState.redirect_if_signed_in": NO_ID,
+    "SessionState.sign_up": NO_ID,
+    "SessionState.sign_in": NO_ID,
+    "SessionState.sign_out": NO_ID,
+    "GalleryState.setvar": NO_ID,
+    "GalleryState.load": NO_ID,
+    "GalleryState.load_more": NO_ID,  # the cursor only pages the caller's own list
+    "GalleryState.watch": attack_watch,
+    "PromptFormState.setvar": NO_ID,
+    "PromptFormState.load_options": NO_ID,
+    "PromptFormState.set_prompt": NO_ID,
+    "PromptFormState.set_negative_prompt": NO_ID,
+    "PromptFormState.set_size": NO_ID,
+    "PromptFormState.set_num_images": NO_ID,
+    "PromptFormState.set_seed": NO_ID,
+    "PromptFormState.set_engine": NO_ID,
+    "PromptFormState.generate": NO_ID,
+}
+
+
+def _state_for(cls: type, token: str):  # noqa: ANN202
+    import reflex as rx
+
+    root = rx.State(_reflex_internal_init=True)
+    state = root.get_substate(cls.get_full_name().split(".")[1:])
+    state.token = token
+    return state
+
+
+def _state_classes() -> list[type]:
+    from imagegen.state.form import PromptFormState
+    from imagegen.state.gallery import GalleryState
+    from imagegen.state.session import SessionState
+
+    return [SessionState, GalleryState, PromptFormState]
+
+
+def test_every_route_is_in_the_table(app_env):
+    from imagegen.api import create_api
+
+    spec = create_api().openapi()["paths"]
+    routes = {(m.upper(), path) for path, ops in spec.items() for m in ops}
+    assert routes == set(HTTP_TABLE)
+    for (method, path), attack in HTTP_TABLE.items():
+        if "{" in path:
+            assert attack is not None, f"{method} {path} takes an id but has no attack"
+
+
+def test_every_event_is_in_the_table():
+    events = {}
+    for cls in _state_classes():
+        for name, handler in cls.event_handlers.items():
+            events[f"{cls.__name__}.{name}"] = list(inspect.signature(handler.fn).parameters)[1:]
+    assert set(events) == set(EVENT_TABLE)
+    for name, params in events.items():
+        if any(p.endswith("id") for p in params):
+            assert EVENT_TABLE[name] is not None, f"{name} takes an id but has no attack"
+
+
+@pytest.fixture(params=["local", "clerk"])
+def world(request, stack, monkeypatch) -> World:
+    url = stack["url"]
+    if request.param == "clerk":
+        monkeypatch.setenv("IMAGEGEN_AUTH", "clerk")
+        monkeypatch.setenv("CLERK_JWT_KEY", PUBLIC)
+        monkeypatch.setenv("CLERK_AUTHORIZED_PARTIES", APP_ORIGIN)
+        reset_caches()
+        tokens = [session_token(PRIVATE, f"user_{n}", expires_in=600) for n in ("a", "b")]
+        a, b = (
+            httpx.Client(base_url=url, timeout=30, headers={"Authorization": f"Bearer {t}"})
+            for t in tokens
+        )
+        b_token = tokens[1]
+    else:
+        a, b = signup(url, "a@example.com"), signup(url, "b@example.com")
+        b_token = b.headers["Authorization"].split()[1]
+    gid = a.post(
+        "/api/images/generate", json={"prompt": "A's private prompt", "width": 512, "height": 512}
+    ).json()["generation"]["id"]
+    return World(url, a, b, b_token, wait_status(a, gid))
+
+
+@pytest.mark.parametrize("door", [k for k, v in HTTP_TABLE.items() if v], ids=" ".join)
+def test_b_gets_404_for_a_s_ids_over_http(world, door):
+    before = _snapshot(world)
+    r = HTTP_TABLE[door](world)
+    assert r.status_code == 404, (door, r.status_code, r.text)
+    assert "A's private prompt" not in r.text
+    assert _snapshot(world) == before
+
+
+@pytest.mark.parametrize("event", [k for k, v in EVENT_TABLE.items() if v])
+async def test_b_gets_nothing_for_a_s_ids_over_reflex_events(world, event):
+    before = _snapshot(world)
+    await EVENT_TABLE[event](world)
+    assert _snapshot(world) == before
