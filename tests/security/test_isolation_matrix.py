@@ -118,7 +118,9 @@ EVENT_TABLE: dict[str, Callable | None] = {
 
 def _state_for(cls: type, token: str):  # noqa: ANN202
     import reflex as rx
+    from reflex_base.registry import RegistrationContext
 
+    RegistrationContext.ensure_context()  # pytest-asyncio runs each test in a fresh context
     root = rx.State(_reflex_internal_init=True)
     state = root.get_substate(cls.get_full_name().split(".")[1:])
     state.token = token
