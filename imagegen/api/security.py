@@ -52,6 +52,12 @@ def page_csp() -> str:
 
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
+# FastAPI's Swagger UI page loads its script and styles from jsDelivr.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "connect-src 'self'; frame-ancestors 'none'"
+)
 
 
 class SecurityHeaders:
@@ -80,7 +86,9 @@ class SecurityHeaders:
                     )
                 ]
                 ctype = dict(message.get("headers", [])).get(b"content-type", b"")
-                if ctype.startswith(b"text/html"):
+                if scope["path"].startswith("/api/docs"):
+                    csp = DOCS_CSP
+                elif ctype.startswith(b"text/html"):
                     if self._page_csp is None:
                         self._page_csp = page_csp()
                     csp = self._page_csp
