@@ -52,7 +52,7 @@ lint: $(VENV)/.stamp-test
 	$(PY) -m ruff format --check .
 
 test: test-deps lint
-	$(PY) -m pytest tests/unit tests/api tests/integration -q
+	$(PY) -m pytest tests/unit tests/api tests/integration tests/security -q
 	$(PY) -m pytest tests/e2e -q
 
 e2e: test-deps
