@@ -54,9 +54,11 @@ lint: $(VENV)/.stamp-test
 test: test-deps lint
 	$(PY) -m pytest tests/unit tests/api tests/integration tests/security -q
 	$(PY) -m pytest tests/e2e -q
+	$(PY) -m pytest tests/e2e_clerk -q
 
 e2e: test-deps
 	$(PY) -m pytest tests/e2e -q
+	$(PY) -m pytest tests/e2e_clerk -q
 
 fmt: $(VENV)/.stamp-test
 	$(PY) -m ruff check --fix .

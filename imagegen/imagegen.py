@@ -20,6 +20,10 @@ app = rx.App(
     api_transformer=[create_api(), SecurityHeaders],
     stylesheets=["/styles.css"],
 )
+CLERK = get_settings().auth == "clerk"
+if CLERK:
+    from imagegen.pages.clerk_auth import clerk_sign_in_page, clerk_sign_up_page, guarded
+
 app.add_page(
     rx.center(rx.spinner(), min_height="100vh"),
     route="/",
@@ -27,19 +31,19 @@ app.add_page(
     title="imagegen",
 )
 app.add_page(
-    sign_in_page,
+    clerk_sign_in_page if CLERK else sign_in_page,
     route="/sign-in",
     title="Sign in · imagegen",
-    on_load=SessionState.redirect_if_signed_in,
+    on_load=None if CLERK else SessionState.redirect_if_signed_in,
 )
 app.add_page(
-    sign_up_page,
+    clerk_sign_up_page if CLERK else sign_up_page,
     route="/sign-up",
     title="Sign up · imagegen",
-    on_load=SessionState.redirect_if_signed_in,
+    on_load=None if CLERK else SessionState.redirect_if_signed_in,
 )
 app.add_page(
-    studio_page,
+    guarded(studio_page) if CLERK else studio_page,
     route="/generate-images",
     title="Generate images · imagegen",
     on_load=[GalleryState.load, PromptFormState.load_options],

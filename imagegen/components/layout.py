@@ -4,7 +4,23 @@ from __future__ import annotations
 
 import reflex as rx
 
+from imagegen.settings import get_settings
 from imagegen.state.session import SessionState
+
+
+def account_controls() -> list[rx.Component]:
+    """Clerk's user button in Clerk mode; else the email and a Sign out button."""
+    if get_settings().auth == "clerk":
+        from imagegen.components.clerk import UserButton
+
+        return [
+            rx.text(SessionState.email, size="2", color_scheme="gray"),
+            UserButton.create(after_sign_out_url="/sign-in"),
+        ]
+    return [
+        rx.text(SessionState.email, size="2", color_scheme="gray"),
+        rx.button("Sign out", on_click=SessionState.sign_out, variant="soft", size="2"),
+    ]
 
 
 def header() -> rx.Component:
@@ -17,8 +33,7 @@ def header() -> rx.Component:
             spacing="2",
         ),
         rx.spacer(),
-        rx.text(SessionState.email, size="2", color_scheme="gray"),
-        rx.button("Sign out", on_click=SessionState.sign_out, variant="soft", size="2"),
+        *account_controls(),
         width="100%",
         align="center",
         padding_y="3",

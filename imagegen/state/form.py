@@ -38,6 +38,10 @@ class PromptFormState(SessionState):
         """1..max images for the chosen engine."""
         return [str(n) for n in range(1, self.max_images + 1)]
 
+    def _forget_user(self) -> None:
+        """Clears what the previous user of this tab typed."""
+        self.prompt, self.negative_prompt, self.seed, self.form_error = "", "", "", ""
+
     def _apply_engine(self) -> None:
         for e in self._catalog_raw.get("engines", []):
             if e["name"] == self.engine:

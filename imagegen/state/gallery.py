@@ -74,9 +74,11 @@ class GalleryState(SessionState):
     async def load(self) -> list | rx.event.EventSpec | None:
         """Page load: verify the user, read the first gallery page and any in-flight work."""
         principal = await self._principal()
-        if principal is None:
-            return rx.redirect(SIGN_IN)
-        self.email, self._user_id = principal.email, principal.user_id
+        if principal is None:  # Clerk mode: its guards show sign-in while the token syncs
+            return None if get_settings().auth == "clerk" else rx.redirect(SIGN_IN)
+        if principal.user_id != self._user_id:
+            await self._forget_page_state()  # a new user in this tab sees nothing of the last
+        self.email, self._user_id = principal.display_name, principal.user_id
         page, pending = await asyncio.gather(
             asyncio.to_thread(svc.list_generations, principal.user_id, limit=PAGE_SIZE),
             asyncio.to_thread(
@@ -108,6 +110,11 @@ class GalleryState(SessionState):
         seen = {c.id for c in self.history}
         self.history += [c for c in await asyncio.to_thread(_cards, page) if c.id not in seen]
         self.next_cursor = page.next_cursor or ""
+
+    def _forget_user(self) -> None:
+        """Drops everything shown for the previous user of this tab."""
+        self.results, self.history, self.next_cursor = [], [], ""
+        self.loaded, self._user_id, self._watching = False, "", []
 
     def _add_result(self, card: GenerationCard) -> None:
         """Shows a just-submitted generation at the top of the results."""
@@ -142,5 +149,5 @@ class GalleryState(SessionState):
         finally:
             async with self:
                 self._watching = [g for g in self._watching if g != generation_id]
-                if card is not None:
+                if card is not None and self._user_id == user_id:  # still the same user
                     self._apply(card)

@@ -8,6 +8,7 @@ import reflex as rx
 
 from imagegen.services.auth import Principal, get_auth
 from imagegen.services.errors import ServiceError
+from imagegen.settings import get_settings
 
 HOME = "/generate-images"
 SIGN_IN = "/sign-in"
@@ -20,10 +21,19 @@ class SessionState(rx.State):
     email: str = ""
     auth_error: str = ""
     auth_busy: bool = False
+    _synced_user: str = ""
 
     async def _principal(self) -> Principal | None:
         """The user behind the cookie, verified against the database."""
         return await asyncio.to_thread(get_auth().authenticate, self.token or None)
+
+    async def _forget_page_state(self) -> None:
+        """Signing out wipes what this tab showed, so the next user starts from nothing."""
+        from imagegen.state.form import PromptFormState
+        from imagegen.state.gallery import GalleryState
+
+        (await self.get_state(GalleryState))._forget_user()
+        (await self.get_state(PromptFormState))._forget_user()
 
     @rx.event
     async def redirect_home_or_sign_in(self) -> rx.event.EventSpec:
@@ -65,10 +75,31 @@ class SessionState(rx.State):
         return await self._finish("login", form)
 
     @rx.event
+    async def clerk_session(self, token: str) -> list | None:
+        """Clerk mode: the browser's current session token; a new user loads their studio."""
+        if get_settings().auth != "clerk":
+            return None
+        self.token = token or ""
+        principal = await self._principal() if token else None
+        if principal is None:
+            self.email, self._synced_user = "", ""
+            await self._forget_page_state()
+            return None
+        self.email = principal.display_name
+        if principal.user_id == self._synced_user:
+            return None
+        self._synced_user = principal.user_id
+        from imagegen.state.form import PromptFormState
+        from imagegen.state.gallery import GalleryState
+
+        return [GalleryState.load, PromptFormState.load_options]
+
+    @rx.event
     async def sign_out(self) -> rx.event.EventSpec:
         """Ends the session server-side, forgets the cookie and leaves."""
         if self.token:
             await asyncio.to_thread(get_auth().logout, self.token)  # type: ignore[attr-defined]
         self.token = ""
         self.email = ""
+        await self._forget_page_state()
         return rx.redirect(SIGN_IN)

@@ -150,3 +150,18 @@ def test_root_leads_to_sign_in_when_signed_out(page: Page, harness):
     page.goto(frontend(harness) + "/")
     page.wait_for_url("**/sign-in")
     assert httpx.get(frontend(harness) + "/sign-in").status_code == 200
+
+
+def test_next_user_in_the_same_tab_sees_nothing_of_the_previous_one(page: Page, harness):
+    sign_up(page, harness)
+    _generate(page, "Left behind by the first user")
+    expect(
+        page.locator("#gallery-grid").get_by_role("img", name="Left behind by the first user")
+    ).to_have_count(1, timeout=30_000)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in")
+    page.get_by_role("link", name="Sign up").click()
+    page.wait_for_url("**/sign-up")
+    sign_up(page, harness)
+    expect(page.get_by_text("Nothing here yet")).to_be_visible()
+    expect(page.get_by_text("Left behind by the first user")).to_have_count(0)

@@ -100,6 +100,7 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "SessionState.sign_up": NO_ID,
     "SessionState.sign_in": NO_ID,
     "SessionState.sign_out": NO_ID,
+    "SessionState.clerk_session": NO_ID,  # a token, verified like any other; B's stays B's
     "GalleryState.setvar": NO_ID,
     "GalleryState.load": NO_ID,
     "GalleryState.load_more": NO_ID,  # the cursor only pages the caller's own list

@@ -13,6 +13,11 @@ class Principal:
     user_id: str
     email: str
 
+    @property
+    def display_name(self) -> str:
+        """What the header shows: the email, else (a Clerk token without one) the user id."""
+        return self.email or self.user_id
+
 
 class AuthProvider(abc.ABC):
     """Verifies tokens; providers with their own sign-in UI need not implement sign-up."""

@@ -1,0 +1,125 @@
+"""Clerk's React components (npm @clerk/clerk-react) wrapped for Reflex, plus a session sync.
+
+We wrap them ourselves rather than depend on reflex-clerk-api, which pins clerk-backend-api < 3 and
+skips the azp check.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_base.utils.imports import ImportVar
+
+CLERK_REACT = "@clerk/clerk-react@5.61.11"
+# Clerk session tokens live 60 s; the synchronizer hands a fresh one to the backend well before.
+REFRESH_MS = 40_000
+
+
+class _Clerk(rx.Component):
+    library = CLERK_REACT
+
+
+class ClerkProvider(_Clerk):
+    """Loads Clerk (clerk-js from Clerk, or from CLERK_JS_URL) and provides its session."""
+
+    tag = "ClerkProvider"
+    publishable_key: rx.Var[str]
+    sign_in_url: rx.Var[str]
+    sign_up_url: rx.Var[str]
+    after_sign_out_url: rx.Var[str]
+    telemetry: rx.Var[bool]
+
+
+class SignIn(_Clerk):
+    """Clerk's sign-in form."""
+
+    tag = "SignIn"
+    routing: rx.Var[str]
+    sign_up_url: rx.Var[str]
+    force_redirect_url: rx.Var[str]
+
+
+class SignUp(_Clerk):
+    """Clerk's sign-up form."""
+
+    tag = "SignUp"
+    routing: rx.Var[str]
+    sign_in_url: rx.Var[str]
+    force_redirect_url: rx.Var[str]
+
+
+class UserButton(_Clerk):
+    """Clerk's account menu (profile, sign out)."""
+
+    tag = "UserButton"
+    after_sign_out_url: rx.Var[str]
+
+
+class SignedIn(_Clerk):
+    """Renders its children only for a signed-in user."""
+
+    tag = "SignedIn"
+
+
+class SignedOut(_Clerk):
+    """Renders its children only for a signed-out visitor."""
+
+    tag = "SignedOut"
+
+
+class ClerkSessionSync(rx.Component):
+    """Hands Clerk's session token to the backend state on sign-in, sign-out and before expiry.
+
+    A component of its own (not page hooks), so that useAuth runs inside ClerkProvider.
+    """
+
+    tag = "ImagegenClerkSessionSync"
+    handler: rx.Var[str]
+
+    def add_imports(self) -> dict:
+        return {
+            CLERK_REACT: [ImportVar(tag="useAuth")],
+            "react": [ImportVar(tag="useEffect")],
+            "$/utils/context": [ImportVar(tag="addEvents")],
+            "$/utils/state": [ImportVar(tag="ReflexEvent")],
+        }
+
+    def add_custom_code(self) -> list[str]:
+        return [
+            f"""function ImagegenClerkSessionSync({{ handler }}) {{
+  const {{ isLoaded, isSignedIn, userId, getToken }} = useAuth();
+  useEffect(() => {{
+    if (!isLoaded) return;
+    let stopped = false;
+    const sync = async () => {{
+      let token = "";
+      try {{ token = isSignedIn ? ((await getToken()) || "") : ""; }} catch (e) {{ token = ""; }}
+      if (!stopped) addEvents([ReflexEvent(handler, {{ token: token }}, {{}})], [], {{}});
+    }};
+    sync();
+    const timer = setInterval(sync, {REFRESH_MS});
+    return () => {{ stopped = true; clearInterval(timer); }};
+  }}, [isLoaded, isSignedIn, userId]);
+  return null;
+}}"""
+        ]
+
+
+def clerk_provider(*children: rx.Component, publishable_key: str, js_url: str = "") -> rx.Component:
+    """The provider, pointed at a self-hosted or stand-in clerk-js when js_url is set."""
+    custom = {"clerkJSUrl": js_url} if js_url else {}
+    return ClerkProvider.create(
+        *children,
+        publishable_key=publishable_key,
+        telemetry=False,
+        sign_in_url="/sign-in",
+        sign_up_url="/sign-up",
+        after_sign_out_url="/sign-in",
+        custom_attrs=custom,
+    )
+
+
+def session_sync() -> rx.Component:
+    """The synchronizer bound to SessionState.clerk_session."""
+    from imagegen.state.session import SessionState
+
+    return ClerkSessionSync.create(handler=f"{SessionState.get_full_name()}.clerk_session")

@@ -1,0 +1,68 @@
+"""Clerk mode: the same routes, with Clerk's components and guards around them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from imagegen.components.clerk import (
+    SignedIn,
+    SignedOut,
+    SignIn,
+    SignUp,
+    clerk_provider,
+    session_sync,
+)
+from imagegen.settings import get_settings
+
+
+def _provider(*children: rx.Component) -> rx.Component:
+    s = get_settings()
+    return clerk_provider(
+        session_sync(), *children, publishable_key=s.clerk_publishable_key, js_url=s.clerk_js_url
+    )
+
+
+def _centered(child: rx.Component) -> rx.Component:
+    return rx.center(child, min_height="100vh", id="clerk-auth")
+
+
+def clerk_sign_in_page() -> rx.Component:
+    """Clerk's sign-in; a signed-in user goes on to the studio."""
+    return _provider(
+        SignedOut.create(
+            _centered(
+                SignIn.create(
+                    routing="hash", sign_up_url="/sign-up", force_redirect_url="/generate-images"
+                )
+            )
+        ),
+        SignedIn.create(_centered(rx.link("Continue to the studio", href="/generate-images"))),
+    )
+
+
+def clerk_sign_up_page() -> rx.Component:
+    """Clerk's sign-up."""
+    return _provider(
+        SignedOut.create(
+            _centered(
+                SignUp.create(
+                    routing="hash", sign_in_url="/sign-in", force_redirect_url="/generate-images"
+                )
+            )
+        ),
+        SignedIn.create(_centered(rx.link("Continue to the studio", href="/generate-images"))),
+    )
+
+
+def guarded(page: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+    """The page for signed-in users; signed-out visitors see Clerk's sign-in in its place."""
+
+    def build() -> rx.Component:
+        return _provider(
+            SignedIn.create(page()),
+            SignedOut.create(_centered(SignIn.create(routing="hash", sign_up_url="/sign-up"))),
+        )
+
+    return build

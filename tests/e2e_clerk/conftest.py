@@ -1,0 +1,97 @@
+"""Fixtures for Clerk mode in a browser: the app with IMAGEGEN_AUTH=clerk, and a local server
+that serves the clerk-js STAND-IN (tests/e2e_clerk/clerk_standin.js) and signs session tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import WEBHOOK_SECRET
+from tests.e2e.conftest import CHROMIUM_ARGS
+from tests.helpers import ROOT, ThreadedServer, free_port, reset_caches, start_worker
+from tests.security.clerk_keys import new_keypair, session_token
+
+PRIVATE, PUBLIC = new_keypair()
+STANDIN = Path(__file__).with_name("clerk_standin.js")
+PUBLISHABLE = "pk_test_" + base64.b64encode(b"clerk.imagegen.test$").decode()
+
+
+def _clerk_server() -> FastAPI:
+    """Serves the stand-in script and signs session tokens for the origin that asks."""
+    app = FastAPI()
+    cors = {"Access-Control-Allow-Origin": "*"}
+
+    @app.get("/clerk.js")
+    def script() -> Response:
+        return Response(STANDIN.read_text(), media_type="application/javascript", headers=cors)
+
+    @app.get("/session-token")
+    def token(sub: str, request: Request) -> PlainTextResponse:
+        azp = request.headers.get("origin", "")
+        return PlainTextResponse(session_token(PRIVATE, sub, azp=azp, expires_in=60), headers=cors)
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def clerk_harness(tmp_path_factory) -> Iterator[object]:
+    from reflex.testing import AppHarness
+
+    tmp = tmp_path_factory.mktemp("clerk")
+    clerk_port, worker_port = free_port(), free_port()
+    env = {
+        "IMAGEGEN_DATA_DIR": str(tmp / "data"),
+        "IMAGEGEN_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "IMAGEGEN_SECRET_KEY": "e2e-url-signing-key",
+        "IMAGEGEN_STORAGE": "local",
+        "IMAGEGEN_WORKER_URL": f"http://127.0.0.1:{worker_port}",
+        "IMAGEGEN_AUTH": "clerk",
+        "CLERK_PUBLISHABLE_KEY": PUBLISHABLE,
+        "CLERK_JWT_KEY": PUBLIC,
+        "CLERK_AUTHORIZED_PARTIES": "http://placeholder.invalid",
+        "CLERK_JS_URL": f"http://127.0.0.1:{clerk_port}/clerk.js",
+    }
+    os.environ.update(env)
+    reset_caches()
+    from imagegen.migrate import upgrade
+
+    upgrade()
+    worker = start_worker(env, worker_port, tmp / "worker.log")
+    try:
+        with (
+            ThreadedServer(_clerk_server(), clerk_port),
+            AppHarness.create(root=ROOT, app_name="imagegen") as h,
+        ):
+            # Only now is the frontend's origin known: it is the one authorized party.
+            origin = h.frontend_url.rstrip("/").replace("127.0.0.1", "localhost")
+            os.environ["CLERK_AUTHORIZED_PARTIES"] = f"{origin},{h.frontend_url.rstrip('/')}"
+            reset_caches()
+            yield h
+    finally:
+        worker.kill()
+        worker.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    pg.set_default_timeout(20_000)
+    yield pg
+    ctx.close()
