@@ -9,9 +9,9 @@ from __future__ import annotations
 import reflex as rx
 from reflex_base.utils.imports import ImportVar
 
+from imagegen.settings import get_settings
+
 CLERK_REACT = "@clerk/clerk-react@5.61.11"
-# Clerk session tokens live 60 s; the synchronizer hands a fresh one to the backend well before.
-REFRESH_MS = 40_000
 
 
 class _Clerk(rx.Component):
@@ -74,6 +74,7 @@ class ClerkSessionSync(rx.Component):
 
     tag = "ImagegenClerkSessionSync"
     handler: rx.Var[str]
+    refresh_ms: rx.Var[int]
 
     def add_imports(self) -> dict:
         return {
@@ -85,22 +86,22 @@ class ClerkSessionSync(rx.Component):
 
     def add_custom_code(self) -> list[str]:
         return [
-            f"""function ImagegenClerkSessionSync({{ handler }}) {{
-  const {{ isLoaded, isSignedIn, userId, getToken }} = useAuth();
-  useEffect(() => {{
+            """function ImagegenClerkSessionSync({ handler, refreshMs }) {
+  const { isLoaded, isSignedIn, userId, getToken } = useAuth();
+  useEffect(() => {
     if (!isLoaded) return;
     let stopped = false;
-    const sync = async () => {{
+    const sync = async () => {
       let token = "";
-      try {{ token = isSignedIn ? ((await getToken()) || "") : ""; }} catch (e) {{ token = ""; }}
-      if (!stopped) addEvents([ReflexEvent(handler, {{ token: token }}, {{}})], [], {{}});
-    }};
+      try { token = isSignedIn ? ((await getToken()) || "") : ""; } catch (e) { token = ""; }
+      if (!stopped) addEvents([ReflexEvent(handler, { token: token }, {})], [], {});
+    };
     sync();
-    const timer = setInterval(sync, {REFRESH_MS});
-    return () => {{ stopped = true; clearInterval(timer); }};
-  }}, [isLoaded, isSignedIn, userId]);
+    const timer = setInterval(sync, refreshMs);
+    return () => { stopped = true; clearInterval(timer); };
+  }, [isLoaded, isSignedIn, userId, handler, refreshMs]);
   return null;
-}}"""
+}"""
         ]
 
 
@@ -122,4 +123,8 @@ def session_sync() -> rx.Component:
     """The synchronizer bound to SessionState.clerk_session."""
     from imagegen.state.session import SessionState
 
-    return ClerkSessionSync.create(handler=f"{SessionState.get_full_name()}.clerk_session")
+    # Clerk session tokens live 60 s: hand the backend a fresh one well before that.
+    refresh_ms = int(get_settings().clerk_refresh_seconds * 1000)
+    return ClerkSessionSync.create(
+        handler=f"{SessionState.get_full_name()}.clerk_session", refresh_ms=refresh_ms
+    )

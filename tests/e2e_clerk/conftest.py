@@ -21,6 +21,8 @@ from tests.security.clerk_keys import new_keypair, session_token
 
 PRIVATE, PUBLIC = new_keypair()
 STANDIN = Path(__file__).with_name("clerk_standin.js")
+# Short-lived tokens (Clerk's live 60 s) so a test can outlive several of them.
+TOKEN_TTL = 4
 PUBLISHABLE = "pk_test_" + base64.b64encode(b"clerk.imagegen.test$").decode()
 
 
@@ -36,7 +38,9 @@ def _clerk_server() -> FastAPI:
     @app.get("/session-token")
     def token(sub: str, request: Request) -> PlainTextResponse:
         azp = request.headers.get("origin", "")
-        return PlainTextResponse(session_token(PRIVATE, sub, azp=azp, expires_in=60), headers=cors)
+        return PlainTextResponse(
+            session_token(PRIVATE, sub, azp=azp, expires_in=TOKEN_TTL), headers=cors
+        )
 
     return app
 
@@ -58,6 +62,7 @@ def clerk_harness(tmp_path_factory) -> Iterator[object]:
         "CLERK_JWT_KEY": PUBLIC,
         "CLERK_AUTHORIZED_PARTIES": "http://placeholder.invalid",
         "CLERK_JS_URL": f"http://127.0.0.1:{clerk_port}/clerk.js",
+        "IMAGEGEN_CLERK_REFRESH_SECONDS": "1.5",
     }
     os.environ.update(env)
     reset_caches()

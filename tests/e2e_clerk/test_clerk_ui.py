@@ -63,3 +63,20 @@ def test_a_token_for_another_origin_is_refused_by_the_backend(page: Page, clerk_
         get_auth().authenticate(session_token(PRIVATE, "user_x", azp=_url(clerk_harness, "")))
         is not None
     )
+
+
+def test_the_token_is_refreshed_before_it_expires(page: Page, clerk_harness):
+    from tests.e2e_clerk.conftest import TOKEN_TTL
+
+    page.goto(_url(clerk_harness, "/generate-images"))
+    _sign_in(page, "user_clerk_refresh")
+    expect(page.get_by_text("user_clerk_refresh")).to_be_visible()
+    # Outlive the first token and clerk-backend-api's 5 s clock-skew allowance, twice over.
+    page.wait_for_timeout((TOKEN_TTL + 5) * 2 * 1000)
+    page.get_by_label("Prompt", exact=True).fill("Still signed in after the token expired")
+    page.get_by_role("button", name="Generate").click()
+    expect(
+        page.locator("#gallery-grid").get_by_role(
+            "img", name="Still signed in after the token expired"
+        )
+    ).to_have_count(1, timeout=30_000)
