@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
-from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import WEBHOOK_SECRET
-from tests.e2e.conftest import CHROMIUM_ARGS
+
+# The browser and page fixtures (with a screenshot on failure) are the main suite's.
+from tests.e2e.conftest import browser, page, pytest_runtest_makereport  # noqa: F401
 from tests.helpers import ROOT, ThreadedServer, free_port, reset_caches, start_worker
 from tests.security.clerk_keys import new_keypair, session_token
 
@@ -83,20 +84,3 @@ def clerk_harness(tmp_path_factory) -> Iterator[object]:
     finally:
         worker.kill()
         worker.wait()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = ctx.new_page()
-    pg.set_default_timeout(20_000)
-    yield pg
-    ctx.close()
