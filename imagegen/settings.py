@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     clerk_authorized_parties: str = Field("", alias="CLERK_AUTHORIZED_PARTIES")
     clerk_webhook_secret: str = Field("", alias="CLERK_WEBHOOK_SECRET")
     clerk_js_url: str = Field("", alias="CLERK_JS_URL")
+    clerk_api_url: str = Field("https://api.clerk.com", alias="CLERK_API_URL")
     clerk_refresh_seconds: float = Field(40, alias="IMAGEGEN_CLERK_REFRESH_SECONDS", gt=0)
 
     @field_validator("data_dir")

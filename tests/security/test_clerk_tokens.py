@@ -71,3 +71,51 @@ def test_clerk_mode_without_any_key_refuses_to_start(app_env, monkeypatch):
     monkeypatch.setenv("IMAGEGEN_AUTH", "clerk")
     with pytest.raises(RuntimeError, match="CLERK_JWT_KEY or CLERK_SECRET_KEY"):
         ClerkAuth(Settings())
+
+
+def _jwks_server(public_pem: str, secret: str, state: dict):
+    """Follows Clerk's documented GET /v1/jwks: bearer secret key in, {"keys": [JWK…]} out."""
+    import json as _json
+
+    import jwt as _jwt
+    from cryptography.hazmat.primitives import serialization as _ser
+    from fastapi import FastAPI, Header
+    from fastapi.responses import JSONResponse
+
+    jwk = _json.loads(
+        _jwt.algorithms.RSAAlgorithm.to_jwk(_ser.load_pem_public_key(public_pem.encode()))
+    )
+    jwk.update({"kid": "ins_test", "alg": "RS256", "use": "sig"})
+    app = FastAPI()
+
+    @app.get("/v1/jwks")
+    def jwks(authorization: str = Header("")):
+        state["requests"] += 1
+        if state.get("fail"):
+            return JSONResponse({"errors": [{"code": "internal_error"}]}, status_code=500)
+        if authorization != f"Bearer {secret}":
+            return JSONResponse({"errors": [{"code": "authentication_invalid"}]}, status_code=401)
+        return {"keys": [jwk]}
+
+    return app
+
+
+def test_without_a_jwt_key_the_jwks_comes_through_the_secret_key_cached(app_env, monkeypatch):
+    state = {"requests": 0}
+    with ThreadedServer(_jwks_server(PUBLIC, "sk_test_right", state), free_port()) as srv:
+        monkeypatch.setenv("IMAGEGEN_AUTH", "clerk")
+        monkeypatch.setenv("CLERK_SECRET_KEY", "sk_test_right")
+        monkeypatch.setenv("CLERK_API_URL", srv.url)
+        monkeypatch.setenv("CLERK_AUTHORIZED_PARTIES", APP_ORIGIN)
+        auth = ClerkAuth(Settings())
+        assert auth.authenticate(session_token(PRIVATE, "user_jwks")).user_id == "user_jwks"
+        assert auth.authenticate(session_token(PRIVATE, "user_jwks")) is not None
+        assert state["requests"] == 1  # cached
+        assert auth.authenticate(session_token(OTHER_PRIVATE)) is None
+        assert auth.authenticate(session_token(PRIVATE, azp="https://evil.example")) is None
+
+        monkeypatch.setenv("CLERK_SECRET_KEY", "sk_test_wrong")
+        assert ClerkAuth(Settings()).authenticate(session_token(PRIVATE)) is None
+        state["fail"] = True
+        monkeypatch.setenv("CLERK_SECRET_KEY", "sk_test_right")
+        assert ClerkAuth(Settings()).authenticate(session_token(PRIVATE)) is None  # 5xx: out
