@@ -49,13 +49,15 @@ class SessionState(rx.State):
         return None
 
     async def _finish(self, action: str, form: dict) -> rx.event.EventSpec | None:
-        self.auth_busy = True
         auth = get_auth()
+        fn = getattr(auth, "signup" if action == "signup" else "login", None)
+        if fn is None:
+            self.auth_error = f"Sign-in is handled by {auth.name}, not by this form."
+            return None
+        self.auth_busy = True
         try:
-            fn = auth.signup if action == "signup" else auth.login  # type: ignore[attr-defined]
-            self.token = await asyncio.to_thread(
-                fn, form.get("email", ""), form.get("password", "")
-            )
+            email, password = (str(form.get(k) or "") for k in ("email", "password"))
+            self.token = await asyncio.to_thread(fn, email, password)
         except ServiceError as e:
             self.auth_error = e.message
             return None

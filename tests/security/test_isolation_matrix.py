@@ -121,11 +121,24 @@ def _state_for(cls: type, token: str):  # noqa: ANN202
     import reflex as rx
     from reflex_base.registry import RegistrationContext
 
-    RegistrationContext.ensure_context()  # pytest-asyncio runs each test in a fresh context
+    _state_classes()
+    RegistrationContext.set(_registry())  # pytest-asyncio runs each test in a fresh context
     root = rx.State(_reflex_internal_init=True)
     state = root.get_substate(cls.get_full_name().split(".")[1:])
     state.token = token
     return state
+
+
+_REGISTRY: list = []
+
+
+def _registry():  # noqa: ANN202
+    """The registry the state classes were registered in, captured once."""
+    from reflex_base.registry import RegistrationContext
+
+    if not _REGISTRY:
+        _REGISTRY.append(RegistrationContext.ensure_context())
+    return _REGISTRY[0]
 
 
 def _state_classes() -> list[type]:
@@ -195,3 +208,22 @@ async def test_b_gets_nothing_for_a_s_ids_over_reflex_events(world, event):
     before = _snapshot(world)
     await EVENT_TABLE[event](world)
     assert _snapshot(world) == before
+
+
+async def test_password_events_in_clerk_mode_answer_clearly(app_env, monkeypatch):
+    from imagegen.state.session import SessionState
+
+    monkeypatch.setenv("IMAGEGEN_AUTH", "clerk")
+    monkeypatch.setenv("CLERK_JWT_KEY", PUBLIC)
+    reset_caches()
+    state = _state_for(SessionState, "")
+    assert await SessionState.sign_in.fn(state, {"email": ["x"], "password": 1}) is None
+    assert "handled by clerk" in state.auth_error and state.token == ""
+
+
+async def test_odd_form_values_get_a_clear_message(app_env):
+    from imagegen.state.session import SessionState
+
+    state = _state_for(SessionState, "")
+    assert await SessionState.sign_in.fn(state, {"email": ["x"], "password": None}) is None
+    assert state.auth_error == "Wrong email or password." and state.token == ""
