@@ -111,6 +111,7 @@ class ImageFile(SQLModel, table=True):
     idx: int = 0
     filename: str = Field(max_length=255)
     s3_key: str = Field(max_length=512, unique=True)
+    thumbnail_key: str | None = Field(default=None, max_length=512)
     file_size: int
     format: str = Field(max_length=16)
     width: int

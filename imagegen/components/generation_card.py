@@ -27,7 +27,7 @@ def image_tile(img: ImageCard, prompt: rx.Var, large: bool = False) -> rx.Compon
     return rx.vstack(
         ReactRouterLink.create(
             rx.image(
-                src=img.url,
+                src=img.url if large else img.thumb_url,
                 alt=prompt,
                 height="auto",
                 loading="lazy",

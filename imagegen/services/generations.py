@@ -343,11 +343,17 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
         prefix = f"generations/{gen.id}/"
         if not images:
             status, error = "FAILED", "The worker reported no images."
-        elif any(not i.key.startswith(prefix) for i in images):
+        elif any(
+            not k.startswith(prefix)
+            for i in images
+            for k in (i.key, i.thumbnail_key)
+            if k is not None
+        ):
             raise InvalidInput("Image keys must sit under the generation's prefix.")
         else:
+            keys = [k for i in images for k in (i.key, i.thumbnail_key) if k is not None]
             try:
-                missing = [i.key for i in images if not get_storage().exists(i.key)]
+                missing = [k for k in keys if not get_storage().exists(k)]
             except (StorageError, ValueError) as e:
                 missing, status, error = [], "FAILED", f"Storage check failed: {e}"
             if missing:
@@ -376,6 +382,7 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
                             idx=n,
                             filename=i.filename,
                             s3_key=i.key,
+                            thumbnail_key=i.thumbnail_key,
                             file_size=i.file_size,
                             format=i.format.upper(),
                             width=i.width,
@@ -409,6 +416,10 @@ def image_json(img: ImageFile, base_url: str | None = None) -> dict:
         "id": img.id,
         "filename": img.filename,
         "fileUrl": storage.url(img.s3_key, s.url_ttl_seconds, base_url=base),
+        # The grid loads these; originals only in the large preview and on download.
+        "thumbnailUrl": storage.url(
+            img.thumbnail_key or img.s3_key, s.url_ttl_seconds, base_url=base
+        ),
         "downloadUrl": storage.url(
             img.s3_key, s.url_ttl_seconds, download_name=img.filename, base_url=base
         ),

@@ -9,7 +9,7 @@ from sqlmodel import col, delete, select
 from imagegen.db import session_scope
 from imagegen.models import AuthSession, ImageFile, ImageGeneration, User
 from imagegen.services.storage import StorageError, get_storage
-from imagegen.worker.contract import object_key
+from imagegen.worker.contract import object_key, thumbnail_key
 
 log = logging.getLogger("imagegen.users")
 
@@ -24,7 +24,12 @@ def delete_user_data(user_id: str) -> dict[str, int]:
             files = select(ImageFile.s3_key).where(col(ImageFile.generation_id).in_(ids))
             keys = set(db.exec(files).all())
         # In-flight generations may have objects but no rows yet: their keys are derivable.
-        keys |= {object_key(g.id, i) for g in gens for i in range(g.num_images)}
+        keys |= {
+            k
+            for g in gens
+            for i in range(g.num_images)
+            for k in (object_key(g.id, i), thumbnail_key(g.id, i))
+        }
         if ids:
             db.exec(delete(ImageFile).where(col(ImageFile.generation_id).in_(ids)))
             db.exec(delete(ImageGeneration).where(col(ImageGeneration.id).in_(ids)))

@@ -12,6 +12,7 @@ class ImageCard:
 
     id: str = ""
     url: str = ""
+    thumb_url: str = ""
     download_url: str = ""
     filename: str = ""
     width: int = 0
@@ -82,6 +83,7 @@ def card_from_json(g: dict, engine_labels: dict[str, str] | None = None) -> Gene
             ImageCard(
                 id=i["id"],
                 url=i["fileUrl"],
+                thumb_url=i["thumbnailUrl"],
                 download_url=i["downloadUrl"],
                 filename=i["filename"],
                 width=i["width"],

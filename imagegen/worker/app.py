@@ -12,8 +12,9 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse
 
 from imagegen.services.storage import Storage, StorageError, make_storage
+from imagegen.services.thumbnails import make_thumbnail
 from imagegen.settings import Settings, get_settings
-from imagegen.worker.contract import CompletedImage, Completion, Job, object_key
+from imagegen.worker.contract import CompletedImage, Completion, Job, object_key, thumbnail_key
 from imagegen.worker.delivery import Outbox
 from imagegen.worker.engines import (
     Engine,
@@ -96,6 +97,8 @@ class Worker:
             ext = img.format.lower()
             key = object_key(generation_id, i, ext)
             self.storage.put(key, img.data, f"image/{ext}")
+            thumb = thumbnail_key(generation_id, i)
+            self.storage.put(thumb, make_thumbnail(img.data), "image/webp")
             out.append(
                 CompletedImage(
                     key=key,
@@ -104,6 +107,7 @@ class Worker:
                     width=img.width,
                     height=img.height,
                     file_size=len(img.data),
+                    thumbnail_key=thumb,
                 )
             )
         return out

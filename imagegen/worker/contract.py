@@ -40,6 +40,7 @@ class CompletedImage(_Camel):
     width: int
     height: int
     file_size: int
+    thumbnail_key: str | None = None
 
 
 class Completion(_Camel):
@@ -60,3 +61,8 @@ class Completion(_Camel):
 def object_key(generation_id: str, index: int, ext: str = "png") -> str:
     """Where the worker stores image index of a generation; the app checks this prefix."""
     return f"generations/{generation_id}/{index}.{ext}"
+
+
+def thumbnail_key(generation_id: str, index: int) -> str:
+    """Where the worker stores the WebP thumbnail of image index."""
+    return f"generations/{generation_id}/{index}.thumb.webp"

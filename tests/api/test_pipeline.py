@@ -30,9 +30,23 @@ def test_generate_completes_and_lists_in_gallery_with_fetchable_images(stack):
     assert g["id"] == gen["id"] and g["prompt"] == "Un chat mignon"
     assert g["createdAt"].endswith("Z") and g["completedAt"].endswith("Z")
     for img in g["images"]:
-        assert set(img) >= {"id", "fileUrl", "format", "width", "height", "aspectRatio", "fileSize"}
+        assert set(img) >= {
+            "id",
+            "fileUrl",
+            "thumbnailUrl",
+            "downloadUrl",
+            "format",
+            "width",
+            "height",
+            "aspectRatio",
+            "fileSize",
+        }
         assert (img["format"], img["width"], img["height"]) == ("PNG", 512, 512)
         assert img["aspectRatio"] == "512x512"
+        thumb = httpx.get(img["thumbnailUrl"])
+        assert thumb.headers["content-type"] == "image/webp"
+        assert max(Image.open(io.BytesIO(thumb.content)).size) == 384
+        assert len(thumb.content) < img["fileSize"] / 20
         data = httpx.get(img["fileUrl"]).content  # no auth header: the URL itself is the key
         assert len(data) == img["fileSize"]
         assert Image.open(io.BytesIO(data)).size == (512, 512)

@@ -50,14 +50,20 @@ def test_user_deleted_removes_their_generations_rows_and_files(clerk_hook_stack)
         ).json()["generation"]["id"]
         wait_status(client, gid)
     with session_scope() as db:
+        thumbs = db.exec(
+            select(ImageFile.thumbnail_key)
+            .join(ImageGeneration)
+            .where(ImageGeneration.author_id == a_id)
+        ).all()
         a_keys = db.exec(
             select(ImageFile.s3_key).join(ImageGeneration).where(ImageGeneration.author_id == a_id)
         ).all()
     assert len(a_keys) == 2 and all(get_storage().exists(k) for k in a_keys)
 
     r = _send(url, {"type": "user.deleted", "data": {"id": a_id, "deleted": True}})
-    assert r.status_code == 200 and r.json()["generations"] == 1 and r.json()["objects"] == 2
+    assert r.status_code == 200 and r.json()["generations"] == 1 and r.json()["objects"] == 4
     assert not any(get_storage().exists(k) for k in a_keys)
+    assert len(thumbs) == 2 and not any(get_storage().exists(k) for k in thumbs)
     with session_scope() as db:
         assert db.exec(select(ImageGeneration).where(ImageGeneration.author_id == a_id)).all() == []
     assert a.get("/api/auth/me").status_code == 401  # their sessions went too

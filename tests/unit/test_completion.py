@@ -111,6 +111,32 @@ def test_keys_outside_the_generations_prefix_are_refused(app_env):
     assert _files(g.id) == 0 and svc.get_generation("u1", g.id).status == "PROCESSING"
 
 
+def test_thumbnails_are_recorded_and_checked_like_originals(app_env):
+    from imagegen.worker.contract import thumbnail_key
+
+    g = _gen()
+    c = _done(g)
+    for i, img in enumerate(c.images):
+        img.thumbnail_key = thumbnail_key(g.id, i)
+        get_storage().put(img.thumbnail_key, b"webp", "image/webp")
+    gen, _ = svc.apply_completion(c, "m1")
+    assert gen.status == "COMPLETED"
+    rows = svc.images_for([g.id])[g.id]
+    assert [r.thumbnail_key for r in rows] == [thumbnail_key(g.id, 0), thumbnail_key(g.id, 1)]
+
+    g2 = _gen()
+    c2 = _done(g2)
+    c2.images[0].thumbnail_key = thumbnail_key(g2.id, 0)  # never stored
+    gen2, _ = svc.apply_completion(c2, "m2")
+    assert gen2.status == "FAILED" and _files(g2.id) == 0
+
+    g3 = _gen()
+    c3 = _done(g3)
+    c3.images[0].thumbnail_key = thumbnail_key(g.id, 0)  # another generation's object
+    with pytest.raises(InvalidInput):
+        svc.apply_completion(c3, "m3")
+
+
 def test_unknown_generation_is_not_found(app_env):
     with pytest.raises(NotFound):
         svc.apply_completion(Completion(generation_id="nope", status="FAILED"), "m")
