@@ -45,3 +45,17 @@ def get_generation(generation_id: str, user: CurrentUser) -> dict:
         "success": True,
         "generation": svc.generation_json(gen, svc.images_for([gen.id])[gen.id]),
     }
+
+
+@router.delete("/api/generations/{generation_id}")
+def delete_generation(generation_id: str, user: CurrentUser) -> dict:
+    """Deletes one of the caller's generations, its images and their stored files."""
+    removed = svc.delete_generation(user.user_id, generation_id)
+    return {"success": True, "deletedObjects": removed}
+
+
+@router.delete("/api/images/{image_id}")
+def delete_image(image_id: str, user: CurrentUser) -> dict:
+    """Deletes one of the caller's images (original and thumbnail); an emptied generation goes."""
+    generation_id = svc.delete_image(user.user_id, image_id)
+    return {"success": True, "generationId": generation_id}

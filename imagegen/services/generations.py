@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, func, select
+from sqlmodel import col, delete, func, select
 
 from imagegen.db import session_scope
 from imagegen.models import (
@@ -26,10 +26,10 @@ from imagegen.models import (
 from imagegen.services.catalog import Catalog, WorkerUnavailable, get_catalog
 from imagegen.services.errors import InvalidInput, NotFound, TooMany
 from imagegen.services.notify import get_notifier
-from imagegen.services.storage import StorageError, get_storage
+from imagegen.services.storage import StorageError, delete_objects, get_storage
 from imagegen.services.urls import completion_callback_url, public_base_url
 from imagegen.settings import get_settings
-from imagegen.worker.contract import Completion, Job, JobParams
+from imagegen.worker.contract import Completion, Job, JobParams, object_key, thumbnail_key
 
 log = logging.getLogger("imagegen.generations")
 
@@ -453,3 +453,46 @@ def generation_json(
         "createdAt": _iso(gen.created_at),
         "completedAt": _iso(gen.completed_at),
     }
+
+
+def purge(gens: list[ImageGeneration]) -> int:
+    """Deletes the generations' rows, then every object they may have; returns objects removed."""
+    if not gens:
+        return 0
+    ids = [g.id for g in gens]
+    with session_scope() as db:
+        files = db.exec(select(ImageFile).where(col(ImageFile.generation_id).in_(ids))).all()
+        db.exec(delete(ImageFile).where(col(ImageFile.generation_id).in_(ids)))
+        db.exec(delete(ImageGeneration).where(col(ImageGeneration.id).in_(ids)))
+    keys = {k for f in files for k in (f.s3_key, f.thumbnail_key) if k}
+    # In-flight generations may have objects but no rows yet: their keys are derivable.
+    keys |= {
+        k
+        for g in gens
+        for i in range(g.num_images)
+        for k in (object_key(g.id, i), thumbnail_key(g.id, i))
+    }
+    return delete_objects(keys)
+
+
+def delete_generation(author_id: str, generation_id: str) -> int:
+    """Deletes one of the author's generations with its images and stored files."""
+    return purge([get_generation(author_id, generation_id)])
+
+
+def delete_image(author_id: str, image_id: str) -> str:
+    """Deletes one of the author's images; a generation left with none goes too. Returns its id."""
+    with session_scope() as db:
+        img = db.get(ImageFile, image_id)
+        gen = db.get(ImageGeneration, img.generation_id) if img else None
+        if img is None or gen is None or gen.author_id != author_id:
+            raise NotFound("Image not found.")
+        db.delete(img)
+        db.flush()
+        left = db.exec(
+            select(func.count()).select_from(ImageFile).where(ImageFile.generation_id == gen.id)
+        ).one()
+        if left == 0:
+            db.delete(gen)
+    delete_objects([k for k in (img.s3_key, img.thumbnail_key) if k])
+    return gen.id

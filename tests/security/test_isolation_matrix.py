@@ -54,6 +54,14 @@ def attack_file_without_signature(w: World) -> httpx.Response:
     return httpx.get(b_url.replace(b_key, key))
 
 
+def attack_delete_generation(w: World) -> httpx.Response:
+    return w.b.delete(f"/api/generations/{w.a_gen['id']}")
+
+
+def attack_delete_image(w: World) -> httpx.Response:
+    return w.b.delete(f"/api/images/{w.a_gen['images'][0]['id']}")
+
+
 def attack_list_contains_nothing_of_a(w: World) -> httpx.Response:
     r = w.b.get("/api/images/user")
     assert all(g["id"] != w.a_gen["id"] for g in r.json()["generations"])
@@ -70,6 +78,8 @@ HTTP_TABLE: dict[tuple[str, str], Callable[[World], httpx.Response] | None] = {
     ("POST", "/api/images/generate"): NO_ID,
     ("GET", "/api/images/user"): attack_list_contains_nothing_of_a,
     ("GET", "/api/generations/{generation_id}"): attack_get_generation,
+    ("DELETE", "/api/generations/{generation_id}"): attack_delete_generation,
+    ("DELETE", "/api/images/{image_id}"): attack_delete_image,
     ("POST", "/api/webhooks/image-completion"): NO_ID,  # worker-signed, see test_webhooks
     ("POST", "/api/webhooks/clerk"): NO_ID,  # Svix-signed, see test_clerk_webhook
     ("GET", "/api/files/{key}"): attack_file_without_signature,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from functools import lru_cache
 
 from imagegen.services.storage.base import Storage, StorageError
 from imagegen.settings import Settings, get_settings
 
-__all__ = ["Storage", "StorageError", "get_storage", "make_storage"]
+__all__ = ["Storage", "StorageError", "delete_objects", "get_storage", "make_storage"]
+log = logging.getLogger("imagegen.storage")
 
 
 def make_storage(settings: Settings) -> Storage:
@@ -25,3 +28,16 @@ def make_storage(settings: Settings) -> Storage:
 def get_storage() -> Storage:
     """The process-wide Storage."""
     return make_storage(get_settings())
+
+
+def delete_objects(keys: Iterable[str]) -> int:
+    """Removes objects after their rows are gone; a failure leaves an orphan, never a dead link."""
+    storage, removed = get_storage(), 0
+    for key in sorted(set(keys)):
+        try:
+            if storage.exists(key):
+                storage.delete(key)
+                removed += 1
+        except StorageError:
+            log.exception("could not delete %s", key)
+    return removed
