@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(1, alias="IMAGEGEN_WORKER_CONCURRENCY", ge=1)
     worker_port: int = Field(8001, alias="IMAGEGEN_WORKER_PORT")
     webhook_max_bytes: int = Field(256 * 1024, alias="IMAGEGEN_WEBHOOK_MAX_BYTES", ge=1024)
+    undo_seconds: float = Field(6, alias="IMAGEGEN_UNDO_SECONDS", ge=0)
     max_active_per_user: int = Field(4, alias="IMAGEGEN_MAX_ACTIVE_PER_USER", ge=1)
     login_max_failures: int = Field(5, alias="IMAGEGEN_LOGIN_MAX_FAILURES", ge=1)
     login_lockout_seconds: int = Field(15 * 60, alias="IMAGEGEN_LOGIN_LOCKOUT", ge=1)

@@ -110,16 +110,59 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
     )
 
 
+def delete_button(card: GenerationCard) -> rx.Component:
+    """A trash button that asks first; the delete can then be undone for a few seconds."""
+    from imagegen.state.gallery import GalleryState
+
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.icon_button(
+                rx.icon("trash-2", size=14),
+                aria_label="Delete generation",
+                variant="ghost",
+                color_scheme="red",
+                size="1",
+            ),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete this generation?"),
+            rx.alert_dialog.description(
+                "Its images and their files are removed. You can undo for a few seconds."
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Delete", color_scheme="red", on_click=GalleryState.request_delete(card.id)
+                    )
+                ),
+                gap="3",
+                justify="end",
+                margin_top="4",
+            ),
+        ),
+    )
+
+
 def generation_card(card: GenerationCard, large: bool = False) -> rx.Component:
     """Prompt, date, metadata and the generation's images (or its state)."""
     return rx.card(
         rx.vstack(
-            rx.text(
-                card.prompt,
-                weight="medium",
-                size="3",
-                style={"overflow-wrap": "anywhere", "white-space": "pre-wrap"},
-                class_name="generation-prompt",
+            rx.hstack(
+                rx.text(
+                    card.prompt,
+                    weight="medium",
+                    size="3",
+                    style={"overflow-wrap": "anywhere", "white-space": "pre-wrap"},
+                    class_name="generation-prompt",
+                ),
+                rx.spacer(),
+                rx.cond(
+                    (card.status != "PENDING") & (card.status != "PROCESSING"),
+                    delete_button(card),
+                ),
+                width="100%",
+                align="start",
             ),
             rx.cond(
                 card.negative_prompt != "",

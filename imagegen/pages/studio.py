@@ -29,6 +29,25 @@ def gallery_section() -> rx.Component:
     return rx.vstack(
         rx.heading("Gallery", size="5", as_="h2"),
         rx.cond(
+            G.pending_delete_id != "",
+            rx.callout(
+                rx.hstack(
+                    rx.text("Generation deleted."),
+                    rx.button("Undo", on_click=G.undo_delete, size="1", variant="soft"),
+                    align="center",
+                    gap="3",
+                ),
+                icon="trash-2",
+                color_scheme="gray",
+                role="status",
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            G.gallery_error != "",
+            rx.callout(G.gallery_error, icon="circle_alert", color_scheme="red", role="alert"),
+        ),
+        rx.cond(
             G.loaded & (G.history.length() == 0),
             rx.text(
                 "Nothing here yet: your completed generations will appear here.",

@@ -50,6 +50,8 @@ class GalleryState(SessionState):
     next_cursor: str = ""
     loaded: bool = False
     gallery_error: str = ""
+    pending_delete_id: str = ""
+    _undo: list = []  # [card, index in history] while a delete can still be undone
     _user_id: str = ""
     _watching: list[str] = []
 
@@ -111,8 +113,56 @@ class GalleryState(SessionState):
         self.history += [c for c in await asyncio.to_thread(_cards, page) if c.id not in seen]
         self.next_cursor = page.next_cursor or ""
 
+    @rx.event
+    async def request_delete(self, generation_id: str) -> rx.event.EventSpec | None:
+        """Hides the generation at once; it is deleted for good unless undone in time."""
+        if self.pending_delete_id:  # one undo at a time: the previous delete goes through now
+            await self._delete_now(self.pending_delete_id)
+        index = next((i for i, c in enumerate(self.history) if c.id == generation_id), None)
+        card = (
+            self.history[index]
+            if index is not None
+            else next((c for c in self.results if c.id == generation_id), None)
+        )
+        if card is None:
+            return None
+        self._undo = [card, index]
+        self.history = [c for c in self.history if c.id != generation_id]
+        self.results = [c for c in self.results if c.id != generation_id]
+        self.pending_delete_id = generation_id
+        return GalleryState.finish_delete(generation_id)
+
+    @rx.event
+    def undo_delete(self) -> None:
+        """Puts the generation back where it was; nothing was deleted."""
+        if not self.pending_delete_id or not self._undo:
+            return
+        card, index = self._undo
+        history = list(self.history)
+        history.insert(index if index is not None else 0, card)
+        self.history = history
+        self.pending_delete_id, self._undo = "", []
+
+    @rx.event(background=True)
+    async def finish_delete(self, generation_id: str) -> None:
+        """After the undo window, deletes the generation unless it was undone."""
+        await asyncio.sleep(get_settings().undo_seconds)
+        async with self:
+            if self.pending_delete_id != generation_id:
+                return  # undone, or already committed by a newer delete
+            self.pending_delete_id, self._undo = "", []
+            await self._delete_now(generation_id)
+
+    async def _delete_now(self, generation_id: str) -> None:
+        self.pending_delete_id, self._undo = "", []
+        try:
+            await asyncio.to_thread(svc.delete_generation, self._user_id, generation_id)
+        except ServiceError as e:
+            self.gallery_error = e.message
+
     def _forget_user(self) -> None:
         """Drops everything shown for the previous user of this tab."""
+        self.pending_delete_id, self._undo = "", []
         self.results, self.history, self.next_cursor = [], [], ""
         self.loaded, self._user_id, self._watching = False, "", []
 

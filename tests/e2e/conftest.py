@@ -40,6 +40,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         "IMAGEGEN_STORAGE": "local",
         "IMAGEGEN_WORKER_URL": f"http://127.0.0.1:{worker_port}",
         "IMAGEGEN_POLL_SECONDS": "300",
+        "IMAGEGEN_UNDO_SECONDS": "2",
     }  # live updates must come from the notifier
     os.environ.update(env)
     for k in ("DATABASE_URL", "S3_BUCKET", "IMAGEGEN_APP_URL", "IMAGEGEN_PUBLIC_URL"):

@@ -103,6 +103,31 @@ async def attack_watch(w: World) -> None:
     assert all(w.a_gen["prompt"] not in c.prompt for c in gallery.results + gallery.history)
 
 
+async def attack_request_delete(w: World) -> None:
+    """request_delete(A's id) from B's session: nothing of A's is hidden, queued or deleted."""
+    from imagegen.state.gallery import GalleryState
+
+    gallery = _state_for(GalleryState, w.b_token)
+    await GalleryState.load.fn(gallery)
+    assert gallery.loaded and gallery._user_id
+    assert await GalleryState.request_delete.fn(gallery, w.a_gen["id"]) is None
+    assert gallery.pending_delete_id == ""
+
+
+async def attack_finish_delete(w: World) -> None:
+    """B plants A's id as its pending delete (setvar is open to clients) and fires the commit."""
+    from imagegen.settings import get_settings
+    from imagegen.state.gallery import GalleryState
+
+    gallery = _state_for(GalleryState, w.b_token)
+    await GalleryState.load.fn(gallery)
+    assert gallery.loaded and gallery._user_id
+    gallery.pending_delete_id = w.a_gen["id"]
+    get_settings().undo_seconds = 0
+    await GalleryState.finish_delete.fn(gallery, w.a_gen["id"])
+    assert gallery.gallery_error == "Generation not found."
+
+
 EVENT_TABLE: dict[str, Callable | None] = {
     "SessionState.setvar": NO_ID,  # sets the caller's own non-backend vars only
     "SessionState.redirect_home_or_sign_in": NO_ID,
@@ -115,6 +140,9 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "GalleryState.load": NO_ID,
     "GalleryState.load_more": NO_ID,  # the cursor only pages the caller's own list
     "GalleryState.watch": attack_watch,
+    "GalleryState.request_delete": attack_request_delete,
+    "GalleryState.undo_delete": NO_ID,
+    "GalleryState.finish_delete": attack_finish_delete,
     "PromptFormState.setvar": NO_ID,
     "PromptFormState.load_options": NO_ID,
     "PromptFormState.set_prompt": NO_ID,

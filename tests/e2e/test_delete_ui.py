@@ -1,0 +1,50 @@
+"""Deleting from the gallery: confirm first, Undo for a few seconds, then gone for good."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import api, sign_up
+from tests.helpers import wait_status
+
+
+def _card(page: Page, prompt: str):
+    return page.locator("#gallery-grid .generation-card").filter(has_text=prompt)
+
+
+def test_delete_asks_first_can_be_undone_then_removes_everything(page: Page, harness):
+    sign_up(page, harness)
+    client = api(harness, page)
+    for prompt in ("Keep this one", "Delete this one"):
+        gid = client.post(
+            "/api/images/generate", json={"prompt": prompt, "width": 512, "height": 512}
+        ).json()["generation"]["id"]
+        wait_status(client, gid)
+    page.reload()
+    expect(page.locator("#gallery-grid .generation-card")).to_have_count(2)
+
+    # Cancel in the confirmation changes nothing.
+    _card(page, "Delete this one").get_by_role("button", name="Delete generation").click()
+    expect(page.get_by_role("alertdialog")).to_contain_text("Delete this generation?")
+    page.get_by_role("button", name="Cancel").click()
+    expect(_card(page, "Delete this one")).to_have_count(1)
+
+    # Delete, then Undo within the window: it comes back, still in the database.
+    _card(page, "Delete this one").get_by_role("button", name="Delete generation").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    expect(_card(page, "Delete this one")).to_have_count(0)
+    page.get_by_role("button", name="Undo").click()
+    expect(_card(page, "Delete this one")).to_have_count(1)
+    page.wait_for_timeout(3000)
+    assert client.get("/api/images/user").json()["count"] == 2
+
+    # Delete and let the window pass: gone from the page, the API and after a reload.
+    _card(page, "Delete this one").get_by_role("button", name="Delete generation").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("button", name="Undo")).to_be_visible()
+    expect(page.get_by_role("button", name="Undo")).to_have_count(0, timeout=10_000)
+    prompts = [g["prompt"] for g in client.get("/api/images/user").json()["generations"]]
+    assert prompts == ["Keep this one"]
+    page.reload()
+    expect(page.locator("#gallery-grid .generation-card")).to_have_count(1)
+    expect(_card(page, "Keep this one")).to_have_count(1)
