@@ -112,6 +112,7 @@ class ImageFile(SQLModel, table=True):
     filename: str = Field(max_length=255)
     s3_key: str = Field(max_length=512, unique=True)
     thumbnail_key: str | None = Field(default=None, max_length=512)
+    favorite: bool = Field(default=False)
     file_size: int
     format: str = Field(max_length=16)
     width: int

@@ -59,3 +59,17 @@ def delete_image(image_id: str, user: CurrentUser) -> dict:
     """Deletes one of the caller's images (original and thumbnail); an emptied generation goes."""
     generation_id = svc.delete_image(user.user_id, image_id)
     return {"success": True, "generationId": generation_id}
+
+
+@router.put("/api/images/{image_id}/favorite")
+def star(image_id: str, user: CurrentUser) -> dict:
+    """Marks one of the caller's images as a favourite."""
+    svc.set_favorite(user.user_id, image_id, True)
+    return {"success": True, "favorite": True}
+
+
+@router.delete("/api/images/{image_id}/favorite")
+def unstar(image_id: str, user: CurrentUser) -> dict:
+    """Removes the favourite mark."""
+    svc.set_favorite(user.user_id, image_id, False)
+    return {"success": True, "favorite": False}

@@ -22,6 +22,21 @@ def download_link(img: ImageCard) -> rx.Component:
     )
 
 
+def star_button(img: ImageCard) -> rx.Component:
+    """A star that marks the image as a favourite (pressed) or not."""
+    from imagegen.state.gallery import GalleryState
+
+    return rx.icon_button(
+        rx.icon("star", size=14, fill=rx.cond(img.favorite, "currentColor", "none")),
+        aria_label="Favourite",
+        aria_pressed=rx.cond(img.favorite, "true", "false"),
+        on_click=GalleryState.toggle_favorite(img.id),
+        variant="ghost",
+        size="1",
+        color_scheme=rx.cond(img.favorite, "amber", "gray"),
+    )
+
+
 def image_tile(img: ImageCard, prompt: rx.Var, large: bool = False) -> rx.Component:
     """An image (alt = its prompt) with its size and a Download control."""
     return rx.vstack(
@@ -57,7 +72,7 @@ def image_tile(img: ImageCard, prompt: rx.Var, large: bool = False) -> rx.Compon
                 color_scheme="gray",
                 style={"white-space": "nowrap"},
             ),
-            download_link(img),
+            rx.hstack(star_button(img), download_link(img), gap="1", align="center"),
             width="100%",
             align="center",
             justify="between",

@@ -428,6 +428,7 @@ def image_json(img: ImageFile, base_url: str | None = None) -> dict:
         "height": img.height,
         "aspectRatio": img.aspect_ratio,
         "fileSize": img.file_size,
+        "favorite": img.favorite,
         "createdAt": _iso(img.created_at),
     }
 
@@ -496,3 +497,15 @@ def delete_image(author_id: str, image_id: str) -> str:
             db.delete(gen)
     delete_objects([k for k in (img.s3_key, img.thumbnail_key) if k])
     return gen.id
+
+
+def set_favorite(author_id: str, image_id: str, favorite: bool) -> ImageFile:
+    """Stars or unstars one of the author's images."""
+    with session_scope() as db:
+        img = db.get(ImageFile, image_id)
+        gen = db.get(ImageGeneration, img.generation_id) if img else None
+        if img is None or gen is None or gen.author_id != author_id:
+            raise NotFound("Image not found.")
+        img.favorite = favorite
+        db.add(img)
+    return img

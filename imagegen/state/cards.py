@@ -18,6 +18,7 @@ class ImageCard:
     width: int = 0
     height: int = 0
     size_label: str = ""
+    favorite: bool = False
 
 
 @dataclasses.dataclass
@@ -89,6 +90,7 @@ def card_from_json(g: dict, engine_labels: dict[str, str] | None = None) -> Gene
                 width=i["width"],
                 height=i["height"],
                 size_label=human_bytes(i["fileSize"]),
+                favorite=i.get("favorite", False),
             )
             for i in g["images"]
         ],

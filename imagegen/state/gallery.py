@@ -114,6 +114,27 @@ class GalleryState(SessionState):
         self.next_cursor = page.next_cursor or ""
 
     @rx.event
+    async def toggle_favorite(self, image_id: str) -> None:
+        """Stars or unstars an image, in the database first, then on every card showing it."""
+        current = next(
+            (i.favorite for c in self.history + self.results for i in c.images if i.id == image_id),
+            None,
+        )
+        if current is None:
+            return
+        try:
+            await asyncio.to_thread(svc.set_favorite, self._user_id, image_id, not current)
+        except ServiceError as e:
+            self.gallery_error = e.message
+            return
+        for cards in (self.history, self.results):
+            for c in cards:
+                for i in c.images:
+                    if i.id == image_id:
+                        i.favorite = not current
+        self.history, self.results = list(self.history), list(self.results)
+
+    @rx.event
     async def request_delete(self, generation_id: str) -> rx.event.EventSpec | None:
         """Hides the generation at once; it is deleted for good unless undone in time."""
         if self.pending_delete_id:  # one undo at a time: the previous delete goes through now

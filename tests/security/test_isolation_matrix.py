@@ -62,6 +62,16 @@ def attack_delete_image(w: World) -> httpx.Response:
     return w.b.delete(f"/api/images/{w.a_gen['images'][0]['id']}")
 
 
+def attack_star(w: World) -> httpx.Response:
+    return w.b.put(f"/api/images/{w.a_gen['images'][0]['id']}/favorite")
+
+
+def attack_unstar(w: World) -> httpx.Response:
+    w.a.put(f"/api/images/{w.a_gen['images'][0]['id']}/favorite")
+    w.a_gen["images"][0]["favorite"] = True
+    return w.b.delete(f"/api/images/{w.a_gen['images'][0]['id']}/favorite")
+
+
 def attack_list_contains_nothing_of_a(w: World) -> httpx.Response:
     r = w.b.get("/api/images/user")
     assert all(g["id"] != w.a_gen["id"] for g in r.json()["generations"])
@@ -80,6 +90,8 @@ HTTP_TABLE: dict[tuple[str, str], Callable[[World], httpx.Response] | None] = {
     ("GET", "/api/generations/{generation_id}"): attack_get_generation,
     ("DELETE", "/api/generations/{generation_id}"): attack_delete_generation,
     ("DELETE", "/api/images/{image_id}"): attack_delete_image,
+    ("PUT", "/api/images/{image_id}/favorite"): attack_star,
+    ("DELETE", "/api/images/{image_id}/favorite"): attack_unstar,
     ("POST", "/api/webhooks/image-completion"): NO_ID,  # worker-signed, see test_webhooks
     ("POST", "/api/webhooks/clerk"): NO_ID,  # Svix-signed, see test_clerk_webhook
     ("GET", "/api/files/{key}"): attack_file_without_signature,
@@ -128,6 +140,16 @@ async def attack_finish_delete(w: World) -> None:
     assert gallery.gallery_error == "Generation not found."
 
 
+async def attack_toggle_favorite(w: World) -> None:
+    """toggle_favorite(A's image id) from B's session changes nothing anywhere."""
+    from imagegen.state.gallery import GalleryState
+
+    gallery = _state_for(GalleryState, w.b_token)
+    await GalleryState.load.fn(gallery)
+    assert gallery.loaded and gallery._user_id
+    await GalleryState.toggle_favorite.fn(gallery, w.a_gen["images"][0]["id"])
+
+
 EVENT_TABLE: dict[str, Callable | None] = {
     "SessionState.setvar": NO_ID,  # sets the caller's own non-backend vars only
     "SessionState.redirect_home_or_sign_in": NO_ID,
@@ -142,6 +164,7 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "GalleryState.watch": attack_watch,
     "GalleryState.request_delete": attack_request_delete,
     "GalleryState.undo_delete": NO_ID,
+    "GalleryState.toggle_favorite": attack_toggle_favorite,
     "GalleryState.finish_delete": attack_finish_delete,
     "PromptFormState.setvar": NO_ID,
     "PromptFormState.load_options": NO_ID,
