@@ -91,6 +91,7 @@ class ImageGeneration(SQLModel, table=True):
     status: str = Field(default=GenerationStatus.PENDING.value, max_length=16)
     error: str | None = Field(default=None, max_length=2000)
     duration_ms: int | None = None
+    parent_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     completed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 

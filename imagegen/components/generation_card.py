@@ -125,6 +125,20 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
     )
 
 
+def remix_button(card: GenerationCard) -> rx.Component:
+    """Edit prompt: fills the form with this generation's parameters for a new one."""
+    from imagegen.state.form import PromptFormState
+
+    return rx.icon_button(
+        rx.icon("pencil", size=14),
+        aria_label="Edit prompt",
+        title="Edit prompt and generate again",
+        variant="ghost",
+        size="1",
+        on_click=PromptFormState.remix(card.id),
+    )
+
+
 def delete_button(card: GenerationCard) -> rx.Component:
     """A trash button that asks first; the delete can then be undone for a few seconds."""
     from imagegen.state.gallery import GalleryState
@@ -172,6 +186,7 @@ def generation_card(card: GenerationCard, large: bool = False) -> rx.Component:
                     class_name="generation-prompt",
                 ),
                 rx.spacer(),
+                remix_button(card),
                 rx.cond(
                     (card.status != "PENDING") & (card.status != "PROCESSING"),
                     delete_button(card),

@@ -110,6 +110,17 @@ def prompt_form() -> rx.Component:
                 width="100%",
             ),
             rx.cond(
+                F.remixing,
+                rx.hstack(
+                    rx.badge(
+                        "Remix of a past generation: its parameters are filled in",
+                        color_scheme="violet",
+                    ),
+                    rx.button("Cancel remix", on_click=F.cancel_remix, size="1", variant="ghost"),
+                    align="center",
+                ),
+            ),
+            rx.cond(
                 F.form_error != "",
                 rx.callout(
                     F.form_error,

@@ -51,6 +51,7 @@ class GenerationRequest(BaseModel):
     seed: int | None = None
     engine: str | None = None
     model: str | None = None
+    parent_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,8 @@ def create_generation(author_id: str, req: GenerationRequest) -> ImageGeneration
     except WorkerUnavailable:
         catalog = None
     p = validate_request(req, catalog)
+    if req.parent_id is not None:
+        get_generation(author_id, req.parent_id)  # a remix of someone else's is not found
     _check_active_limit(author_id)
     gen = ImageGeneration(
         author_id=author_id,
@@ -166,6 +169,7 @@ def create_generation(author_id: str, req: GenerationRequest) -> ImageGeneration
         seed=p.seed,
         engine=p.engine,
         model=p.model,
+        parent_id=req.parent_id,
     )
     with session_scope() as db:
         db.add(gen)
@@ -450,6 +454,7 @@ def generation_json(
         "engine": gen.engine,
         "model": gen.model,
         "durationMs": gen.duration_ms,
+        "parentId": gen.parent_id,
         "images": [image_json(i, base_url) for i in images],
         "createdAt": _iso(gen.created_at),
         "completedAt": _iso(gen.completed_at),

@@ -31,6 +31,8 @@ class PromptFormState(SessionState):
     form_error: str = ""
     worker_warning: str = ""
     submitting: bool = False
+    remixing: bool = False
+    _parent_id: str = ""
     _catalog_raw: dict = {}
 
     @rx.var
@@ -41,6 +43,32 @@ class PromptFormState(SessionState):
     def _forget_user(self) -> None:
         """Clears what the previous user of this tab typed."""
         self.prompt, self.negative_prompt, self.seed, self.form_error = "", "", "", ""
+        self.remixing, self._parent_id = False, ""
+
+    @rx.event
+    async def remix(self, generation_id: str) -> rx.event.EventSpec | None:
+        """Fills the form with every parameter of a past generation, seed included."""
+        principal = await self._principal()
+        if principal is None:
+            return rx.redirect(SIGN_IN)
+        try:
+            gen = await asyncio.to_thread(svc.get_generation, principal.user_id, generation_id)
+        except ServiceError as e:
+            self.form_error = e.message
+            return None
+        self.prompt, self.negative_prompt = gen.prompt, gen.negative_prompt
+        self.seed, self.num_images = str(gen.seed), str(gen.num_images)
+        if gen.engine in {e["name"] for e in self.engines}:
+            self.engine = gen.engine
+            self._apply_engine()
+        self.size = f"{gen.width}x{gen.height}"
+        self.remixing, self._parent_id, self.form_error = True, gen.id, ""
+        return rx.scroll_to("prompt")
+
+    @rx.event
+    def cancel_remix(self) -> None:
+        """Keeps the fields but no longer records them as a remix."""
+        self.remixing, self._parent_id = False, ""
 
     def _apply_engine(self) -> None:
         for e in self._catalog_raw.get("engines", []):
@@ -119,6 +147,7 @@ class PromptFormState(SessionState):
             num_images=int(self.num_images or 1),
             seed=int(seed_text) if seed_text else None,
             engine=self.engine or None,
+            parent_id=self._parent_id or None,
         )
 
     @rx.event
@@ -138,6 +167,7 @@ class PromptFormState(SessionState):
             return
         finally:
             self.submitting = False
+        self.remixing, self._parent_id = False, ""
         gallery = await self.get_state(GalleryState)
         gallery._user_id = principal.user_id
         gallery._add_result(card_from_json(svc.generation_json(gen, [])))

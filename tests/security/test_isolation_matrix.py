@@ -72,6 +72,12 @@ def attack_unstar(w: World) -> httpx.Response:
     return w.b.delete(f"/api/images/{w.a_gen['images'][0]['id']}/favorite")
 
 
+def attack_remix_parent(w: World) -> httpx.Response:
+    r = w.b.post("/api/images/generate", json={"prompt": "mine now", "parentId": w.a_gen["id"]})
+    assert w.b.get("/api/images/user").json()["count"] == 0
+    return r
+
+
 def attack_list_contains_nothing_of_a(w: World) -> httpx.Response:
     r = w.b.get("/api/images/user")
     assert all(g["id"] != w.a_gen["id"] for g in r.json()["generations"])
@@ -85,7 +91,7 @@ HTTP_TABLE: dict[tuple[str, str], Callable[[World], httpx.Response] | None] = {
     ("POST", "/api/auth/login"): NO_ID,
     ("POST", "/api/auth/logout"): NO_ID,  # ends the caller's own token only
     ("GET", "/api/auth/me"): NO_ID,
-    ("POST", "/api/images/generate"): NO_ID,
+    ("POST", "/api/images/generate"): attack_remix_parent,  # parentId
     ("GET", "/api/images/user"): attack_list_contains_nothing_of_a,
     ("GET", "/api/generations/{generation_id}"): attack_get_generation,
     ("DELETE", "/api/generations/{generation_id}"): attack_delete_generation,
@@ -150,6 +156,16 @@ async def attack_toggle_favorite(w: World) -> None:
     await GalleryState.toggle_favorite.fn(gallery, w.a_gen["images"][0]["id"])
 
 
+async def attack_remix_event(w: World) -> None:
+    """PromptFormState.remix(A's id) from B's session fills nothing of A's into B's form."""
+    from imagegen.state.form import PromptFormState
+
+    form = _state_for(PromptFormState, w.b_token)
+    await PromptFormState.remix.fn(form, w.a_gen["id"])
+    assert form.form_error == "Generation not found."
+    assert form.prompt == "" and not form.remixing and form._parent_id == ""
+
+
 EVENT_TABLE: dict[str, Callable | None] = {
     "SessionState.setvar": NO_ID,  # sets the caller's own non-backend vars only
     "SessionState.redirect_home_or_sign_in": NO_ID,
@@ -174,7 +190,9 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "PromptFormState.set_num_images": NO_ID,
     "PromptFormState.set_seed": NO_ID,
     "PromptFormState.set_engine": NO_ID,
-    "PromptFormState.generate": NO_ID,
+    "PromptFormState.generate": NO_ID,  # its parent id is backend-only, set by remix
+    "PromptFormState.remix": attack_remix_event,
+    "PromptFormState.cancel_remix": NO_ID,
 }
 
 

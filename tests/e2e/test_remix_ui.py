@@ -1,0 +1,50 @@
+"""'Edit prompt' on a past generation fills the whole form, seed included, and records a remix."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import api, sign_up
+from tests.helpers import wait_status, wait_until
+
+
+def test_edit_prompt_fills_every_parameter_and_generates_a_remix(page: Page, harness):
+    sign_up(page, harness)
+    client = api(harness, page)
+    parent = wait_status(
+        client,
+        client.post(
+            "/api/images/generate",
+            json={
+                "prompt": "Violet lighthouse",
+                "negativePrompt": "green",
+                "width": 768,
+                "height": 1024,
+                "numImages": 2,
+                "seed": 987654,
+            },
+        ).json()["generation"]["id"],
+    )
+    page.reload()
+    page.locator("#gallery-grid").get_by_role("button", name="Edit prompt").click()
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value("Violet lighthouse")
+    expect(page.get_by_label("Negative prompt")).to_have_value("green")
+    expect(page.get_by_label("Seed")).to_have_value("987654")
+    expect(page.get_by_label("Size")).to_have_value("768x1024")
+    expect(page.get_by_label("Images")).to_have_value("2")
+    expect(page.get_by_text("Remix of a past generation")).to_be_visible()
+
+    page.get_by_label("Prompt", exact=True).fill("Violet lighthouse at night")
+    page.get_by_role("button", name="Generate").click()
+    expect(
+        page.locator("#gallery-grid").get_by_role("img", name="Violet lighthouse at night")
+    ).to_have_count(2, timeout=30_000)
+    expect(page.get_by_text("Remix of a past generation")).to_have_count(0)
+
+    def child() -> dict:
+        return client.get("/api/images/user").json()["generations"][0]
+
+    wait_until(lambda: child()["prompt"] == "Violet lighthouse at night", 10)
+    c = child()
+    assert c["parentId"] == parent["id"] and c["seed"] == 987654
+    assert (c["width"], c["height"], c["numImages"], c["negativePrompt"]) == (768, 1024, 2, "green")
