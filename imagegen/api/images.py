@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from imagegen.api.deps import CurrentUser
@@ -73,3 +73,19 @@ def unstar(image_id: str, user: CurrentUser) -> dict:
     """Removes the favourite mark."""
     svc.set_favorite(user.user_id, image_id, False)
     return {"success": True, "favorite": False}
+
+
+@router.get("/api/generations/{generation_id}/download.zip")
+def download_all(
+    generation_id: str, exp: Annotated[int, Query()], sig: Annotated[str, Query(max_length=128)]
+) -> Response:
+    """All of a generation's originals as one ZIP, behind the signed link from downloadAllUrl."""
+    name, data = svc.zip_generation(generation_id, exp, sig)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

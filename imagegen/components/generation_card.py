@@ -186,6 +186,16 @@ def generation_card(card: GenerationCard, large: bool = False) -> rx.Component:
                     class_name="generation-prompt",
                 ),
                 rx.spacer(),
+                rx.cond(
+                    card.images.length() > 1,
+                    ReactRouterLink.create(
+                        rx.icon("folder-down", size=14),
+                        "Download all",
+                        to=card.download_all_url,
+                        reload_document=True,
+                        class_name="download-link",
+                    ),
+                ),
                 remix_button(card),
                 rx.cond(
                     (card.status != "PENDING") & (card.status != "PROCESSING"),

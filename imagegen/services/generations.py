@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import io
 import logging
 import secrets
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +25,7 @@ from imagegen.models import (
     WebhookReceipt,
     utcnow,
 )
+from imagegen.services import signing
 from imagegen.services.catalog import Catalog, WorkerUnavailable, get_catalog
 from imagegen.services.errors import InvalidInput, NotFound, TooMany
 from imagegen.services.notify import get_notifier
@@ -456,6 +459,7 @@ def generation_json(
         "durationMs": gen.duration_ms,
         "parentId": gen.parent_id,
         "images": [image_json(i, base_url) for i in images],
+        "downloadAllUrl": zip_url(gen.id, base_url) if images else None,
         "createdAt": _iso(gen.created_at),
         "completedAt": _iso(gen.completed_at),
     }
@@ -514,3 +518,33 @@ def set_favorite(author_id: str, image_id: str, favorite: bool) -> ImageFile:
         img.favorite = favorite
         db.add(img)
     return img
+
+
+def zip_url(generation_id: str, base_url: str | None = None) -> str:
+    """A signed, expiring link to a generation's images as one ZIP (a link cannot carry auth)."""
+    s = get_settings()
+    expires, sig = signing.sign(
+        s.resolved_secret_key(), f"zip/{generation_id}", s.url_ttl_seconds, download=True
+    )
+    base = public_base_url() if base_url is None else base_url
+    return f"{base}/api/generations/{generation_id}/download.zip?exp={expires}&sig={sig}"
+
+
+def zip_generation(generation_id: str, expires: int, sig: str) -> tuple[str, bytes]:
+    """(filename, ZIP bytes) of a generation's originals, for a valid signature only."""
+    key = get_settings().resolved_secret_key()
+    if not signing.verify(key, f"zip/{generation_id}", expires, sig, download=True):
+        raise NotFound("Not found, or the link has expired.")
+    with session_scope() as db:
+        gen = db.get(ImageGeneration, generation_id)
+    files = images_for([generation_id])[generation_id] if gen else []
+    if not files:
+        raise NotFound("Not found, or the link has expired.")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:  # PNGs are compressed already
+        for f in files:
+            try:
+                zf.writestr(f.filename, get_storage().get(f.s3_key))
+            except KeyError as e:
+                raise NotFound("An image of this generation is missing from storage.") from e
+    return f"imagegen-{generation_id}.zip", buf.getvalue()

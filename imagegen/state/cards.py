@@ -37,6 +37,7 @@ class GenerationCard:
     num_images: int = 1
     duration: str = ""
     created: str = ""
+    download_all_url: str = ""
     images: list[ImageCard] = dataclasses.field(default_factory=list)
 
 
@@ -80,6 +81,7 @@ def card_from_json(g: dict, engine_labels: dict[str, str] | None = None) -> Gene
         num_images=g["numImages"],
         duration=human_duration(g.get("durationMs")),
         created=human_date(g.get("createdAt")),
+        download_all_url=g.get("downloadAllUrl") or "",
         images=[
             ImageCard(
                 id=i["id"],

@@ -170,3 +170,20 @@ def test_next_user_in_the_same_tab_sees_nothing_of_the_previous_one(page: Page, 
     sign_up(page, harness)
     expect(page.get_by_text("Nothing here yet")).to_be_visible()
     expect(page.get_by_text("Left behind by the first user")).to_have_count(0)
+
+
+def test_download_all_gives_a_zip_of_the_generation(page: Page, harness):
+    import io
+    import zipfile
+
+    sign_up(page, harness)
+    _generate(page, "Two for the zip", images="2")
+    gallery = page.locator("#gallery-grid")
+    expect(gallery.get_by_role("img", name="Two for the zip")).to_have_count(2, timeout=30_000)
+    with page.expect_download() as dl:
+        gallery.get_by_role("link", name="Download all").click()
+    assert dl.value.suggested_filename.endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(dl.value.path().read_bytes())) as zf:
+        names = zf.namelist()
+        assert len(names) == 2 and all(n.endswith(".png") for n in names)
+        ensure_png(zf.read(names[0]))

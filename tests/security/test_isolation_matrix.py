@@ -78,6 +78,16 @@ def attack_remix_parent(w: World) -> httpx.Response:
     return r
 
 
+def attack_zip(w: World) -> httpx.Response:
+    b_gen = w.b.post(
+        "/api/images/generate", json={"prompt": "b", "width": 512, "height": 512}
+    ).json()["generation"]
+    b_zip = wait_status(w.b, b_gen["id"])["downloadAllUrl"]
+    # B's own valid signature does not open A's ZIP; nor does no signature at all.
+    assert httpx.get(b_zip.split("?")[0].replace(b_gen["id"], w.a_gen["id"])).status_code == 422
+    return httpx.get(b_zip.replace(b_gen["id"], w.a_gen["id"]))
+
+
 def attack_list_contains_nothing_of_a(w: World) -> httpx.Response:
     r = w.b.get("/api/images/user")
     assert all(g["id"] != w.a_gen["id"] for g in r.json()["generations"])
@@ -101,6 +111,7 @@ HTTP_TABLE: dict[tuple[str, str], Callable[[World], httpx.Response] | None] = {
     ("POST", "/api/webhooks/image-completion"): NO_ID,  # worker-signed, see test_webhooks
     ("POST", "/api/webhooks/clerk"): NO_ID,  # Svix-signed, see test_clerk_webhook
     ("GET", "/api/files/{key}"): attack_file_without_signature,
+    ("GET", "/api/generations/{generation_id}/download.zip"): attack_zip,
     ("GET", "/api/engines"): NO_ID,
 }
 
