@@ -116,3 +116,12 @@ def wait_status(
 
     wait_until(done, timeout, 0.1, what=f"generation {gen_id} to reach {statuses}")
     return box["g"]
+
+
+MINTED = ("fileUrl", "thumbnailUrl", "downloadUrl", "downloadAllUrl")
+
+
+def stored(gen: dict) -> dict:
+    """A generation's JSON without the URLs, which are minted afresh (new expiry) on each read."""
+    images = [{k: v for k, v in i.items() if k not in MINTED} for i in gen["images"]]
+    return {**{k: v for k, v in gen.items() if k not in MINTED}, "images": images}

@@ -11,7 +11,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from tests.conftest import WEBHOOK_SECRET
-from tests.helpers import signup, wait_status
+from tests.helpers import signup, stored, wait_status
 
 GEN = "/api/images/generate"
 
@@ -137,14 +137,6 @@ def test_tampered_expired_or_guessed_file_urls_are_404(stack):
     assert httpx.get(bare).status_code == 422  # no signature at all
 
 
-def _stored(gen: dict) -> dict:
-    """A generation without the URLs, which are minted afresh (new expiry) on every read."""
-    images = [
-        {k: v for k, v in i.items() if k not in ("fileUrl", "downloadUrl")} for i in gen["images"]
-    ]
-    return {**gen, "images": images}
-
-
 def _post_webhook(
     url,
     body: bytes,
@@ -184,7 +176,7 @@ def test_completion_webhook_refuses_unsigned_forged_stale_and_malformed(stack):
     assert _post_webhook(url, big).status_code == 413
     unknown = json.dumps({"generationId": "nope", "status": "FAILED"}).encode()
     assert _post_webhook(url, unknown).status_code == 404
-    assert _stored(client.get(f"/api/generations/{gid}").json()["generation"]) == _stored(before)
+    assert stored(client.get(f"/api/generations/{gid}").json()["generation"]) == stored(before)
 
 
 def test_openapi_docs_are_served(stack):

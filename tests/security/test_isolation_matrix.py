@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.helpers import reset_caches, signup, wait_status
+from tests.helpers import reset_caches, signup, stored, wait_status
 from tests.security.clerk_keys import APP_ORIGIN, new_keypair, session_token
 
 PRIVATE, PUBLIC = new_keypair()
@@ -32,8 +32,7 @@ class World:
 
 
 def _snapshot(w: World) -> dict:
-    g = w.a.get(f"/api/generations/{w.a_gen['id']}").json()["generation"]
-    return {**g, "images": [i["id"] for i in g["images"]]}
+    return stored(w.a.get(f"/api/generations/{w.a_gen['id']}").json()["generation"])
 
 
 # --- HTTP attacks: B uses A's ids; the answer must be 404 with none of A's data -------------
@@ -63,13 +62,11 @@ def attack_delete_image(w: World) -> httpx.Response:
 
 
 def attack_star(w: World) -> httpx.Response:
-    return w.b.put(f"/api/images/{w.a_gen['images'][0]['id']}/favorite")
+    return w.b.put(f"/api/images/{w.a_gen['images'][1]['id']}/favorite")  # A's unstarred one
 
 
 def attack_unstar(w: World) -> httpx.Response:
-    w.a.put(f"/api/images/{w.a_gen['images'][0]['id']}/favorite")
-    w.a_gen["images"][0]["favorite"] = True
-    return w.b.delete(f"/api/images/{w.a_gen['images'][0]['id']}/favorite")
+    return w.b.delete(f"/api/images/{w.a_gen['images'][0]['id']}/favorite")  # A's starred one
 
 
 def attack_remix_parent(w: World) -> httpx.Response:
@@ -279,9 +276,14 @@ def world(request, stack, monkeypatch) -> World:
         a, b = signup(url, "a@example.com"), signup(url, "b@example.com")
         b_token = b.headers["Authorization"].split()[1]
     gid = a.post(
-        "/api/images/generate", json={"prompt": "A's private prompt", "width": 512, "height": 512}
+        "/api/images/generate",
+        json={"prompt": "A's private prompt", "width": 512, "height": 512, "numImages": 2},
     ).json()["generation"]["id"]
-    return World(url, a, b, b_token, wait_status(a, gid))
+    a_gen = wait_status(a, gid)
+    assert a.put(f"/api/images/{a_gen['images'][0]['id']}/favorite").status_code == 200
+    a_gen = a.get(f"/api/generations/{gid}").json()["generation"]
+    assert [i["favorite"] for i in a_gen["images"]] == [True, False]
+    return World(url, a, b, b_token, a_gen)
 
 
 @pytest.mark.parametrize("door", [k for k, v in HTTP_TABLE.items() if v], ids=" ".join)
