@@ -17,7 +17,7 @@ get_settings().check_production()
 
 app = rx.App(
     # The FastAPI routes mount over Reflex's; the middleware then wraps pages and API alike.
-    api_transformer=[create_api(), SecurityHeaders],
+    api_transformer=[create_api(security_headers=False), SecurityHeaders],
     stylesheets=["/styles.css"],
 )
 CLERK = get_settings().auth == "clerk"

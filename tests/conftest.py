@@ -8,9 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ThreadedServer, free_port, reset_caches, start_worker
-
-WEBHOOK_SECRET = "whsec_" + "dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5YWI="
+from tests.helpers import (
+    UNSET_FOR_TESTS,
+    ThreadedServer,
+    base_env,
+    free_port,
+    reset_caches,
+    start_worker,
+)
 
 
 @pytest.fixture
@@ -18,16 +23,10 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
     """A fresh data dir and database for one test, with every singleton reset."""
     from imagegen.migrate import upgrade
 
-    env = {
-        "IMAGEGEN_DATA_DIR": str(tmp_path / "data"),
-        "IMAGEGEN_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "IMAGEGEN_SECRET_KEY": "test-url-signing-key",
-        "IMAGEGEN_STORAGE": "local",
-        "IMAGEGEN_WORKER_URL": f"http://127.0.0.1:{free_port()}",
-    }
+    env = base_env(tmp_path / "data", free_port())
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    for k in ("DATABASE_URL", "S3_BUCKET", "IMAGEGEN_APP_URL", "IMAGEGEN_PUBLIC_URL"):
+    for k in UNSET_FOR_TESTS:
         monkeypatch.delenv(k, raising=False)
     reset_caches()
     upgrade()

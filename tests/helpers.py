@@ -15,6 +15,7 @@ import httpx
 import uvicorn
 
 ROOT = Path(__file__).resolve().parent.parent
+WEBHOOK_SECRET = "whsec_" + "dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5YWI="
 
 
 def free_port() -> int:
@@ -125,3 +126,17 @@ def stored(gen: dict) -> dict:
     """A generation's JSON without the URLs, which are minted afresh (new expiry) on each read."""
     images = [{k: v for k, v in i.items() if k not in MINTED} for i in gen["images"]]
     return {**{k: v for k, v in gen.items() if k not in MINTED}, "images": images}
+
+
+def base_env(data_dir: Path, worker_port: int) -> dict[str, str]:
+    """The environment every test stack starts from: fixed secrets, local storage, a worker port."""
+    return {
+        "IMAGEGEN_DATA_DIR": str(data_dir),
+        "IMAGEGEN_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "IMAGEGEN_SECRET_KEY": "test-url-signing-key",
+        "IMAGEGEN_STORAGE": "local",
+        "IMAGEGEN_WORKER_URL": f"http://127.0.0.1:{worker_port}",
+    }
+
+
+UNSET_FOR_TESTS = ("DATABASE_URL", "S3_BUCKET", "IMAGEGEN_APP_URL", "IMAGEGEN_PUBLIC_URL")

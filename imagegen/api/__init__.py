@@ -19,8 +19,11 @@ def _field_name(loc: tuple) -> str:
     return ".".join(str(p) for p in loc if p not in ("body", "query", "path"))
 
 
-def create_api() -> FastAPI:
-    """The FastAPI app with every router and JSON-only error handling."""
+def create_api(security_headers: bool = True) -> FastAPI:
+    """The FastAPI app with every router and JSON-only error handling.
+
+    security_headers=False when an outer SecurityHeaders already wraps it (inside Reflex).
+    """
     from imagegen.api import auth, engines, files, images, webhooks
 
     api = FastAPI(
@@ -70,5 +73,6 @@ def create_api() -> FastAPI:
 
     for module in (auth, images, webhooks, files, engines):
         api.include_router(module.router)
-    api.add_middleware(SecurityHeaders)
+    if security_headers:
+        api.add_middleware(SecurityHeaders)
     return api

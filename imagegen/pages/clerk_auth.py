@@ -28,31 +28,25 @@ def _centered(child: rx.Component) -> rx.Component:
     return rx.center(child, min_height="100vh", id="clerk-auth")
 
 
-def clerk_sign_in_page() -> rx.Component:
-    """Clerk's sign-in; a signed-in user goes on to the studio."""
+def _auth_page(form: rx.Component) -> rx.Component:
+    """Clerk's form for signed-out visitors; a signed-in user goes on to the studio."""
     return _provider(
-        SignedOut.create(
-            _centered(
-                SignIn.create(
-                    routing="hash", sign_up_url="/sign-up", force_redirect_url="/generate-images"
-                )
-            )
-        ),
+        SignedOut.create(_centered(form)),
         SignedIn.create(_centered(rx.link("Continue to the studio", href="/generate-images"))),
+    )
+
+
+def clerk_sign_in_page() -> rx.Component:
+    """Clerk's sign-in."""
+    return _auth_page(
+        SignIn.create(routing="hash", sign_up_url="/sign-up", force_redirect_url="/generate-images")
     )
 
 
 def clerk_sign_up_page() -> rx.Component:
     """Clerk's sign-up."""
-    return _provider(
-        SignedOut.create(
-            _centered(
-                SignUp.create(
-                    routing="hash", sign_in_url="/sign-in", force_redirect_url="/generate-images"
-                )
-            )
-        ),
-        SignedIn.create(_centered(rx.link("Continue to the studio", href="/generate-images"))),
+    return _auth_page(
+        SignUp.create(routing="hash", sign_in_url="/sign-in", force_redirect_url="/generate-images")
     )
 
 

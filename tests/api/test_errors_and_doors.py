@@ -10,8 +10,7 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from tests.conftest import WEBHOOK_SECRET
-from tests.helpers import signup, stored, wait_status
+from tests.helpers import WEBHOOK_SECRET, signup, stored, wait_status
 
 GEN = "/api/images/generate"
 

@@ -11,8 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import WEBHOOK_SECRET
-from tests.helpers import ROOT, free_port, reset_caches, start_worker
+from tests.helpers import ROOT, UNSET_FOR_TESTS, base_env, free_port, reset_caches, start_worker
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -34,16 +33,12 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     tmp = tmp_path_factory.mktemp("e2e")
     worker_port = free_port()
     env = {
-        "IMAGEGEN_DATA_DIR": str(tmp / "data"),
-        "IMAGEGEN_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "IMAGEGEN_SECRET_KEY": "e2e-url-signing-key",
-        "IMAGEGEN_STORAGE": "local",
-        "IMAGEGEN_WORKER_URL": f"http://127.0.0.1:{worker_port}",
+        **base_env(tmp / "data", worker_port),
         "IMAGEGEN_POLL_SECONDS": "300",
         "IMAGEGEN_UNDO_SECONDS": "2",
     }  # live updates must come from the notifier
     os.environ.update(env)
-    for k in ("DATABASE_URL", "S3_BUCKET", "IMAGEGEN_APP_URL", "IMAGEGEN_PUBLIC_URL"):
+    for k in UNSET_FOR_TESTS:
         os.environ.pop(k, None)
     reset_caches()
     from imagegen.migrate import upgrade

@@ -13,11 +13,9 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from tests.conftest import WEBHOOK_SECRET
-
 # The browser and page fixtures (with a screenshot on failure) are the main suite's.
 from tests.e2e.conftest import browser, page, pytest_runtest_makereport  # noqa: F401
-from tests.helpers import ROOT, ThreadedServer, free_port, reset_caches, start_worker
+from tests.helpers import ROOT, ThreadedServer, base_env, free_port, reset_caches, start_worker
 from tests.security.clerk_keys import new_keypair, session_token
 
 PRIVATE, PUBLIC = new_keypair()
@@ -53,11 +51,7 @@ def clerk_harness(tmp_path_factory) -> Iterator[object]:
     tmp = tmp_path_factory.mktemp("clerk")
     clerk_port, worker_port = free_port(), free_port()
     env = {
-        "IMAGEGEN_DATA_DIR": str(tmp / "data"),
-        "IMAGEGEN_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "IMAGEGEN_SECRET_KEY": "e2e-url-signing-key",
-        "IMAGEGEN_STORAGE": "local",
-        "IMAGEGEN_WORKER_URL": f"http://127.0.0.1:{worker_port}",
+        **base_env(tmp / "data", worker_port),
         "IMAGEGEN_AUTH": "clerk",
         "CLERK_PUBLISHABLE_KEY": PUBLISHABLE,
         "CLERK_JWT_KEY": PUBLIC,

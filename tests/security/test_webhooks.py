@@ -18,8 +18,7 @@ from imagegen.db import session_scope
 from imagegen.models import ImageFile, ImageGeneration
 from imagegen.services.storage import get_storage
 from imagegen.worker.contract import object_key
-from tests.conftest import WEBHOOK_SECRET
-from tests.helpers import signup
+from tests.helpers import WEBHOOK_SECRET, signup
 
 
 def _processing_generation(stack) -> str:

@@ -7,8 +7,7 @@ from fastapi import FastAPI, Request
 from standardwebhooks import Webhook
 
 from imagegen.worker.delivery import Outbox
-from tests.conftest import WEBHOOK_SECRET
-from tests.helpers import ThreadedServer, free_port
+from tests.helpers import WEBHOOK_SECRET, ThreadedServer, free_port
 
 
 def _receiver(fail_first: int):
