@@ -12,6 +12,11 @@ from alembic import command
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def include_object(_obj: object, name: str | None, _type: str, *_args: object) -> bool:
+    """Autogenerate and schema checks leave the prompt search index (made by hand) alone."""
+    return not (name or "").startswith("generation_fts") and name != "ix_generations_prompt_fts"
+
+
 def alembic_config(url: str | None = None) -> Config:
     """An Alembic config bound to this checkout's migrations and, optionally, a database URL."""
     cfg = Config(str(ROOT / "alembic.ini"))

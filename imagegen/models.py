@@ -142,3 +142,62 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = 0
     window_start: datetime = Field(default_factory=utcnow, sa_column=_ts())
     locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class Album(SQLModel, table=True):
+    """A user's named collection of images; an image may sit in several."""
+
+    __tablename__ = "albums"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "name", name="uq_albums_owner_name"),
+        {"extend_existing": True},
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    owner_id: str = Field(index=True, max_length=64)
+    name: str = Field(max_length=120)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class AlbumImage(SQLModel, table=True):
+    """Membership of an image in an album; goes with either side (cascade)."""
+
+    __tablename__ = "album_images"
+    __table_args__ = (
+        Index("ix_album_images_album_added", "album_id", "added_at", "image_id"),
+        {"extend_existing": True},
+    )
+
+    album_id: str = Field(
+        foreign_key="albums.id", primary_key=True, max_length=64, ondelete="CASCADE"
+    )
+    image_id: str = Field(
+        foreign_key="image_files.id",
+        primary_key=True,
+        index=True,
+        max_length=64,
+        ondelete="CASCADE",
+    )
+    added_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class ShareLink(SQLModel, table=True):
+    """A revocable, unguessable public link to one image or one generation."""
+
+    __tablename__ = "share_links"
+    __table_args__ = {"extend_existing": True}
+
+    token: str = Field(primary_key=True, max_length=64)
+    owner_id: str = Field(index=True, max_length=64)
+    generation_id: str = Field(
+        foreign_key="image_generations.id", index=True, max_length=64, ondelete="CASCADE"
+    )
+    image_id: str | None = Field(
+        default=None,
+        foreign_key="image_files.id",
+        index=True,
+        max_length=64,
+        ondelete="CASCADE",
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -140,3 +141,60 @@ def base_env(data_dir: Path, worker_port: int) -> dict[str, str]:
 
 
 UNSET_FOR_TESTS = ("DATABASE_URL", "S3_BUCKET", "IMAGEGEN_APP_URL", "IMAGEGEN_PUBLIC_URL")
+
+
+def user_id(client: httpx.Client) -> str:
+    return client.get("/api/auth/me").json()["id"]
+
+
+def insert_generation(
+    author_id: str,
+    prompt: str,
+    *,
+    created_at: datetime | None = None,
+    status: str = "COMPLETED",
+    images: int = 1,
+    width: int = 512,
+    height: int = 512,
+    engine: str = "procedural",
+    model: str = "procedural-v1",
+    favorite: tuple[int, ...] = (),
+    error: str | None = None,
+) -> str:
+    """A generation row (and image rows) written straight to the DB, for list and search tests."""
+    from imagegen.db import session_scope
+    from imagegen.models import ImageFile, ImageGeneration
+
+    gen = ImageGeneration(
+        author_id=author_id,
+        prompt=prompt,
+        width=width,
+        height=height,
+        num_images=images,
+        seed=1,
+        engine=engine,
+        model=model,
+        status=status,
+        error=error,
+        created_at=created_at or datetime.now(UTC),
+    )
+    with session_scope() as db:
+        db.add(gen)
+        db.flush()
+        for n in range(images if status == "COMPLETED" else 0):
+            db.add(
+                ImageFile(
+                    generation_id=gen.id,
+                    idx=n,
+                    filename=f"{gen.id}-{n}.png",
+                    s3_key=f"generations/{gen.id}/{n}.png",
+                    thumbnail_key=f"generations/{gen.id}/{n}.thumb.webp",
+                    favorite=n in favorite,
+                    file_size=1000,
+                    format="PNG",
+                    width=width,
+                    height=height,
+                    aspect_ratio=f"{width}x{height}",
+                )
+            )
+    return gen.id

@@ -24,7 +24,7 @@ def create_api(security_headers: bool = True) -> FastAPI:
 
     security_headers=False when an outer SecurityHeaders already wraps it (inside Reflex).
     """
-    from imagegen.api import auth, engines, files, images, webhooks
+    from imagegen.api import albums, auth, engines, files, images, shares, webhooks
 
     api = FastAPI(
         title="imagegen API",
@@ -71,7 +71,7 @@ def create_api(security_headers: bool = True) -> FastAPI:
             {"success": False, "error": "Internal error; it has been logged."}, status_code=500
         )
 
-    for module in (auth, images, webhooks, files, engines):
+    for module in (auth, images, albums, shares, webhooks, files, engines):
         api.include_router(module.router)
     if security_headers:
         api.add_middleware(SecurityHeaders)

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from imagegen.api.deps import CurrentUser
 from imagegen.services import generations as svc
+from imagegen.services.search import parse_filter
 
 router = APIRouter(tags=["images"])
 
@@ -25,9 +26,31 @@ def user_images(
     user: CurrentUser,
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(description="Words of the prompt; the last is a prefix")] = None,
+    favorites: Annotated[str | None, Query(description="true: only starred images")] = None,
+    status: Annotated[str | None, Query(description="completed, failed, cancelled or all")] = None,
+    engine: Annotated[str | None, Query(max_length=64)] = None,
+    model: Annotated[str | None, Query(max_length=128)] = None,
+    size: Annotated[str | None, Query(description="WIDTHxHEIGHT, e.g. 1024x1024")] = None,
+    date_from: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD, UTC")] = None,
+    date_to: Annotated[str | None, Query(alias="to", description="YYYY-MM-DD, inclusive")] = None,
+    sort: Annotated[str | None, Query(description="newest (default) or oldest")] = None,
 ) -> dict:
-    """The caller's COMPLETED generations, newest first, each with its images."""
-    page = svc.list_generations(user.user_id, limit=limit, cursor=cursor)
+    """The caller's generations (COMPLETED unless status says otherwise), each with its images."""
+    filters = parse_filter(
+        {
+            "q": q,
+            "favorites": favorites,
+            "status": status,
+            "engine": engine,
+            "model": model,
+            "size": size,
+            "from": date_from,
+            "to": date_to,
+            "sort": sort,
+        }
+    )
+    page = svc.list_generations(user.user_id, limit=limit, cursor=cursor, filters=filters)
     gens = [svc.generation_json(g, page.images[g.id]) for g in page.generations]
     return {
         "success": True,
@@ -45,6 +68,13 @@ def get_generation(generation_id: str, user: CurrentUser) -> dict:
         "success": True,
         "generation": svc.generation_json(gen, svc.images_for([gen.id])[gen.id]),
     }
+
+
+@router.post("/api/generations/{generation_id}/retry", status_code=201)
+async def retry(generation_id: str, user: CurrentUser) -> dict:
+    """Runs a failed or cancelled generation again, same parameters; the new one replaces it."""
+    gen = await run_in_threadpool(svc.retry_generation, user.user_id, generation_id)
+    return {"success": True, "generation": svc.generation_json(gen, []), "replaces": generation_id}
 
 
 @router.delete("/api/generations/{generation_id}")

@@ -27,8 +27,9 @@ from imagegen.models import (
 )
 from imagegen.services import signing
 from imagegen.services.catalog import Catalog, WorkerUnavailable, get_catalog
-from imagegen.services.errors import InvalidInput, NotFound, TooMany
+from imagegen.services.errors import Conflict, InvalidInput, NotFound, TooMany
 from imagegen.services.notify import get_notifier
+from imagegen.services.search import GalleryFilter, filter_clauses
 from imagegen.services.storage import StorageError, delete_objects, get_storage
 from imagegen.services.urls import completion_callback_url, public_base_url
 from imagegen.settings import get_settings
@@ -266,17 +267,18 @@ def get_generation(author_id: str, generation_id: str) -> ImageGeneration:
     return gen
 
 
-def images_for(generation_ids: list[str]) -> dict[str, list[ImageFile]]:
+def images_for(
+    generation_ids: list[str], *, favorites_only: bool = False
+) -> dict[str, list[ImageFile]]:
     """Images of several generations in one query, grouped and in order."""
     out: dict[str, list[ImageFile]] = {g: [] for g in generation_ids}
     if not generation_ids:
         return out
+    q = select(ImageFile).where(col(ImageFile.generation_id).in_(generation_ids))
+    if favorites_only:
+        q = q.where(col(ImageFile.favorite).is_(True))
     with session_scope() as db:
-        rows = db.exec(
-            select(ImageFile)
-            .where(col(ImageFile.generation_id).in_(generation_ids))
-            .order_by(ImageFile.generation_id, ImageFile.idx)
-        ).all()
+        rows = db.exec(q.order_by(ImageFile.generation_id, ImageFile.idx)).all()
     for img in rows:
         out[img.generation_id].append(img)
     return out
@@ -284,19 +286,19 @@ def images_for(generation_ids: list[str]) -> dict[str, list[ImageFile]]:
 
 @dataclass
 class Page:
-    """One page of generations, newest first, with the cursor for the next."""
+    """One page of generations in the filter's order, with the cursor for the next."""
 
     generations: list[ImageGeneration]
     images: dict[str, list[ImageFile]]
     next_cursor: str | None
 
 
-def _encode_cursor(gen: ImageGeneration) -> str:
+def encode_cursor(gen: ImageGeneration) -> str:
     raw = f"{gen.created_at.isoformat()}|{gen.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         ts, gid = raw.split("|", 1)
@@ -308,23 +310,31 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 def list_generations(
     author_id: str,
     *,
-    statuses: tuple[str, ...] = ("COMPLETED",),
+    statuses: tuple[str, ...] | None = None,
     limit: int | None = None,
     cursor: str | None = None,
+    filters: GalleryFilter | None = None,
 ) -> Page:
-    """The author's generations in the given statuses, newest first, keyset-paged."""
+    """The author's generations matching the filter, keyset-paged (newest first by default)."""
+    f = filters or GalleryFilter()
     q = select(ImageGeneration).where(
-        ImageGeneration.author_id == author_id, col(ImageGeneration.status).in_(statuses)
+        ImageGeneration.author_id == author_id,
+        col(ImageGeneration.status).in_(statuses or f.statuses),
+        *filter_clauses(f),
     )
+    created, gid_col = col(ImageGeneration.created_at), col(ImageGeneration.id)
+    oldest = f.sort == "oldest"
     if cursor:
-        ts, gid = _decode_cursor(cursor)
-        q = q.where(
-            or_(
-                col(ImageGeneration.created_at) < ts,
-                and_(col(ImageGeneration.created_at) == ts, col(ImageGeneration.id) < gid),
-            )
-        )
-    q = q.order_by(col(ImageGeneration.created_at).desc(), col(ImageGeneration.id).desc())
+        ts, gid = decode_cursor(cursor)
+        if oldest:
+            q = q.where(or_(created > ts, and_(created == ts, gid_col > gid)))
+        else:
+            q = q.where(or_(created < ts, and_(created == ts, gid_col < gid)))
+    q = (
+        q.order_by(created.asc(), gid_col.asc())
+        if oldest
+        else q.order_by(created.desc(), gid_col.desc())
+    )
     if limit is not None:
         q = q.limit(limit + 1)
     with session_scope() as db:
@@ -332,8 +342,40 @@ def list_generations(
     next_cursor = None
     if limit is not None and len(gens) > limit:
         gens = gens[:limit]
-        next_cursor = _encode_cursor(gens[-1])
-    return Page(gens, images_for([g.id for g in gens]), next_cursor)
+        next_cursor = encode_cursor(gens[-1])
+    images = images_for([g.id for g in gens], favorites_only=f.favorites)
+    return Page(gens, images, next_cursor)
+
+
+def retry_generation(author_id: str, generation_id: str) -> ImageGeneration:
+    """Runs a failed or cancelled generation again with the same parameters, seed included.
+
+    The new generation replaces the old one, which had no images; if it cannot even be
+    created (a limit, a parameter the engine no longer takes), the old one stays.
+    """
+    old = get_generation(author_id, generation_id)
+    if old.status not in (GenerationStatus.FAILED.value, GenerationStatus.CANCELLED.value):
+        raise Conflict("Only a failed or cancelled generation can be retried.")
+    parent = old.parent_id
+    if parent is not None:
+        with session_scope() as db:
+            parent = parent if db.get(ImageGeneration, parent) is not None else None
+    new = create_generation(
+        author_id,
+        GenerationRequest(
+            prompt=old.prompt,
+            negative_prompt=old.negative_prompt,
+            width=old.width,
+            height=old.height,
+            num_images=old.num_images,
+            seed=old.seed,
+            engine=old.engine,
+            model=old.model or None,
+            parent_id=parent,
+        ),
+    )
+    purge([old])
+    return new
 
 
 def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGeneration, bool]:
@@ -405,7 +447,7 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
     return get_generation(gen.author_id, gen.id), True
 
 
-def _iso(dt: datetime | None) -> str | None:
+def iso_utc(dt: datetime | None) -> str | None:
     """ISO 8601 in UTC with a Z; SQLite hands back naive datetimes that are UTC."""
     if dt is None:
         return None
@@ -436,7 +478,7 @@ def image_json(img: ImageFile, base_url: str | None = None) -> dict:
         "aspectRatio": img.aspect_ratio,
         "fileSize": img.file_size,
         "favorite": img.favorite,
-        "createdAt": _iso(img.created_at),
+        "createdAt": iso_utc(img.created_at),
     }
 
 
@@ -460,8 +502,8 @@ def generation_json(
         "parentId": gen.parent_id,
         "images": [image_json(i, base_url) for i in images],
         "downloadAllUrl": zip_url(gen.id, base_url) if images else None,
-        "createdAt": _iso(gen.created_at),
-        "completedAt": _iso(gen.completed_at),
+        "createdAt": iso_utc(gen.created_at),
+        "completedAt": iso_utc(gen.completed_at),
     }
 
 

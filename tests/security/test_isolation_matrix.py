@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.helpers import reset_caches, signup, stored, wait_status
+from tests.helpers import insert_generation, reset_caches, signup, stored, wait_status
 from tests.security.clerk_keys import APP_ORIGIN, new_keypair, session_token
 
 PRIVATE, PUBLIC = new_keypair()
@@ -29,10 +29,28 @@ class World:
     b: httpx.Client
     b_token: str
     a_gen: dict
+    a_album: str = ""
+    a_share: str = ""
+    a_failed: str = ""
 
 
 def _snapshot(w: World) -> dict:
-    return stored(w.a.get(f"/api/generations/{w.a_gen['id']}").json()["generation"])
+    album = w.a.get(f"/api/albums/{w.a_album}").json()
+    return {
+        "generation": stored(w.a.get(f"/api/generations/{w.a_gen['id']}").json()["generation"]),
+        "failed": stored(w.a.get(f"/api/generations/{w.a_failed}").json()["generation"]),
+        "album": (album["album"], [i["id"] for i in album["images"]]),
+        "albums": [a["name"] for a in w.a.get("/api/albums").json()["albums"]],
+        "shares": w.a.get("/api/shares").json()["shares"],
+        "share_page": httpx.get(f"{w.url}/s/{w.a_share}").status_code,
+    }
+
+
+def _b_image(w: World) -> str:
+    gid = w.b.post(
+        "/api/images/generate", json={"prompt": "b", "width": 512, "height": 512}
+    ).json()["generation"]["id"]
+    return wait_status(w.b, gid)["images"][0]["id"]
 
 
 # --- HTTP attacks: B uses A's ids; the answer must be 404 with none of A's data -------------
@@ -91,6 +109,68 @@ def attack_list_contains_nothing_of_a(w: World) -> httpx.Response:
     return httpx.Response(404, text="(list is scoped to the caller)")
 
 
+def attack_retry(w: World) -> httpx.Response:
+    return w.b.post(f"/api/generations/{w.a_failed}/retry")
+
+
+def attack_list_albums(w: World) -> httpx.Response:
+    assert w.b.get("/api/albums").json()["albums"] == []
+    return httpx.Response(404, text="(list is scoped to the caller)")
+
+
+def attack_get_album(w: World) -> httpx.Response:
+    return w.b.get(f"/api/albums/{w.a_album}")
+
+
+def attack_rename_album(w: World) -> httpx.Response:
+    return w.b.patch(f"/api/albums/{w.a_album}", json={"name": "B was here"})
+
+
+def attack_delete_album(w: World) -> httpx.Response:
+    return w.b.delete(f"/api/albums/{w.a_album}")
+
+
+def attack_add_to_album(w: World) -> httpx.Response:
+    # A's image into B's album, and B's image into A's album: both refused.
+    b_album = w.b.post("/api/albums", json={"name": "B's"}).json()["album"]["id"]
+    a_image = w.a_gen["images"][1]["id"]
+    r = w.b.post(f"/api/albums/{b_album}/images", json={"imageIds": [a_image]})
+    assert r.status_code == 404 and w.b.get(f"/api/albums/{b_album}").json()["images"] == []
+    return w.b.post(f"/api/albums/{w.a_album}/images", json={"imageIds": [_b_image(w)]})
+
+
+def attack_remove_from_album(w: World) -> httpx.Response:
+    return w.b.delete(f"/api/albums/{w.a_album}/images/{w.a_gen['images'][0]['id']}")
+
+
+def attack_create_share(w: World) -> httpx.Response:
+    r = w.b.post("/api/shares", json={"generationId": w.a_gen["id"]})
+    assert r.status_code == 404
+    return w.b.post("/api/shares", json={"imageId": w.a_gen["images"][1]["id"]})
+
+
+def attack_list_shares(w: World) -> httpx.Response:
+    assert w.b.get("/api/shares").json()["shares"] == []
+    return httpx.Response(404, text="(list is scoped to the caller)")
+
+
+def attack_revoke_share(w: World) -> httpx.Response:
+    return w.b.delete(f"/api/shares/{w.a_share}")
+
+
+def attack_share_page_guessing(w: World) -> httpx.Response:
+    """The token is the capability: an invented one shows nothing."""
+    return httpx.get(f"{w.url}/s/{w.a_share[:-4]}AAAA")
+
+
+def attack_shared_image_of_other_generation(w: World) -> httpx.Response:
+    """B's own live share does not serve A's image ids."""
+    b_image = _b_image(w)
+    token = w.b.post("/api/shares", json={"imageId": b_image}).json()["share"]["token"]
+    assert httpx.get(f"{w.url}/s/{token}/images/{b_image}").status_code == 200
+    return httpx.get(f"{w.url}/s/{token}/images/{w.a_gen['images'][0]['id']}")
+
+
 NO_ID = None  # the route takes no user-supplied id of another user's resource
 
 HTTP_TABLE: dict[tuple[str, str], Callable[[World], httpx.Response] | None] = {
@@ -110,6 +190,19 @@ HTTP_TABLE: dict[tuple[str, str], Callable[[World], httpx.Response] | None] = {
     ("GET", "/api/files/{key}"): attack_file_without_signature,
     ("GET", "/api/generations/{generation_id}/download.zip"): attack_zip,
     ("GET", "/api/engines"): NO_ID,
+    ("POST", "/api/generations/{generation_id}/retry"): attack_retry,
+    ("GET", "/api/albums"): attack_list_albums,
+    ("POST", "/api/albums"): NO_ID,
+    ("GET", "/api/albums/{album_id}"): attack_get_album,
+    ("PATCH", "/api/albums/{album_id}"): attack_rename_album,
+    ("DELETE", "/api/albums/{album_id}"): attack_delete_album,
+    ("POST", "/api/albums/{album_id}/images"): attack_add_to_album,
+    ("DELETE", "/api/albums/{album_id}/images/{image_id}"): attack_remove_from_album,
+    ("POST", "/api/shares"): attack_create_share,
+    ("GET", "/api/shares"): attack_list_shares,
+    ("DELETE", "/api/shares/{token}"): attack_revoke_share,
+    ("GET", "/s/{token}"): attack_share_page_guessing,
+    ("GET", "/s/{token}/images/{image_id}"): attack_shared_image_of_other_generation,
 }
 
 
@@ -283,7 +376,13 @@ def world(request, stack, monkeypatch) -> World:
     assert a.put(f"/api/images/{a_gen['images'][0]['id']}/favorite").status_code == 200
     a_gen = a.get(f"/api/generations/{gid}").json()["generation"]
     assert [i["favorite"] for i in a_gen["images"]] == [True, False]
-    return World(url, a, b, b_token, a_gen)
+    album = a.post("/api/albums", json={"name": "A's album"}).json()["album"]["id"]
+    a.post(f"/api/albums/{album}/images", json={"imageIds": [a_gen["images"][0]["id"]]})
+    share = a.post("/api/shares", json={"generationId": gid}).json()["share"]["token"]
+    failed = insert_generation(
+        a.get("/api/auth/me").json()["id"], "A's failed prompt", status="FAILED", error="boom"
+    )
+    return World(url, a, b, b_token, a_gen, album, share, failed)
 
 
 @pytest.mark.parametrize("door", [k for k, v in HTTP_TABLE.items() if v], ids=" ".join)

@@ -6,12 +6,15 @@ from sqlmodel import SQLModel
 
 import imagegen.models  # noqa: F401
 from imagegen.db import get_engine
-from imagegen.migrate import alembic_config, upgrade
+from imagegen.migrate import alembic_config, include_object, upgrade
 
 
 def test_migrations_produce_exactly_the_models_schema(app_env):
     with get_engine().connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"include_object": include_object}),
+            SQLModel.metadata,
+        )
     assert diff == []
 
 

@@ -1,0 +1,99 @@
+"""Album routes: the caller's albums and their images."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from imagegen.api.deps import CurrentUser
+from imagegen.services import albums as svc
+from imagegen.services.generations import generation_json, image_json, iso_utc
+
+router = APIRouter(tags=["albums"])
+
+
+class AlbumName(BaseModel):
+    """A new album's name, or a new name for one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=1000)
+
+
+class ImageIds(BaseModel):
+    """Images to add to an album."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    image_ids: list[str] = Field(max_length=svc.MAX_ADD)
+
+
+def _album_json(a: svc.AlbumSummary) -> dict:
+    return {
+        "id": a.album.id,
+        "name": a.album.name,
+        "count": a.count,
+        "cover": image_json(a.cover) if a.cover else None,
+        "createdAt": iso_utc(a.album.created_at),
+    }
+
+
+@router.get("/api/albums")
+def list_albums(user: CurrentUser) -> dict:
+    """The caller's albums, by name."""
+    return {"success": True, "albums": [_album_json(a) for a in svc.list_albums(user.user_id)]}
+
+
+@router.post("/api/albums", status_code=201)
+def create_album(body: AlbumName, user: CurrentUser) -> dict:
+    """Creates an empty album."""
+    album = svc.create_album(user.user_id, body.name)
+    return {"success": True, "album": _album_json(svc.AlbumSummary(album, 0, None))}
+
+
+@router.get("/api/albums/{album_id}")
+def get_album(
+    album_id: str,
+    user: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=100)] = 48,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict:
+    """One album with a page of its images, most recently added first."""
+    page = svc.album_page(user.user_id, album_id, limit=limit, cursor=cursor)
+    return {
+        "success": True,
+        "album": {"id": page.album.id, "name": page.album.name},
+        "images": [{**image_json(f), "generation": generation_json(g, [])} for f, g in page.items],
+        "nextCursor": page.next_cursor,
+    }
+
+
+@router.patch("/api/albums/{album_id}")
+def rename_album(album_id: str, body: AlbumName, user: CurrentUser) -> dict:
+    """Renames an album."""
+    album = svc.rename_album(user.user_id, album_id, body.name)
+    return {"success": True, "album": {"id": album.id, "name": album.name}}
+
+
+@router.delete("/api/albums/{album_id}")
+def delete_album(album_id: str, user: CurrentUser) -> dict:
+    """Deletes an album; its images stay in the gallery."""
+    svc.delete_album(user.user_id, album_id)
+    return {"success": True}
+
+
+@router.post("/api/albums/{album_id}/images")
+def add_images(album_id: str, body: ImageIds, user: CurrentUser) -> dict:
+    """Adds images (all of them the caller's) to an album."""
+    added = svc.add_images(user.user_id, album_id, body.image_ids)
+    return {"success": True, "added": added}
+
+
+@router.delete("/api/albums/{album_id}/images/{image_id}")
+def remove_image(album_id: str, image_id: str, user: CurrentUser) -> dict:
+    """Takes an image out of an album; the image stays in the gallery."""
+    svc.remove_image(user.user_id, album_id, image_id)
+    return {"success": True}

@@ -1,0 +1,111 @@
+"""Share routes: the owner's links, and the public read-only page behind each."""
+
+from __future__ import annotations
+
+from html import escape
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from imagegen.api.deps import CurrentUser
+from imagegen.services import shares as svc
+from imagegen.services.errors import NotFound
+from imagegen.services.urls import public_base_url
+
+router = APIRouter(tags=["shares"])
+
+
+class ShareRequest(BaseModel):
+    """What to share: one image, or a whole generation."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    image_id: str | None = None
+    generation_id: str | None = None
+
+
+@router.post("/api/shares", status_code=201)
+def create_share(body: ShareRequest, user: CurrentUser) -> dict:
+    """A public link to one of the caller's images or generations (a live one is reused)."""
+    link = svc.create_share(user.user_id, generation_id=body.generation_id, image_id=body.image_id)
+    return {"success": True, "share": svc.share_json(link)}
+
+
+@router.get("/api/shares")
+def list_shares(user: CurrentUser) -> dict:
+    """The caller's live share links."""
+    return {"success": True, "shares": [svc.share_json(s) for s in svc.list_shares(user.user_id)]}
+
+
+@router.delete("/api/shares/{token}")
+def revoke_share(token: str, user: CurrentUser) -> dict:
+    """Revokes a link: its page and images answer 404 from now on."""
+    svc.revoke_share(user.user_id, token)
+    return {"success": True}
+
+
+def _page(view: svc.SharedView, base: str) -> str:
+    title = view.prompt if len(view.prompt) <= 90 else view.prompt[:89] + "…"
+    first = f"{base}/s/{view.token}/images/{view.images[0].id}"
+    figures = "\n".join(
+        f'<figure><a href="/s/{view.token}/images/{i.id}"><img src="/s/{view.token}/images/'
+        f'{i.id}?thumb=1" width="{i.width}" height="{i.height}" alt="{escape(view.prompt)}">'
+        f"</a></figure>"
+        for i in view.images
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{escape(title)} · imagegen</title>
+<meta property="og:type" content="website">
+<meta property="og:site_name" content="imagegen">
+<meta property="og:title" content="{escape(title)}">
+<meta property="og:description" content="{escape(view.prompt[:300])}">
+<meta property="og:url" content="{base}/s/{view.token}">
+<meta property="og:image" content="{first}">
+<meta property="og:image:width" content="{view.images[0].width}">
+<meta property="og:image:height" content="{view.images[0].height}">
+<meta property="og:image:alt" content="{escape(title)}">
+<meta name="twitter:card" content="summary_large_image">
+<style>
+body{{font-family:system-ui,sans-serif;margin:0;background:#111;color:#eee}}
+main{{max-width:1100px;margin:0 auto;padding:24px}}
+p.prompt{{font-size:1.15rem;line-height:1.5;white-space:pre-wrap;overflow-wrap:anywhere}}
+.grid{{display:grid;gap:12px;grid-template-columns:repeat(auto-fit,minmax(280px,1fr))}}
+figure{{margin:0}} img{{width:100%;height:auto;border-radius:8px;background:#222}}
+footer{{margin-top:24px;color:#888;font-size:.85rem}}
+</style></head>
+<body><main>
+<p class="prompt" id="shared-prompt">{escape(view.prompt)}</p>
+<div class="grid">{figures}</div>
+<footer>Shared from imagegen</footer>
+</main></body></html>"""
+
+
+@router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=True)
+def shared_page(token: str, request: Request) -> HTMLResponse:
+    """The public, read-only page of a share: the image(s) and the prompt, nothing else."""
+    try:
+        view = svc.resolve(token)
+    except NotFound:
+        return HTMLResponse(_gone(), status_code=404)
+    base = public_base_url() or str(request.base_url).rstrip("/")
+    return HTMLResponse(_page(view, base), headers={"Cache-Control": "no-store"})
+
+
+def _gone() -> str:
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found</title>'
+        '<meta name="robots" content="noindex"></head><body><p id="shared-gone">'
+        f"{escape(svc.GONE)}</p></body></html>"
+    )
+
+
+@router.get("/s/{token}/images/{image_id}")
+def shared_image(token: str, image_id: str, thumb: bool = False) -> Response:
+    """An image of a live share (thumb=1 for its thumbnail); 404 once revoked."""
+    data, media = svc.shared_image(token, image_id, thumb)
+    return Response(data, media_type=media, headers={"Cache-Control": "private, max-age=60"})

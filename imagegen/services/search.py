@@ -1,0 +1,172 @@
+"""Gallery filters and prompt search: one filter object, one SQL clause per database."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import ColumnElement, exists, func, select, text
+from sqlmodel import col
+
+from imagegen.db import get_engine
+from imagegen.models import GenerationStatus, ImageFile, ImageGeneration
+from imagegen.services.errors import InvalidInput
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 12
+SORTS = ("newest", "oldest")
+STATUS_CHOICES = {
+    "completed": (GenerationStatus.COMPLETED.value,),
+    "failed": (GenerationStatus.FAILED.value,),
+    "cancelled": (GenerationStatus.CANCELLED.value,),
+    "all": (
+        GenerationStatus.COMPLETED.value,
+        GenerationStatus.FAILED.value,
+        GenerationStatus.CANCELLED.value,
+    ),
+}
+_SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class GalleryFilter:
+    """What the gallery shows; the same fields travel in the API query and the page URL."""
+
+    q: str = ""
+    favorites: bool = False
+    status: str = "completed"
+    engine: str = ""
+    model: str = ""
+    size: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "newest"
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """The generation statuses this filter admits."""
+        return STATUS_CHOICES[self.status]
+
+    @property
+    def is_default(self) -> bool:
+        """Whether nothing narrows the default view."""
+        return self == GalleryFilter()
+
+    def to_query(self) -> str:
+        """The URL query string for this filter, without defaults, so a search is bookmarkable."""
+        default = asdict(GalleryFilter())
+        pairs = []
+        for key, value in asdict(self).items():
+            if value == default[key]:
+                continue
+            name = {"date_from": "from", "date_to": "to"}.get(key, key)
+            if isinstance(value, bool):
+                value = "1"
+            pairs.append((name, str(value)))
+        return urlencode(pairs)
+
+
+def _parse_date(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as e:
+        raise InvalidInput(f"{field} must be a date like 2026-11-25 (got {value!r}).", field) from e
+
+
+def parse_filter(params: dict[str, str | None]) -> GalleryFilter:
+    """A filter from query parameters (API or page URL); bad values raise InvalidInput."""
+    q = " ".join((params.get("q") or "").split())
+    if len(q) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"The search is longer than {MAX_QUERY_CHARS} characters.", "q")
+    status = (params.get("status") or "completed").lower()
+    if status not in STATUS_CHOICES:
+        choices = ", ".join(STATUS_CHOICES)
+        raise InvalidInput(f"status must be one of {choices} (got {status!r}).", "status")
+    sort = (params.get("sort") or "newest").lower()
+    if sort not in SORTS:
+        raise InvalidInput(f"sort must be newest or oldest (got {sort!r}).", "sort")
+    size = (params.get("size") or "").lower().replace("×", "x")
+    if size and not _SIZE.match(size):
+        raise InvalidInput(f"size must look like 1024x1024 (got {size!r}).", "size")
+    favorites = (params.get("favorites") or "").lower()
+    if favorites not in ("", "0", "1", "true", "false"):
+        raise InvalidInput(f"favorites must be true or false (got {favorites!r}).", "favorites")
+    date_from = _parse_date(params.get("from"), "from")
+    date_to = _parse_date(params.get("to"), "to")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput("The start date is after the end date.", "from")
+    return GalleryFilter(
+        q=q,
+        favorites=favorites in ("1", "true"),
+        status=status,
+        engine=(params.get("engine") or "")[:64],
+        model=(params.get("model") or "")[:128],
+        size=size,
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+    )
+
+
+def with_changes(f: GalleryFilter, **changes: object) -> GalleryFilter:
+    """A copy of f with some fields changed (the filter is immutable)."""
+    return replace(f, **changes)
+
+
+def terms(q: str) -> list[str]:
+    """The words of a search; punctuation never reaches the query language."""
+    return _WORD.findall(q.lower())[:MAX_TERMS]
+
+
+def prompt_filter(q: str) -> ColumnElement[bool] | None:
+    """Generations whose prompt has every word (the last one as a prefix), via the DB's index."""
+    words = terms(q)
+    if not words:
+        return None
+    if get_engine().dialect.name == "sqlite":
+        quoted = [f'"{w}"' for w in words]
+        quoted[-1] += "*"
+        match = "prompt : (" + " ".join(quoted) + ")"
+        ids = text("SELECT gid FROM generation_fts WHERE generation_fts MATCH :match").bindparams(
+            match=match
+        )
+        return col(ImageGeneration.id).in_(ids)
+    tsquery = " & ".join(words[:-1] + [words[-1] + ":*"])
+    return func.to_tsvector("simple", ImageGeneration.prompt).op("@@")(
+        func.to_tsquery("simple", tsquery)
+    )
+
+
+def filter_clauses(f: GalleryFilter) -> list[ColumnElement[bool]]:
+    """SQL conditions on ImageGeneration for everything in f except status and order."""
+    out: list[ColumnElement[bool]] = []
+    match = prompt_filter(f.q)
+    if match is not None:
+        out.append(match)
+    if f.engine:
+        out.append(col(ImageGeneration.engine) == f.engine)
+    if f.model:
+        out.append(col(ImageGeneration.model) == f.model)
+    if f.size:
+        w, h = (int(n) for n in f.size.split("x"))
+        out += [col(ImageGeneration.width) == w, col(ImageGeneration.height) == h]
+    if f.date_from:
+        out.append(col(ImageGeneration.created_at) >= datetime.combine(f.date_from, time(), UTC))
+    if f.date_to:
+        end = datetime.combine(f.date_to + timedelta(days=1), time(), UTC)
+        out.append(col(ImageGeneration.created_at) < end)
+    if f.favorites:
+        out.append(
+            exists(
+                select(ImageFile.id).where(
+                    col(ImageFile.generation_id) == ImageGeneration.id,
+                    col(ImageFile.favorite).is_(True),
+                )
+            )
+        )
+    return out

@@ -1,0 +1,140 @@
+"""Share links: an unguessable, revocable public view of one image or one generation."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+
+from imagegen.db import session_scope
+from imagegen.models import ImageFile, ImageGeneration, ShareLink, utcnow
+from imagegen.services.errors import InvalidInput, NotFound
+from imagegen.services.generations import get_generation, images_for, iso_utc
+from imagegen.services.storage import get_storage
+from imagegen.services.urls import public_base_url
+
+GONE = "This share link does not exist or has been revoked."
+
+
+@dataclass
+class SharedView:
+    """What a public share page may show: the prompt and the image(s), nothing else."""
+
+    token: str
+    prompt: str
+    width: int
+    height: int
+    images: list[ImageFile]
+
+
+def share_url(token: str, base_url: str | None = None) -> str:
+    """The public page of a share link."""
+    return f"{(public_base_url() if base_url is None else base_url)}/s/{token}"
+
+
+def _image_of(owner_id: str, image_id: str) -> ImageFile:
+    with session_scope() as db:
+        img = db.get(ImageFile, image_id)
+        gen = db.get(ImageGeneration, img.generation_id) if img else None
+    if img is None or gen is None or gen.author_id != owner_id:
+        raise NotFound("Image not found.")
+    return img
+
+
+def create_share(
+    owner_id: str, *, generation_id: str | None = None, image_id: str | None = None
+) -> ShareLink:
+    """A share link for one of the owner's images or generations; reuses a live one."""
+    if (generation_id is None) == (image_id is None):
+        raise InvalidInput("Share either an image or a generation.", field="imageId")
+    if image_id is not None:
+        generation_id = _image_of(owner_id, image_id).generation_id
+    gen = get_generation(owner_id, generation_id)  # type: ignore[arg-type]
+    if not images_for([gen.id])[gen.id]:
+        raise InvalidInput("Only a generation with images can be shared.", field="generationId")
+    with session_scope() as db:
+        live = db.exec(
+            select(ShareLink).where(
+                ShareLink.owner_id == owner_id,
+                ShareLink.generation_id == gen.id,
+                ShareLink.image_id == image_id
+                if image_id is not None
+                else col(ShareLink.image_id).is_(None),
+                col(ShareLink.revoked_at).is_(None),
+            )
+        ).first()
+        if live is not None:
+            return live
+        link = ShareLink(
+            token=secrets.token_urlsafe(24),
+            owner_id=owner_id,
+            generation_id=gen.id,
+            image_id=image_id,
+        )
+        db.add(link)
+    return link
+
+
+def list_shares(owner_id: str) -> list[ShareLink]:
+    """The owner's live share links, newest first."""
+    with session_scope() as db:
+        return list(
+            db.exec(
+                select(ShareLink)
+                .where(ShareLink.owner_id == owner_id, col(ShareLink.revoked_at).is_(None))
+                .order_by(col(ShareLink.created_at).desc())
+            ).all()
+        )
+
+
+def revoke_share(owner_id: str, token: str) -> None:
+    """Ends a share link at once: its page and images answer 404 from now on."""
+    with session_scope() as db:
+        link = db.get(ShareLink, token)
+        if link is None or link.owner_id != owner_id or link.revoked_at is not None:
+            raise NotFound("Share link not found.")
+        link.revoked_at = utcnow()
+        db.add(link)
+
+
+def resolve(token: str) -> SharedView:
+    """The public view behind a live token; anything else is the same 404."""
+    if not token or len(token) > 64:
+        raise NotFound(GONE)
+    with session_scope() as db:
+        link = db.get(ShareLink, token)
+        gen = db.get(ImageGeneration, link.generation_id) if link else None
+    if link is None or link.revoked_at is not None or gen is None:
+        raise NotFound(GONE)
+    images = images_for([gen.id])[gen.id]
+    if link.image_id is not None:
+        images = [i for i in images if i.id == link.image_id]
+    if not images:
+        raise NotFound(GONE)
+    return SharedView(token, gen.prompt, gen.width, gen.height, images)
+
+
+def shared_image(token: str, image_id: str, thumbnail: bool) -> tuple[bytes, str]:
+    """(bytes, media type) of an image of a live share; 404 for anything not in it."""
+    view = resolve(token)
+    img = next((i for i in view.images if i.id == image_id), None)
+    if img is None:
+        raise NotFound(GONE)
+    key = img.thumbnail_key if thumbnail and img.thumbnail_key else img.s3_key
+    try:
+        data = get_storage().get(key)
+    except KeyError as e:
+        raise NotFound(GONE) from e
+    return data, "image/webp" if key.endswith(".webp") else "image/png"
+
+
+def share_json(link: ShareLink, base_url: str | None = None) -> dict:
+    """A share link as the API shows it to its owner."""
+    return {
+        "token": link.token,
+        "url": share_url(link.token, base_url),
+        "generationId": link.generation_id,
+        "imageId": link.image_id,
+        "createdAt": iso_utc(link.created_at),
+    }
