@@ -8,7 +8,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from tests.helpers import ThreadedServer, free_port, reset_caches, signup, start_worker, wait_status
+from imagegen.migrate import include_object
+from tests.helpers import (
+    ThreadedServer,
+    free_port,
+    insert_generation,
+    reset_caches,
+    signup,
+    start_worker,
+    wait_status,
+)
 from tests.integration.postgres import TempPostgres
 
 
@@ -36,7 +45,41 @@ def test_migrations_build_the_models_schema_on_postgres(pg_env):
     engine = get_engine()
     assert engine.dialect.name == "postgresql"
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+        ctx = MigrationContext.configure(conn, opts={"include_object": include_object})
+        assert compare_metadata(ctx, SQLModel.metadata) == []
+        assert conn.exec_driver_sql(
+            "SELECT 1 FROM pg_indexes WHERE indexname = 'ix_generations_prompt_fts'"
+        ).scalar()
+
+
+def test_prompt_search_and_filters_on_postgres(pg_env):
+    from datetime import UTC, datetime, timedelta
+
+    from imagegen.services.generations import list_generations
+    from imagegen.services.search import parse_filter
+
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    for n, prompt in enumerate(
+        ["A red fox in snow", "red panda", "foxglove meadow", "Un chat mignon 🐱", "it's a fox!"]
+    ):
+        insert_generation("u1", prompt, created_at=t0 + timedelta(days=n), favorite=(0,) * (n % 2))
+    insert_generation("u2", "red fox of another user")
+
+    def prompts(**params: str) -> list[str]:
+        page = list_generations("u1", filters=parse_filter(params))
+        return [g.prompt for g in page.generations]
+
+    assert prompts(q="red fox") == ["A red fox in snow"]
+    assert prompts(q="fox") == ["it's a fox!", "foxglove meadow", "A red fox in snow"]
+    assert prompts(q="CHAT mig") == ["Un chat mignon 🐱"]
+    assert prompts(q="'&|!:*()") == prompts()  # no words: no search, never a syntax error
+    assert prompts(q="fox", sort="oldest") == [
+        "A red fox in snow",
+        "foxglove meadow",
+        "it's a fox!",
+    ]
+    assert prompts(favorites="true") == ["Un chat mignon 🐱", "red panda"]
+    assert prompts(**{"from": "2026-11-02", "to": "2026-11-02"}) == ["red panda"]
 
 
 def test_whole_flow_on_postgres(pg_env, tmp_path, monkeypatch):
