@@ -6,9 +6,11 @@ import reflex as rx
 
 from imagegen.api import create_api
 from imagegen.api.security import SecurityHeaders
+from imagegen.pages.albums import album_page, albums_page
 from imagegen.pages.auth import sign_in_page, sign_up_page
 from imagegen.pages.studio import studio_page
 from imagegen.settings import get_settings
+from imagegen.state.albums import AlbumPageState, AlbumsState
 from imagegen.state.form import PromptFormState
 from imagegen.state.gallery import GalleryState
 from imagegen.state.session import SessionState
@@ -46,5 +48,17 @@ app.add_page(
     guarded(studio_page) if CLERK else studio_page,
     route="/generate-images",
     title="Generate images · imagegen",
-    on_load=[GalleryState.load, PromptFormState.load_options],
+    on_load=[GalleryState.load, PromptFormState.load_options, AlbumsState.load_albums],
+)
+app.add_page(
+    guarded(albums_page) if CLERK else albums_page,
+    route="/albums",
+    title="Albums · imagegen",
+    on_load=AlbumsState.load_albums,
+)
+app.add_page(
+    guarded(album_page) if CLERK else album_page,
+    route="/albums/[album_id]",
+    title="Album · imagegen",
+    on_load=AlbumPageState.load_album,
 )

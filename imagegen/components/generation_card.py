@@ -38,32 +38,67 @@ def star_button(img: ImageCard) -> rx.Component:
 
 
 def image_tile(img: ImageCard, prompt: rx.Var, large: bool = False) -> rx.Component:
-    """An image (alt = its prompt) with its size and a Download control."""
+    """A thumbnail (alt = its prompt) that opens the large preview; size, star, download."""
+    from imagegen.state.albums import SelectionState
+    from imagegen.state.lightbox import LightboxState
+
+    picture = rx.image(
+        src=img.url if large else img.thumb_url,
+        alt=prompt,
+        height="auto",
+        loading="lazy",
+        border_radius="var(--radius-3)",
+        style={
+            "aspect-ratio": f"{img.width} / {img.height}",
+            "object-fit": "contain",
+            "max-height": "60vh" if large else "none",
+            "width": "auto" if large else "100%",
+            "max-width": "100%",
+            "margin": "0 auto",
+            "display": "block",
+            "background": "var(--gray-3)",
+        },
+    )
+    selected = SelectionState.selected.contains(img.id)
     return rx.vstack(
-        ReactRouterLink.create(
-            rx.image(
-                src=img.url if large else img.thumb_url,
-                alt=prompt,
-                height="auto",
-                loading="lazy",
-                border_radius="var(--radius-3)",
+        rx.box(
+            rx.el.button(
+                picture,
+                type="button",
+                title=rx.cond(SelectionState.selecting, "Select", "Open large preview"),
+                aria_label=rx.cond(SelectionState.selecting, "Select image", "Open image"),
+                aria_pressed=rx.cond(
+                    SelectionState.selecting, rx.cond(selected, "true", "false"), None
+                ),
+                on_click=rx.cond(
+                    SelectionState.selecting,
+                    SelectionState.toggle(img.id),
+                    LightboxState.open(img.id, "results" if large else "history"),
+                ),
+                class_name="image-open",
+                data_image_id=img.id,
                 style={
-                    "aspect-ratio": f"{img.width} / {img.height}",
-                    "object-fit": "contain",
-                    "max-height": "60vh" if large else "none",
-                    "width": "auto" if large else "100%",
-                    "max-width": "100%",
-                    "margin": "0 auto",
+                    "all": "unset",
+                    "cursor": "zoom-in",
                     "display": "block",
-                    "background": "var(--gray-3)",
+                    "width": "100%",
+                    "outline": rx.cond(selected, "3px solid var(--accent-9)", "none"),
+                    "border-radius": "var(--radius-3)",
                 },
             ),
-            to=img.url,
-            target="_blank",
-            rel="noopener",
-            title="Open full size",
-            reload_document=True,
-            style={"width": "100%"},
+            rx.cond(
+                SelectionState.selecting,
+                rx.box(
+                    rx.icon(rx.cond(selected, "square-check", "square"), size=20),
+                    position="absolute",
+                    top="6px",
+                    left="6px",
+                    color="white",
+                    style={"filter": "drop-shadow(0 0 2px black)", "pointer-events": "none"},
+                ),
+            ),
+            position="relative",
+            width="100%",
         ),
         rx.flex(
             rx.text(
@@ -72,7 +107,14 @@ def image_tile(img: ImageCard, prompt: rx.Var, large: bool = False) -> rx.Compon
                 color_scheme="gray",
                 style={"white-space": "nowrap"},
             ),
-            rx.hstack(star_button(img), download_link(img), gap="1", align="center"),
+            rx.hstack(
+                star_button(img),
+                share_image_button(img),
+                delete_image_button(img),
+                download_link(img),
+                gap="1",
+                align="center",
+            ),
             width="100%",
             align="center",
             justify="between",
@@ -81,6 +123,33 @@ def image_tile(img: ImageCard, prompt: rx.Var, large: bool = False) -> rx.Compon
         ),
         spacing="1",
         width="100%",
+    )
+
+
+def share_image_button(img: ImageCard) -> rx.Component:
+    """Share: a public link to this one image."""
+    from imagegen.state.share import ShareState
+
+    return rx.icon_button(
+        rx.icon("share-2", size=14),
+        aria_label="Share image",
+        title="Share a public link to this image",
+        on_click=ShareState.share_image(img.id),
+        variant="ghost",
+        size="1",
+    )
+
+
+def delete_image_button(img: ImageCard) -> rx.Component:
+    """Deletes this one image after a confirmation; Undo can bring it back for a few seconds."""
+    from imagegen.state.gallery import GalleryState
+
+    return confirm_delete(
+        "Delete image",
+        "Delete this image?",
+        "The image and its file are removed. You can undo for a few seconds.",
+        GalleryState.request_delete_image(img.id),
+        icon="x",
     )
 
 
@@ -111,7 +180,19 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
         (
             "FAILED",
             rx.callout(
-                card.error, icon="triangle_alert", color_scheme="red", role="alert", width="100%"
+                rx.flex(
+                    rx.text(card.error),
+                    retry_button(card),
+                    gap="3",
+                    align="center",
+                    justify="between",
+                    wrap="wrap",
+                    width="100%",
+                ),
+                icon="triangle_alert",
+                color_scheme="red",
+                role="alert",
+                width="100%",
             ),
         ),
         ("CANCELLED", rx.callout("Cancelled.", icon="circle_x", color_scheme="gray")),
@@ -122,6 +203,20 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
             padding_y="5",
             role="status",
         ),
+    )
+
+
+def retry_button(card: GenerationCard) -> rx.Component:
+    """Runs a failed generation again with the same parameters."""
+    from imagegen.state.gallery import GalleryState
+
+    return rx.button(
+        rx.icon("rotate-ccw", size=14),
+        "Retry",
+        on_click=GalleryState.retry(card.id),
+        size="1",
+        variant="soft",
+        color_scheme="red",
     )
 
 
@@ -139,31 +234,28 @@ def remix_button(card: GenerationCard) -> rx.Component:
     )
 
 
-def delete_button(card: GenerationCard) -> rx.Component:
-    """A trash button that asks first; the delete can then be undone for a few seconds."""
-    from imagegen.state.gallery import GalleryState
-
+def confirm_delete(
+    label: str, title: str, description: str, on_confirm: rx.EventSpec, icon: str = "trash-2"
+) -> rx.Component:
+    """A small red button that asks before it deletes."""
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
             rx.icon_button(
-                rx.icon("trash-2", size=14),
-                aria_label="Delete generation",
+                rx.icon(icon, size=14),
+                aria_label=label,
+                title=label,
                 variant="ghost",
                 color_scheme="red",
                 size="1",
             ),
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this generation?"),
-            rx.alert_dialog.description(
-                "Its images and their files are removed. You can undo for a few seconds."
-            ),
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description),
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
-                    rx.button(
-                        "Delete", color_scheme="red", on_click=GalleryState.request_delete(card.id)
-                    )
+                    rx.button("Delete", color_scheme="red", on_click=on_confirm)
                 ),
                 gap="3",
                 justify="end",
@@ -173,8 +265,22 @@ def delete_button(card: GenerationCard) -> rx.Component:
     )
 
 
+def delete_button(card: GenerationCard) -> rx.Component:
+    """A trash button that asks first; the delete can then be undone for a few seconds."""
+    from imagegen.state.gallery import GalleryState
+
+    return confirm_delete(
+        "Delete generation",
+        "Delete this generation?",
+        "Its images and their files are removed. You can undo for a few seconds.",
+        GalleryState.request_delete(card.id),
+    )
+
+
 def generation_card(card: GenerationCard, large: bool = False) -> rx.Component:
     """Prompt, date, metadata and the generation's images (or its state)."""
+    from imagegen.state.share import ShareState
+
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -194,6 +300,17 @@ def generation_card(card: GenerationCard, large: bool = False) -> rx.Component:
                         to=card.download_all_url,
                         reload_document=True,
                         class_name="download-link",
+                    ),
+                ),
+                rx.cond(
+                    card.status == "COMPLETED",
+                    rx.icon_button(
+                        rx.icon("share-2", size=14),
+                        aria_label="Share generation",
+                        title="Share a public link to this generation",
+                        on_click=ShareState.share_generation(card.id),
+                        variant="ghost",
+                        size="1",
                     ),
                 ),
                 remix_button(card),

@@ -32,6 +32,12 @@ def header() -> rx.Component:
             align="center",
             spacing="2",
         ),
+        rx.hstack(
+            rx.link("Studio", href="/generate-images", size="2", id="nav-studio"),
+            rx.link("Albums", href="/albums", size="2", id="nav-albums"),
+            spacing="4",
+            margin_left="5",
+        ),
         rx.spacer(),
         *account_controls(),
         width="100%",

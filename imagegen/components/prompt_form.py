@@ -28,6 +28,37 @@ def _select(
     )
 
 
+PNG_DROP = "png-drop"
+
+
+def png_drop() -> rx.Component:
+    """Drop (or pick) a PNG to fill the form with the parameters it carries."""
+    return rx.upload(
+        rx.hstack(
+            rx.icon("image-down", size=16),
+            rx.text(
+                "Drop a PNG here (or click) to load its prompt, seed and size",
+                size="1",
+                color_scheme="gray",
+            ),
+            align="center",
+            justify="center",
+            width="100%",
+        ),
+        id=PNG_DROP,
+        accept={"image/png": [".png"], "image/webp": [".webp"], "image/jpeg": [".jpg", ".jpeg"]},
+        max_files=1,
+        multiple=False,
+        max_size=30 * 1024 * 1024,
+        on_drop=F.load_png(rx.upload_files(upload_id=PNG_DROP)),
+        border="1px dashed var(--gray-7)",
+        border_radius="var(--radius-3)",
+        padding="8px",
+        width="100%",
+        cursor="pointer",
+    )
+
+
 def prompt_form() -> rx.Component:
     """Prompt, negative prompt, size, count, seed, engine, and Generate."""
     return rx.card(
@@ -108,6 +139,17 @@ def prompt_form() -> rx.Component:
                 columns=rx.breakpoints(initial="2", sm="4"),
                 spacing="3",
                 width="100%",
+            ),
+            png_drop(),
+            rx.cond(
+                F.png_notice != "",
+                rx.callout(
+                    F.png_notice,
+                    icon="file-image",
+                    color_scheme="green",
+                    role="status",
+                    id="png-notice",
+                ),
             ),
             rx.cond(
                 F.remixing,

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
+from imagegen.components.behaviors import infinite_scroll
+from imagegen.components.gallery_tools import album_notices, filter_bar, selection_bar
 from imagegen.components.generation_card import generation_card
 from imagegen.components.layout import header, page_shell
+from imagegen.components.lightbox import lightbox
 from imagegen.components.prompt_form import prompt_form
+from imagegen.components.share_dialog import share_dialog
 from imagegen.state.gallery import GalleryState as G
+from imagegen.state.lightbox import LightboxState
 
 
 def results_section() -> rx.Component:
@@ -28,11 +33,17 @@ def gallery_section() -> rx.Component:
     """Every completed generation, newest first, in 1 to 3 columns."""
     return rx.vstack(
         rx.heading("Gallery", size="5", as_="h2"),
+        filter_bar(),
+        album_notices(),
+        selection_bar(),
         rx.cond(
             G.pending_delete_id != "",
             rx.callout(
                 rx.hstack(
-                    rx.text("Generation deleted."),
+                    rx.text(
+                        rx.cond(G.pending_delete_kind == "image", "Image", "Generation"),
+                        " deleted.",
+                    ),
                     rx.button("Undo", on_click=G.undo_delete, size="1", variant="soft"),
                     align="center",
                     gap="3",
@@ -49,9 +60,18 @@ def gallery_section() -> rx.Component:
         ),
         rx.cond(
             G.loaded & (G.history.length() == 0),
-            rx.text(
-                "Nothing here yet: your completed generations will appear here.",
-                color_scheme="gray",
+            rx.cond(
+                G.filtered,
+                rx.hstack(
+                    rx.text("Nothing matches these filters.", color_scheme="gray"),
+                    rx.button("Clear filters", on_click=G.clear_filters, variant="soft", size="1"),
+                    align="center",
+                    id="gallery-no-match",
+                ),
+                rx.text(
+                    "Nothing here yet: your completed generations will appear here.",
+                    color_scheme="gray",
+                ),
             ),
         ),
         rx.grid(
@@ -61,9 +81,17 @@ def gallery_section() -> rx.Component:
             width="100%",
             id="gallery-grid",
         ),
+        infinite_scroll(G.load_more, G.has_more, G.loading_more),
         rx.cond(
             G.has_more,
-            rx.button("Load more", on_click=G.load_more, variant="outline", width="100%"),
+            rx.button(
+                "Load more",
+                on_click=G.load_more,
+                loading=G.loading_more,
+                variant="outline",
+                width="100%",
+                id="load-more",
+            ),
         ),
         width="100%",
         spacing="3",
@@ -73,4 +101,11 @@ def gallery_section() -> rx.Component:
 
 def studio_page() -> rx.Component:
     """The generate-images page."""
-    return page_shell(header(), prompt_form(), results_section(), gallery_section())
+    return page_shell(
+        header(),
+        prompt_form(),
+        results_section(),
+        gallery_section(),
+        lightbox(LightboxState),
+        share_dialog(),
+    )

@@ -347,6 +347,22 @@ def list_generations(
     return Page(gens, images, next_cursor)
 
 
+def matches(author_id: str, generation_id: str, filters: GalleryFilter) -> bool:
+    """Whether one generation belongs in the author's filtered gallery (for live appends)."""
+    q = (
+        select(func.count())
+        .select_from(ImageGeneration)
+        .where(
+            ImageGeneration.id == generation_id,
+            ImageGeneration.author_id == author_id,
+            col(ImageGeneration.status).in_(filters.statuses),
+            *filter_clauses(filters),
+        )
+    )
+    with session_scope() as db:
+        return db.exec(q).one() > 0
+
+
 def retry_generation(author_id: str, generation_id: str) -> ImageGeneration:
     """Runs a failed or cancelled generation again with the same parameters, seed included.
 

@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from imagegen.services import generations as svc
+from imagegen.services import png_params
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
 from imagegen.services.errors import ServiceError
 from imagegen.state.cards import card_from_json
@@ -32,6 +33,7 @@ class PromptFormState(SessionState):
     worker_warning: str = ""
     submitting: bool = False
     remixing: bool = False
+    png_notice: str = ""
     _parent_id: str = ""
     _catalog_raw: dict = {}
 
@@ -43,6 +45,7 @@ class PromptFormState(SessionState):
     def _forget_user(self) -> None:
         """Clears what the previous user of this tab typed."""
         self.prompt, self.negative_prompt, self.seed, self.form_error = "", "", "", ""
+        self.png_notice = ""
         self.remixing, self._parent_id = False, ""
 
     @rx.event
@@ -63,6 +66,33 @@ class PromptFormState(SessionState):
             self._apply_engine()
         self.size = f"{gen.width}x{gen.height}"
         self.remixing, self._parent_id, self.form_error = True, gen.id, ""
+        return rx.scroll_to("prompt")
+
+    @rx.event
+    async def load_png(self, files: list[rx.UploadFile]) -> rx.event.EventSpec | None:
+        """Fills the form from the parameters embedded in a dropped PNG (ours or A1111's)."""
+        if not files:
+            return None
+        upload = files[0]
+        name = upload.name or "the file"
+        data = await upload.read(png_params.MAX_BYTES + 1)
+        try:
+            p = await asyncio.to_thread(png_params.read_parameters, data, name)
+        except ServiceError as e:
+            self.form_error, self.png_notice = e.message, ""
+            return None
+        self.prompt, self.negative_prompt = p.prompt, p.negative_prompt
+        self.seed = str(p.seed) if p.seed is not None else ""
+        size = f"{p.width}x{p.height}" if p.width else ""
+        notes = []
+        if size and size in self.sizes:
+            self.size = size
+        elif size:
+            notes.append(f"{size} is not offered by this engine, so the size is unchanged")
+        self.remixing, self._parent_id, self.form_error = False, "", ""
+        self.png_notice = f"Parameters loaded from {name}" + (
+            f" ({'; '.join(notes)})." if notes else "."
+        )
         return rx.scroll_to("prompt")
 
     @rx.event

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 
 import reflex as rx
@@ -13,9 +14,10 @@ from imagegen.services import generations as svc
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
 from imagegen.services.errors import ServiceError
 from imagegen.services.notify import get_notifier
+from imagegen.services.search import GalleryFilter, parse_filter
 from imagegen.settings import get_settings
 from imagegen.state.cards import GenerationCard, card_from_json
-from imagegen.state.session import SIGN_IN, SessionState
+from imagegen.state.session import HOME, SIGN_IN, SessionState
 
 PAGE_SIZE = 24
 IN_FLIGHT = (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value)
@@ -26,6 +28,17 @@ def _engine_labels() -> dict[str, str]:
         return {n: e.label for n, e in get_catalog().engines.items()}
     except WorkerUnavailable:
         return {}
+
+
+def _filter_options() -> tuple[list[dict[str, str]], list[str]]:
+    """Engines and sizes the filter pickers offer, from what the worker declares."""
+    try:
+        catalog = get_catalog()
+    except WorkerUnavailable:
+        return [], []
+    engines = [{"name": n, "label": e.label} for n, e in catalog.engines.items()]
+    sizes = sorted({f"{w}x{h}" for e in catalog.engines.values() for w, h in e.sizes})
+    return engines, sizes
 
 
 def _cards(page: svc.Page) -> list[GenerationCard]:
@@ -49,9 +62,24 @@ class GalleryState(SessionState):
     history: list[GenerationCard] = []
     next_cursor: str = ""
     loaded: bool = False
+    loading_more: bool = False
     gallery_error: str = ""
+    notice: str = ""
     pending_delete_id: str = ""
-    _undo: list = []  # [card, index in history] while a delete can still be undone
+    pending_delete_kind: str = ""  # "generation" or "image"
+    # The filters mirror the page URL (?q=…&status=…), the single place they live.
+    q: str = ""
+    favorites: bool = False
+    status_filter: str = "completed"
+    engine_filter: str = ""
+    size_filter: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    sort: str = "newest"
+    filter_engines: list[dict[str, str]] = []
+    filter_sizes: list[str] = []
+    _filter: GalleryFilter = GalleryFilter()
+    _undo: list = []  # [kind, card as it was, its index in history] while undo is possible
     _user_id: str = ""
     _watching: list[str] = []
 
@@ -69,8 +97,94 @@ class GalleryState(SessionState):
 
     @rx.var
     def has_more(self) -> bool:
-        """Whether older generations remain to load."""
+        """Whether more generations remain to load."""
         return self.next_cursor != ""
+
+    @rx.var
+    def filtered(self) -> bool:
+        """Whether any filter narrows the gallery (the empty state then says so)."""
+        return (
+            self.q != ""
+            or self.favorites
+            or self.status_filter != "completed"
+            or self.engine_filter != ""
+            or self.size_filter != ""
+            or self.date_from != ""
+            or self.date_to != ""
+            or self.sort != "newest"
+        )
+
+    def _read_url_filter(self) -> GalleryFilter:
+        params = dict(self.router.url.query_parameters)
+        try:
+            f = parse_filter(params)
+        except ServiceError as e:
+            self.gallery_error = f"{e.message} Showing everything instead."
+            f = GalleryFilter()
+        self._filter = f
+        self.q, self.favorites, self.status_filter = f.q, f.favorites, f.status
+        self.engine_filter, self.size_filter, self.sort = f.engine, f.size, f.sort
+        self.date_from = f.date_from.isoformat() if f.date_from else ""
+        self.date_to = f.date_to.isoformat() if f.date_to else ""
+        return f
+
+    def _go(self, f: GalleryFilter) -> rx.event.EventSpec:
+        """Puts the filter in the URL; the page's on_load then shows it (and Back undoes it)."""
+        query = f.to_query()
+        return rx.redirect(f"{HOME}?{query}" if query else HOME)
+
+    def _filter_from_fields(self) -> GalleryFilter | None:
+        try:
+            return parse_filter(
+                {
+                    "q": self.q,
+                    "favorites": "1" if self.favorites else "",
+                    "status": self.status_filter,
+                    "engine": self.engine_filter,
+                    "size": self.size_filter,
+                    "from": self.date_from,
+                    "to": self.date_to,
+                    "sort": self.sort,
+                }
+            )
+        except ServiceError as e:
+            self.gallery_error = e.message
+            return None
+
+    @rx.event
+    def set_q(self, value: str) -> None:
+        """Typing in the search box; the search runs on Enter."""
+        self.q = value[:200]
+
+    @rx.event
+    def search(self, _form: dict | None = None) -> rx.event.EventSpec | None:
+        """Runs the typed search (with the other filters) by putting it in the URL."""
+        f = self._filter_from_fields()
+        return self._go(f) if f else None
+
+    @rx.event
+    def set_filter(self, name: str, value: str | bool) -> rx.event.EventSpec | None:
+        """Changes one filter and applies it at once."""
+        fields = {
+            "favorites": "favorites",
+            "status": "status_filter",
+            "engine": "engine_filter",
+            "size": "size_filter",
+            "from": "date_from",
+            "to": "date_to",
+            "sort": "sort",
+        }
+        if name not in fields:
+            return None
+        value = bool(value) if name == "favorites" else str(value or "")
+        setattr(self, fields[name], "" if value == "any" else value)
+        f = self._filter_from_fields()
+        return self._go(f) if f else None
+
+    @rx.event
+    def clear_filters(self) -> rx.event.EventSpec:
+        """Back to every completed generation, newest first."""
+        return self._go(GalleryFilter())
 
     @rx.event
     async def load(self) -> list | rx.event.EventSpec | None:
@@ -81,11 +195,14 @@ class GalleryState(SessionState):
         if principal.user_id != self._user_id:
             await self._forget_page_state()  # a new user in this tab sees nothing of the last
         self.email, self._user_id = principal.display_name, principal.user_id
-        page, pending = await asyncio.gather(
-            asyncio.to_thread(svc.list_generations, principal.user_id, limit=PAGE_SIZE),
+        self.gallery_error = ""
+        f = self._read_url_filter()
+        page, pending, (self.filter_engines, self.filter_sizes) = await asyncio.gather(
+            asyncio.to_thread(svc.list_generations, principal.user_id, limit=PAGE_SIZE, filters=f),
             asyncio.to_thread(
                 svc.list_generations, principal.user_id, statuses=IN_FLIGHT, limit=PAGE_SIZE
             ),
+            asyncio.to_thread(_filter_options),
         )
         self.history = await asyncio.to_thread(_cards, page)
         self.next_cursor = page.next_cursor or ""
@@ -97,31 +214,64 @@ class GalleryState(SessionState):
         self.loaded = True
         return [GalleryState.watch(c.id) for c in pending_cards]
 
-    @rx.event
-    async def load_more(self) -> None:
-        """Appends the next page of older generations."""
-        if not self.next_cursor or not self._user_id:
-            return
+    async def _fetch_more(self) -> None:
         try:
             page = await asyncio.to_thread(
-                svc.list_generations, self._user_id, limit=PAGE_SIZE, cursor=self.next_cursor
+                svc.list_generations,
+                self._user_id,
+                limit=PAGE_SIZE,
+                cursor=self.next_cursor,
+                filters=self._filter,
             )
         except ServiceError as e:
             self.gallery_error = e.message
             return
         seen = {c.id for c in self.history}
-        self.history += [c for c in await asyncio.to_thread(_cards, page) if c.id not in seen]
+        self.history = self.history + [
+            c for c in await asyncio.to_thread(_cards, page) if c.id not in seen
+        ]
         self.next_cursor = page.next_cursor or ""
 
     @rx.event
-    async def toggle_favorite(self, image_id: str) -> None:
-        """Stars or unstars an image, in the database first, then on every card showing it."""
-        current = next(
-            (i.favorite for c in self.history + self.results for i in c.images if i.id == image_id),
-            None,
-        )
-        if current is None:
+    async def load_more(self):  # noqa: ANN201 (an async generator: it yields to show a spinner)
+        """Appends the next page (infinite scroll calls this; so does Load more)."""
+        if not self.next_cursor or not self._user_id or self.loading_more:
             return
+        self.loading_more = True
+        yield
+        try:
+            await self._fetch_more()
+        finally:
+            self.loading_more = False
+
+    @rx.event
+    async def retry(self, generation_id: str) -> rx.event.EventSpec | None:
+        """Runs a failed generation again; its card becomes the new, pending one."""
+        if not self._user_id:
+            return None
+        try:
+            gen = await asyncio.to_thread(svc.retry_generation, self._user_id, generation_id)
+        except ServiceError as e:
+            self.gallery_error = e.message
+            return None
+        card = await asyncio.to_thread(_card, self._user_id, gen.id)
+        self.history = [c for c in self.history if c.id != generation_id]
+        self.results = [c for c in self.results if c.id != generation_id]
+        self._add_result(card)
+        return GalleryState.watch(gen.id) if card.status in IN_FLIGHT else None
+
+    def _find_image(self, image_id: str) -> tuple[GenerationCard, int] | None:
+        for c in self.history + self.results:
+            for n, i in enumerate(c.images):
+                if i.id == image_id:
+                    return c, n
+        return None
+
+    async def _toggle_favorite(self, image_id: str) -> None:
+        found = self._find_image(image_id)
+        if found is None:
+            return
+        current = found[0].images[found[1]].favorite
         try:
             await asyncio.to_thread(svc.set_favorite, self._user_id, image_id, not current)
         except ServiceError as e:
@@ -135,55 +285,81 @@ class GalleryState(SessionState):
         self.history, self.results = list(self.history), list(self.results)
 
     @rx.event
-    async def request_delete(self, generation_id: str) -> rx.event.EventSpec | None:
-        """Hides the generation at once; it is deleted for good unless undone in time."""
+    async def toggle_favorite(self, image_id: str) -> None:
+        """Stars or unstars an image, in the database first, then on every card showing it."""
+        await self._toggle_favorite(image_id)
+
+    async def _hide(self, kind: str, target_id: str) -> rx.event.EventSpec | None:
+        """Hides a generation or an image at once; it is deleted unless undone in time."""
         if self.pending_delete_id:  # one undo at a time: the previous delete goes through now
-            await self._delete_now(self.pending_delete_id)
-        index = next((i for i, c in enumerate(self.history) if c.id == generation_id), None)
-        card = (
-            self.history[index]
-            if index is not None
-            else next((c for c in self.results if c.id == generation_id), None)
-        )
+            await self._delete_now()
+        if kind == "image":
+            found = self._find_image(target_id)
+            card = found[0] if found else None
+        else:
+            card = next((c for c in self.history + self.results if c.id == target_id), None)
         if card is None:
             return None
-        self._undo = [card, index]
-        self.history = [c for c in self.history if c.id != generation_id]
-        self.results = [c for c in self.results if c.id != generation_id]
-        self.pending_delete_id = generation_id
-        return GalleryState.finish_delete(generation_id)
+        index = next((n for n, c in enumerate(self.history) if c.id == card.id), None)
+        self._undo = [kind, target_id, dataclasses.replace(card, images=list(card.images)), index]
+        left = [i for i in card.images if i.id != target_id] if kind == "image" else []
+        if left:
+            slim = dataclasses.replace(card, images=left)
+            self.history = [slim if c.id == card.id else c for c in self.history]
+            self.results = [slim if c.id == card.id else c for c in self.results]
+        else:
+            self.history = [c for c in self.history if c.id != card.id]
+            self.results = [c for c in self.results if c.id != card.id]
+        self.pending_delete_id, self.pending_delete_kind = target_id, kind
+        return GalleryState.finish_delete(target_id)
+
+    @rx.event
+    async def request_delete(self, generation_id: str) -> rx.event.EventSpec | None:
+        """Deletes a generation (after the undo window)."""
+        return await self._hide("generation", generation_id)
+
+    @rx.event
+    async def request_delete_image(self, image_id: str) -> rx.event.EventSpec | None:
+        """Deletes one image (after the undo window); its generation goes with its last image."""
+        return await self._hide("image", image_id)
 
     @rx.event
     def undo_delete(self) -> None:
-        """Puts the generation back where it was; nothing was deleted."""
+        """Puts the generation or image back where it was; nothing was deleted."""
         if not self.pending_delete_id or not self._undo:
             return
-        card, index = self._undo
-        history = list(self.history)
-        history.insert(index if index is not None else 0, card)
-        self.history = history
-        self.pending_delete_id, self._undo = "", []
+        _kind, _target, card, index = self._undo
+        if any(c.id == card.id for c in self.history):
+            self.history = [card if c.id == card.id else c for c in self.history]
+        elif index is not None:
+            history = list(self.history)
+            history.insert(index, card)
+            self.history = history
+        if any(c.id == card.id for c in self.results):
+            self.results = [card if c.id == card.id else c for c in self.results]
+        self.pending_delete_id, self.pending_delete_kind, self._undo = "", "", []
 
     @rx.event(background=True)
-    async def finish_delete(self, generation_id: str) -> None:
-        """After the undo window, deletes the generation unless it was undone."""
+    async def finish_delete(self, target_id: str) -> None:
+        """After the undo window, deletes the generation or image unless it was undone."""
         await asyncio.sleep(get_settings().undo_seconds)
         async with self:
-            if self.pending_delete_id != generation_id:
+            if self.pending_delete_id != target_id:
                 return  # undone, or already committed by a newer delete
-            self.pending_delete_id, self._undo = "", []
-            await self._delete_now(generation_id)
+            await self._delete_now()
 
-    async def _delete_now(self, generation_id: str) -> None:
-        self.pending_delete_id, self._undo = "", []
+    async def _delete_now(self) -> None:
+        target, kind = self.pending_delete_id, self.pending_delete_kind
+        self.pending_delete_id, self.pending_delete_kind, self._undo = "", "", []
+        delete = svc.delete_image if kind == "image" else svc.delete_generation
         try:
-            await asyncio.to_thread(svc.delete_generation, self._user_id, generation_id)
+            await asyncio.to_thread(delete, self._user_id, target)
         except ServiceError as e:
             self.gallery_error = e.message
 
     def _forget_user(self) -> None:
         """Drops everything shown for the previous user of this tab."""
-        self.pending_delete_id, self._undo = "", []
+        self.pending_delete_id, self.pending_delete_kind, self._undo = "", "", []
         self.results, self.history, self.next_cursor = [], [], ""
         self.loaded, self._user_id, self._watching = False, "", []
 
@@ -191,16 +367,22 @@ class GalleryState(SessionState):
         """Shows a just-submitted generation at the top of the results."""
         self.results = [card] + [c for c in self.results if c.id != card.id]
 
-    def _apply(self, card: GenerationCard) -> None:
+    def _apply(self, card: GenerationCard, belongs: bool) -> None:
+        """A finished generation updates its result card and, if the filter admits it, the
+        gallery: on top when newest first, at the end once every older page is loaded."""
         self.results = [card if c.id == card.id else c for c in self.results]
-        if card.status == GenerationStatus.COMPLETED and all(c.id != card.id for c in self.history):
+        if not belongs or any(c.id == card.id for c in self.history):
+            return
+        if self._filter.sort == "newest":
             self.history = [card] + self.history
+        elif not self.next_cursor:
+            self.history = self.history + [card]
 
     @rx.event(background=True)
     async def watch(self, generation_id: str) -> None:
         """Waits for a generation to finish, woken by the notifier; polls only as a fallback."""
         async with self:
-            user_id = self._user_id
+            user_id, filters = self._user_id, self._filter
             if not user_id or generation_id in self._watching:
                 return
             self._watching = [*self._watching, generation_id]
@@ -217,8 +399,11 @@ class GalleryState(SessionState):
                         await asyncio.wait_for(changed.wait(), settings.poll_fallback_seconds)
         except ServiceError:
             card = None  # deleted meanwhile
-        finally:
-            async with self:
-                self._watching = [g for g in self._watching if g != generation_id]
-                if card is not None and self._user_id == user_id:  # still the same user
-                    self._apply(card)
+        belongs = False
+        if card is not None and card.status not in IN_FLIGHT:
+            with contextlib.suppress(ServiceError):
+                belongs = await asyncio.to_thread(svc.matches, user_id, generation_id, filters)
+        async with self:
+            self._watching = [g for g in self._watching if g != generation_id]
+            if card is not None and self._user_id == user_id:  # still the same user
+                self._apply(card, belongs and self._filter == filters)

@@ -29,11 +29,19 @@ class SessionState(rx.State):
 
     async def _forget_page_state(self) -> None:
         """Signing out wipes what this tab showed, so the next user starts from nothing."""
+        from imagegen.state.albums import AlbumPageState, AlbumsState, SelectionState
         from imagegen.state.form import PromptFormState
         from imagegen.state.gallery import GalleryState
+        from imagegen.state.lightbox import LightboxState
+        from imagegen.state.share import ShareState
 
         (await self.get_state(GalleryState))._forget_user()
         (await self.get_state(PromptFormState))._forget_user()
+        (await self.get_state(AlbumsState))._forget_user()
+        (await self.get_state(AlbumPageState))._forget_user()
+        (await self.get_state(SelectionState))._forget_user()
+        (await self.get_state(LightboxState))._forget_user()
+        (await self.get_state(ShareState))._forget_user()
 
     @rx.event
     async def redirect_home_or_sign_in(self) -> rx.event.EventSpec:
@@ -91,10 +99,16 @@ class SessionState(rx.State):
         if principal.user_id == self._synced_user:
             return None
         self._synced_user = principal.user_id
+        from imagegen.state.albums import AlbumPageState, AlbumsState
         from imagegen.state.form import PromptFormState
         from imagegen.state.gallery import GalleryState
 
-        return [GalleryState.load, PromptFormState.load_options]
+        path = self.router.page.path
+        if path.startswith("/albums/"):
+            return [AlbumPageState.load_album]
+        if path.startswith("/albums"):
+            return [AlbumsState.load_albums]
+        return [GalleryState.load, PromptFormState.load_options, AlbumsState.load_albums]
 
     @rx.event
     async def sign_out(self) -> rx.event.EventSpec:

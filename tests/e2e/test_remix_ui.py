@@ -29,9 +29,9 @@ def test_edit_prompt_fills_every_parameter_and_generates_a_remix(page: Page, har
     page.locator("#gallery-grid").get_by_role("button", name="Edit prompt").click()
     expect(page.get_by_label("Prompt", exact=True)).to_have_value("Violet lighthouse")
     expect(page.get_by_label("Negative prompt")).to_have_value("green")
-    expect(page.get_by_label("Seed")).to_have_value("987654")
-    expect(page.get_by_label("Size")).to_have_value("768x1024")
-    expect(page.get_by_label("Images")).to_have_value("2")
+    expect(page.get_by_label("Seed", exact=True)).to_have_value("987654")
+    expect(page.get_by_label("Size", exact=True)).to_have_value("768x1024")
+    expect(page.get_by_label("Images", exact=True)).to_have_value("2")
     expect(page.get_by_text("Remix of a past generation")).to_be_visible()
 
     page.get_by_label("Prompt", exact=True).fill("Violet lighthouse at night")

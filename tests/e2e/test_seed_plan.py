@@ -13,7 +13,7 @@ from tests.helpers import wait_status, wait_until
 
 def _generate(page: Page, prompt: str, images: str = "1") -> None:
     page.get_by_label("Prompt", exact=True).fill(prompt)
-    page.get_by_label("Images").select_option(images)
+    page.get_by_label("Images", exact=True).select_option(images)
     page.get_by_role("button", name="Generate").click()
 
 

@@ -1,0 +1,74 @@
+"""The Share dialog: the public link, Copy, Open, and Revoke."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from imagegen.state.share import ShareState as S
+
+
+def share_dialog() -> rx.Component:
+    """Shows the link made by a Share button; revoking makes it answer 'not found'."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Share ", S.share_what),
+            rx.dialog.description(
+                "Anyone with this link sees the image(s) and the prompt, nothing else of yours.",
+                size="2",
+            ),
+            rx.cond(
+                S.share_error != "",
+                rx.callout(S.share_error, icon="circle_alert", color_scheme="red", role="alert"),
+            ),
+            rx.cond(
+                S.share_revoked,
+                rx.callout(
+                    "Link revoked: it now answers “not found”.",
+                    icon="link-2-off",
+                    color_scheme="gray",
+                    role="status",
+                    id="share-revoked",
+                ),
+                rx.cond(
+                    S.share_url != "",
+                    rx.vstack(
+                        rx.input(value=S.share_url, read_only=True, width="100%", id="share-url"),
+                        rx.hstack(
+                            rx.button(
+                                rx.icon("copy", size=14),
+                                "Copy link",
+                                on_click=[rx.set_clipboard(S.share_url), rx.toast("Link copied")],
+                            ),
+                            rx.link(
+                                "Open",
+                                href=S.share_url,
+                                is_external=True,
+                                size="2",
+                            ),
+                            rx.spacer(),
+                            rx.button(
+                                "Revoke link",
+                                on_click=S.revoke,
+                                color_scheme="red",
+                                variant="soft",
+                                id="share-revoke",
+                            ),
+                            width="100%",
+                            align="center",
+                        ),
+                        width="100%",
+                        margin_top="3",
+                    ),
+                    rx.spinner(),
+                ),
+            ),
+            rx.flex(
+                rx.dialog.close(rx.button("Done", variant="soft", color_scheme="gray")),
+                justify="end",
+                margin_top="4",
+            ),
+            id="share-dialog",
+        ),
+        open=S.share_open,
+        on_open_change=S.set_share_open,
+    )

@@ -1,0 +1,254 @@
+"""/albums (the list) and /albums/[album_id] (one album's own page)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from imagegen.components.gallery_tools import album_notices
+from imagegen.components.layout import header, page_shell
+from imagegen.components.lightbox import lightbox
+from imagegen.state.albums import AlbumCard, AlbumItem, AlbumPageState, AlbumsState
+
+
+def _rename(album: AlbumCard) -> rx.Component:
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.icon_button(
+                rx.icon("pencil", size=14), aria_label="Rename album", variant="ghost", size="1"
+            ),
+        ),
+        rx.popover.content(
+            rx.form(
+                rx.hstack(
+                    rx.input(
+                        name="name", default_value=album.name, aria_label="New name", max_length=120
+                    ),
+                    rx.popover.close(rx.button("Rename", type="submit", size="2")),
+                ),
+                on_submit=lambda form: AlbumsState.rename_album(album.id, form),
+                reset_on_submit=False,
+            ),
+        ),
+    )
+
+
+def _delete(album: AlbumCard) -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.icon_button(
+                rx.icon("trash-2", size=14),
+                aria_label="Delete album",
+                variant="ghost",
+                color_scheme="red",
+                size="1",
+            ),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete this album?"),
+            rx.alert_dialog.description("The album goes; its images stay in your gallery."),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Delete album",
+                        color_scheme="red",
+                        on_click=AlbumsState.delete_album(album.id),
+                    )
+                ),
+                gap="3",
+                justify="end",
+                margin_top="4",
+            ),
+        ),
+    )
+
+
+def _album_tile(album: AlbumCard) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.link(
+                rx.cond(
+                    album.cover_url != "",
+                    rx.image(
+                        src=album.cover_url,
+                        alt=album.name,
+                        width="100%",
+                        style={
+                            "aspect-ratio": "1",
+                            "object-fit": "cover",
+                            "border-radius": "var(--radius-3)",
+                        },
+                    ),
+                    rx.center(
+                        rx.icon("images", size=32),
+                        width="100%",
+                        style={
+                            "aspect-ratio": "1",
+                            "background": "var(--gray-3)",
+                            "border-radius": "var(--radius-3)",
+                        },
+                    ),
+                ),
+                href=f"/albums/{album.id}",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.link(
+                    album.name, href=f"/albums/{album.id}", weight="medium", class_name="album-name"
+                ),
+                rx.spacer(),
+                rx.text(album.count, " images", size="1", color_scheme="gray"),
+                _rename(album),
+                _delete(album),
+                width="100%",
+                align="center",
+            ),
+            width="100%",
+        ),
+        class_name="album-card",
+        data_album_id=album.id,
+    )
+
+
+def albums_page() -> rx.Component:
+    """Every album of the user, and a form to start a new one."""
+    return page_shell(
+        header(),
+        rx.vstack(
+            rx.heading("Albums", size="6", as_="h1"),
+            rx.form(
+                rx.hstack(
+                    rx.input(
+                        name="name",
+                        placeholder="New album name",
+                        max_length=120,
+                        id="new-album-name",
+                        aria_label="New album name",
+                    ),
+                    rx.button(
+                        rx.icon("plus", size=14), "Create album", type="submit", id="create-album"
+                    ),
+                ),
+                on_submit=AlbumsState.create_album,
+                reset_on_submit=True,
+            ),
+            album_notices(),
+            rx.cond(
+                AlbumsState.albums_loaded & (AlbumsState.albums.length() == 0),
+                rx.text(
+                    "No albums yet. Create one, then add images from the gallery: open an image "
+                    "and pick “Add to album”, or use Select to add many at once.",
+                    color_scheme="gray",
+                ),
+            ),
+            rx.grid(
+                rx.foreach(AlbumsState.albums, _album_tile),
+                columns=rx.breakpoints(initial="2", sm="3", md="4"),
+                spacing="4",
+                width="100%",
+                id="album-grid",
+            ),
+            width="100%",
+            spacing="4",
+        ),
+    )
+
+
+def _album_image(item: AlbumItem) -> rx.Component:
+    return rx.vstack(
+        rx.el.button(
+            rx.image(
+                src=item.image.thumb_url,
+                alt=item.card.prompt,
+                width="100%",
+                loading="lazy",
+                style={
+                    "aspect-ratio": f"{item.image.width} / {item.image.height}",
+                    "object-fit": "contain",
+                    "background": "var(--gray-3)",
+                    "border-radius": "var(--radius-3)",
+                },
+            ),
+            type="button",
+            on_click=AlbumPageState.open(item.image.id),
+            class_name="image-open",
+            data_image_id=item.image.id,
+            aria_label="Open image",
+            style={"all": "unset", "cursor": "zoom-in", "display": "block", "width": "100%"},
+        ),
+        rx.hstack(
+            rx.text(
+                item.card.prompt,
+                size="1",
+                color_scheme="gray",
+                trim="both",
+                style={
+                    "overflow": "hidden",
+                    "text-overflow": "ellipsis",
+                    "white-space": "nowrap",
+                    "flex": "1",
+                },
+            ),
+            rx.icon_button(
+                rx.icon("folder-minus", size=14),
+                aria_label="Remove from album",
+                title="Remove from album (the image stays in your gallery)",
+                on_click=AlbumPageState.remove_from_album(item.image.id),
+                variant="ghost",
+                color_scheme="red",
+                size="1",
+            ),
+            width="100%",
+            align="center",
+        ),
+        width="100%",
+        spacing="1",
+        class_name="album-image",
+    )
+
+
+def album_page() -> rx.Component:
+    """One album: its images, most recently added first, with the large preview."""
+    return page_shell(
+        header(),
+        rx.cond(
+            AlbumPageState.album_missing,
+            rx.vstack(
+                rx.heading("Album not found", size="6", as_="h1"),
+                rx.link("Back to albums", href="/albums"),
+            ),
+            rx.vstack(
+                rx.hstack(
+                    rx.link(rx.icon("arrow-left", size=16), "Albums", href="/albums"),
+                    align="center",
+                ),
+                rx.heading(AlbumPageState.album_name, size="6", as_="h1", id="album-title"),
+                album_notices(),
+                rx.cond(
+                    AlbumPageState.items.length() == 0,
+                    rx.text(
+                        "This album is empty. Add images from the gallery.", color_scheme="gray"
+                    ),
+                ),
+                rx.grid(
+                    rx.foreach(AlbumPageState.items, _album_image),
+                    columns=rx.breakpoints(initial="2", sm="3", md="4"),
+                    spacing="4",
+                    width="100%",
+                    id="album-images",
+                ),
+                rx.cond(
+                    AlbumPageState.album_cursor != "",
+                    rx.button(
+                        "Load more",
+                        on_click=AlbumPageState.more_album,
+                        variant="outline",
+                        width="100%",
+                    ),
+                ),
+                width="100%",
+                spacing="4",
+            ),
+        ),
+        lightbox(AlbumPageState, gallery=False),
+    )

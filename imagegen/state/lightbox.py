@@ -1,0 +1,111 @@
+"""The large preview: one image at a time across the gallery, with its metadata."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from imagegen.state.cards import GenerationCard, ImageCard
+from imagegen.state.gallery import GalleryState
+
+
+class LightboxState(GalleryState):
+    """Which image the large preview shows; ←/→ walk the gallery as it is filtered now."""
+
+    is_open: bool = False
+    card: GenerationCard = GenerationCard()
+    image: ImageCard = ImageCard()
+    position: str = ""
+    _source: str = "history"
+
+    def _forget_user(self) -> None:
+        """Closes the preview of the previous user's image."""
+        self.is_open, self.card, self.image, self.position = (
+            False,
+            GenerationCard(),
+            ImageCard(),
+            "",
+        )
+
+    def _items(self) -> list[tuple[GenerationCard, ImageCard]]:
+        cards = self.results if self._source == "results" else self.history
+        return [(c, i) for c in cards if c.status == "COMPLETED" for i in c.images]
+
+    def _show(self, image_id: str) -> bool:
+        items = self._items()
+        for n, (c, i) in enumerate(items):
+            if i.id == image_id:
+                self.card, self.image, self.is_open = c, i, True
+                self.position = f"{n + 1} / {len(items)}"
+                return True
+        return False
+
+    @rx.event
+    def open(self, image_id: str, source: str = "history") -> None:
+        """Opens the preview on one image of the gallery (or of this visit's results)."""
+        self._source = "results" if source == "results" else "history"
+        if not self._show(image_id) and self._source == "results":
+            self._source = "history"
+            self._show(image_id)
+
+    @rx.event
+    def close(self) -> None:
+        """Closes the preview."""
+        self.is_open = False
+
+    @rx.event
+    def set_open(self, value: bool) -> None:
+        """The dialog's own open/close (Esc, click outside)."""
+        self.is_open = bool(value) and self.is_open
+
+    @rx.event
+    async def step(self, delta: int) -> None:
+        """The next (1) or previous (-1) image; loads the next page at the end of the gallery."""
+        await self._step(delta)
+
+    async def _step(self, delta: int) -> None:
+        if not self.is_open:
+            return
+        items = self._items()
+        n = next((k for k, (_c, i) in enumerate(items) if i.id == self.image.id), None)
+        if n is None:
+            self.is_open = False
+            return
+        target = n + (1 if delta > 0 else -1)
+        if target >= len(items) and self._source == "history" and self.next_cursor:
+            await self._fetch_more()
+            items = self._items()
+        if 0 <= target < len(items):
+            self._show(items[target][1].id)
+
+    @rx.event
+    async def key(self, key: str) -> None:
+        """Keyboard: ← and → step through the gallery; Escape closes."""
+        if key == "ArrowRight":
+            await self._step(1)
+        elif key == "ArrowLeft":
+            await self._step(-1)
+        elif key == "Escape":
+            self.is_open = False
+
+    @rx.event
+    async def star(self) -> None:
+        """Stars or unstars the image shown, everywhere it appears."""
+        if not self.is_open:
+            return
+        await self._toggle_favorite(self.image.id)
+        self._show(self.image.id)
+
+    @rx.event
+    async def delete_image(self) -> rx.event.EventSpec | None:
+        """Deletes the image shown (undo is offered) and moves on to the next one."""
+        if not self.is_open:
+            return None
+        items = self._items()
+        n = next((k for k, (_c, i) in enumerate(items) if i.id == self.image.id), None)
+        follow = await self._hide("image", self.image.id)
+        items_after = self._items()
+        if n is not None and items_after:
+            self._show(items_after[min(n, len(items_after) - 1)][1].id)
+        else:
+            self.is_open = False
+        return follow

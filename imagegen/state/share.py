@@ -1,0 +1,68 @@
+"""The Share dialog: a public link to one image or one generation, and its revocation."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from imagegen.services import shares as svc
+from imagegen.services.errors import ServiceError
+from imagegen.state.session import SessionState
+
+
+class ShareState(SessionState):
+    """The link being shown in the Share dialog."""
+
+    share_open: bool = False
+    share_url: str = ""
+    share_what: str = ""
+    share_error: str = ""
+    share_revoked: bool = False
+    _token: str = ""
+
+    def _forget_user(self) -> None:
+        """Closes the dialog and forgets the previous user's link."""
+        self.share_open, self.share_url, self.share_error, self._token = False, "", "", ""
+
+    async def _create(self, what: str, **target: str) -> None:
+        principal = await self._principal()
+        self.share_open, self.share_revoked, self.share_url = True, False, ""
+        self.share_what = what
+        if principal is None:
+            self.share_error = "Your session has ended; sign in again."
+            return
+        try:
+            link = await asyncio.to_thread(svc.create_share, principal.user_id, **target)
+        except ServiceError as e:
+            self.share_error = e.message
+            return
+        self.share_error, self._token, self.share_url = "", link.token, svc.share_url(link.token)
+
+    @rx.event
+    async def share_generation(self, generation_id: str) -> None:
+        """Opens the dialog with a link to a whole generation."""
+        await self._create("this generation", generation_id=generation_id)
+
+    @rx.event
+    async def share_image(self, image_id: str) -> None:
+        """Opens the dialog with a link to one image."""
+        await self._create("this image", image_id=image_id)
+
+    @rx.event
+    async def revoke(self) -> None:
+        """Ends the link shown; anyone opening it from now on gets 'not found'."""
+        principal = await self._principal()
+        if principal is None or not self._token:
+            return
+        try:
+            await asyncio.to_thread(svc.revoke_share, principal.user_id, self._token)
+        except ServiceError as e:
+            self.share_error = e.message
+            return
+        self.share_revoked, self._token = True, ""
+
+    @rx.event
+    def set_share_open(self, value: bool) -> None:
+        """The dialog's own close."""
+        self.share_open = bool(value) and self.share_open
