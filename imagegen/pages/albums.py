@@ -18,17 +18,18 @@ def _rename(album: AlbumCard) -> rx.Component:
             ),
         ),
         rx.popover.content(
-            rx.form(
-                rx.hstack(
-                    rx.input(
-                        name="name", default_value=album.name, aria_label="New name", max_length=120
-                    ),
-                    rx.popover.close(rx.button("Rename", type="submit", size="2")),
+            rx.hstack(
+                rx.input(
+                    value=AlbumsState.rename_value,
+                    on_change=AlbumsState.set_rename_value,
+                    aria_label="New name",
+                    max_length=120,
                 ),
-                on_submit=lambda form: AlbumsState.rename_album(album.id, form),
-                reset_on_submit=False,
+                rx.button("Rename", on_click=AlbumsState.rename_album(album.id), size="2"),
             ),
         ),
+        open=AlbumsState.renaming_id == album.id,
+        on_open_change=lambda is_open: AlbumsState.set_renaming(album.id, is_open),
     )
 
 

@@ -34,6 +34,8 @@ class AlbumsState(SessionState):
     album_error: str = ""
     album_notice: str = ""
     albums_loaded: bool = False
+    renaming_id: str = ""
+    rename_value: str = ""
 
     def _forget_user(self) -> None:
         """Drops the previous user's albums from this tab."""
@@ -67,49 +69,62 @@ class AlbumsState(SessionState):
             from imagegen.settings import get_settings
 
             return None if get_settings().auth == "clerk" else rx.redirect(SIGN_IN)
-        self.album_error = ""
+        self.album_error, self.album_notice = "", ""
         await self._refresh(user_id)
         return None
 
-    async def _run(self, fn, *args: object) -> object | None:  # noqa: ANN001
+    async def _run(self, fn, *args: object) -> tuple[bool, object]:  # noqa: ANN001
+        """(ok, result) of a service call as the signed-in user; errors land in album_error."""
         user_id = await self._uid()
         if user_id is None:
             self.album_error = "Your session has ended; sign in again."
-            return None
+            return False, None
         try:
             out = await asyncio.to_thread(fn, user_id, *args)
         except ServiceError as e:
             self.album_error, self.album_notice = e.message, ""
-            return None
+            return False, None
         self.album_error = ""
         await self._refresh(user_id)
-        return out
+        return True, out
 
     @rx.event
     async def create_album(self, form: dict) -> None:
         """Creates an album from the New album form."""
-        album = await self._run(svc.create_album, str(form.get("name") or ""))
-        if album is not None:
+        ok, album = await self._run(svc.create_album, str(form.get("name") or ""))
+        if ok:
             self.album_notice = f"Album “{album.name}” created."  # type: ignore[attr-defined]
 
     @rx.event
-    async def rename_album(self, album_id: str, form: dict) -> None:
-        """Renames an album."""
-        album = await self._run(svc.rename_album, album_id, str(form.get("name") or ""))
-        if album is not None:
+    async def rename_album(self, album_id: str) -> None:
+        """Renames an album to what was typed in its Rename box."""
+        ok, album = await self._run(svc.rename_album, album_id, self.rename_value)
+        if ok:
+            self.renaming_id = ""
             self.album_notice = f"Renamed to “{album.name}”."  # type: ignore[attr-defined]
+
+    @rx.event
+    def set_renaming(self, album_id: str, is_open: bool) -> None:
+        """Opens or closes the Rename popover of one album."""
+        self.renaming_id = album_id if is_open else ""
+        self.rename_value = next((a.name for a in self.albums if a.id == album_id), "")
+
+    @rx.event
+    def set_rename_value(self, value: str) -> None:
+        """Typing the new name."""
+        self.rename_value = value[:200]
 
     @rx.event
     async def delete_album(self, album_id: str) -> None:
         """Deletes an album; its images stay in the gallery."""
         name = next((a.name for a in self.albums if a.id == album_id), "")
-        if await self._run(svc.delete_album, album_id) is None and self.album_error:
-            return
-        self.album_notice = f"Album “{name}” deleted; its images are still in your gallery."
+        ok, _ = await self._run(svc.delete_album, album_id)
+        if ok:
+            self.album_notice = f"Album “{name}” deleted; its images are still in your gallery."
 
     async def _add(self, album_id: str, image_ids: list[str]) -> bool:
-        added = await self._run(svc.add_images, album_id, image_ids)
-        if added is None:
+        ok, added = await self._run(svc.add_images, album_id, image_ids)
+        if not ok:
             return False
         name = next((a.name for a in self.albums if a.id == album_id), "the album")
         n = len(image_ids)
@@ -231,7 +246,8 @@ class AlbumPageState(AlbumsState):
     @rx.event
     async def remove_from_album(self, image_id: str) -> None:
         """Takes an image out of this album; it stays in the gallery."""
-        if await self._run(svc.remove_image, self._album_id, image_id) is None:
+        ok, _ = await self._run(svc.remove_image, self._album_id, image_id)
+        if not ok:
             return
         self.items = [i for i in self.items if i.image.id != image_id]
         self.is_open = self.is_open and self.image.id != image_id

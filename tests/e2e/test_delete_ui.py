@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import api, sign_up
-from tests.helpers import wait_status
+from tests.helpers import wait_status, wait_until
 
 
 def _card(page: Page, prompt: str):
@@ -48,3 +48,39 @@ def test_delete_asks_first_can_be_undone_then_removes_everything(page: Page, har
     page.reload()
     expect(page.locator("#gallery-grid .generation-card")).to_have_count(1)
     expect(_card(page, "Keep this one")).to_have_count(1)
+
+
+def test_delete_one_image_asks_first_and_can_be_undone(page: Page, harness):
+    sign_up(page, harness)
+    client = api(harness, page)
+    gid = client.post(
+        "/api/images/generate",
+        json={"prompt": "Three stones", "numImages": 3, "width": 512, "height": 512},
+    ).json()["generation"]["id"]
+    ids = [i["id"] for i in wait_status(client, gid)["images"]]
+    page.reload()
+    card = _card(page, "Three stones")
+    expect(card.locator(".image-open")).to_have_count(3)
+
+    card.get_by_role("button", name="Delete image").nth(1).click()
+    expect(page.get_by_role("alertdialog")).to_contain_text("Delete this image?")
+    page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    expect(card.locator(".image-open")).to_have_count(2)
+    expect(page.get_by_text("Image deleted.")).to_be_visible()
+    page.get_by_role("button", name="Undo").click()
+    expect(card.locator(".image-open")).to_have_count(3)
+    page.wait_for_timeout(2500)
+    assert len(client.get(f"/api/generations/{gid}").json()["generation"]["images"]) == 3
+
+    card.get_by_role("button", name="Delete image").nth(1).click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("button", name="Undo")).to_be_visible()
+    expect(page.get_by_role("button", name="Undo")).to_have_count(0, timeout=10_000)
+
+    def two_left() -> bool:
+        left = client.get(f"/api/generations/{gid}").json()["generation"]["images"]
+        return [i["id"] for i in left] == [ids[0], ids[2]]
+
+    wait_until(two_left, 10, 0.2, what="the image to be deleted")
+    page.reload()
+    expect(_card(page, "Three stones").locator(".image-open")).to_have_count(2)

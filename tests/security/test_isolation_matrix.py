@@ -267,6 +267,128 @@ async def attack_remix_event(w: World) -> None:
     assert form.prompt == "" and not form.remixing and form._parent_id == ""
 
 
+async def _b_gallery(w: World, cls: type | None = None):  # noqa: ANN202
+    from imagegen.state.gallery import GalleryState
+
+    gallery = _state_for(cls or GalleryState, w.b_token)
+    await GalleryState.load.fn(gallery)
+    assert gallery.loaded and gallery._user_id  # really signed in as B, not bounced
+    return gallery
+
+
+async def attack_retry_event(w: World) -> None:
+    from imagegen.state.gallery import GalleryState
+
+    gallery = await _b_gallery(w)
+    assert await GalleryState.retry.fn(gallery, w.a_failed) is None
+    assert gallery.gallery_error == "Generation not found." and gallery.results == []
+
+
+async def attack_request_delete_image(w: World) -> None:
+    """B plants A's card in its gallery (setvar), deletes A's image and lets the delete commit."""
+    from imagegen.settings import get_settings
+    from imagegen.state.cards import card_from_json
+    from imagegen.state.gallery import GalleryState
+
+    gallery = await _b_gallery(w)
+    assert await GalleryState.request_delete_image.fn(gallery, w.a_gen["images"][0]["id"]) is None
+    gallery.history = [card_from_json(w.a_gen)]
+    target = w.a_gen["images"][0]["id"]
+    assert await GalleryState.request_delete_image.fn(gallery, target) is not None
+    get_settings().undo_seconds = 0
+    await GalleryState.finish_delete.fn(gallery, target)
+    assert gallery.gallery_error == "Image not found."
+
+
+async def attack_lightbox(w: World) -> None:
+    """Opening A's image shows nothing; a planted one can be neither starred nor deleted."""
+    from imagegen.settings import get_settings
+    from imagegen.state.cards import card_from_json
+    from imagegen.state.gallery import GalleryState
+    from imagegen.state.lightbox import LightboxState
+
+    box = await _b_gallery(w, LightboxState)
+    LightboxState.open.fn(box, w.a_gen["images"][1]["id"])
+    assert not box.is_open and box.image.id == ""
+    box.history = [card_from_json(w.a_gen)]
+    LightboxState.open.fn(box, w.a_gen["images"][1]["id"])
+    assert box.is_open
+    await LightboxState.star.fn(box)
+    assert box.gallery_error == "Image not found."
+    box.gallery_error = ""
+    follow = await LightboxState.delete_image.fn(box)
+    assert follow is not None
+    get_settings().undo_seconds = 0
+    await GalleryState.finish_delete.fn(box, w.a_gen["images"][1]["id"])
+    assert box.gallery_error == "Image not found."
+
+
+async def attack_selection_add(w: World) -> None:
+    """B selects A's image ids (setvar) and adds them to its own album: refused, none added."""
+    from imagegen.services.albums import album_page, create_album
+    from imagegen.state.albums import AlbumsState, SelectionState
+
+    selection = await _b_gallery(w, SelectionState)
+    b_album = create_album(selection._user_id, "B's album")
+    SelectionState.toggle.fn(selection, w.a_gen["images"][0]["id"])
+    selection.selected = [*selection.selected, w.a_gen["images"][1]["id"]]
+    await SelectionState.add_selected.fn(selection, b_album.id)
+    albums = await selection.get_state(AlbumsState)
+    assert albums.album_error == "Image not found."
+    assert album_page(selection._user_id, b_album.id).items == []
+
+
+async def attack_album_events(w: World) -> None:
+    """Rename, delete, or add to A's album; add A's image to B's album: all refused."""
+    from imagegen.services.albums import create_album
+    from imagegen.state.albums import AlbumsState
+
+    albums = _state_for(AlbumsState, w.b_token)
+    await AlbumsState.load_albums.fn(albums)
+    assert albums.albums_loaded and albums.albums == []
+    AlbumsState.set_renaming.fn(albums, w.a_album, True)
+    assert albums.rename_value == ""  # A's album name is not revealed
+    albums.rename_value = "B was here"
+    await AlbumsState.rename_album.fn(albums, w.a_album)
+    assert albums.album_error == "Album not found."
+    albums.album_error = ""
+    await AlbumsState.delete_album.fn(albums, w.a_album)
+    assert albums.album_error == "Album not found."
+    albums.album_error = ""
+    await AlbumsState.add_image.fn(albums, w.a_album, w.a_gen["images"][1]["id"])
+    assert albums.album_error == "Album not found."
+    principal = await albums._principal()
+    b_album = create_album(principal.user_id, "B's own")
+    albums.album_error = ""
+    await AlbumsState.add_image.fn(albums, b_album.id, w.a_gen["images"][1]["id"])
+    assert albums.album_error == "Image not found."
+
+
+async def attack_album_page(w: World) -> None:
+    """With A's album id in its page state, B can neither see nor change A's album."""
+    from imagegen.state.albums import AlbumPageState
+
+    page = _state_for(AlbumPageState, w.b_token)
+    page._album_id = w.a_album
+    await AlbumPageState.more_album.fn(page)
+    assert page.items == []
+    await AlbumPageState.remove_from_album.fn(page, w.a_gen["images"][0]["id"])
+    assert page.album_error == "Album not found."
+    AlbumPageState.open.fn(page, w.a_gen["images"][0]["id"])
+    assert not page.is_open
+
+
+async def attack_share_events(w: World) -> None:
+    from imagegen.state.share import ShareState
+
+    share = _state_for(ShareState, w.b_token)
+    await ShareState.share_generation.fn(share, w.a_gen["id"])
+    assert share.share_error == "Generation not found." and share.share_url == ""
+    await ShareState.share_image.fn(share, w.a_gen["images"][0]["id"])
+    assert share.share_error == "Image not found." and share.share_url == ""
+    await ShareState.revoke.fn(share)  # its token is backend-only: nothing to revoke
+
+
 EVENT_TABLE: dict[str, Callable | None] = {
     "SessionState.setvar": NO_ID,  # sets the caller's own non-backend vars only
     "SessionState.redirect_home_or_sign_in": NO_ID,
@@ -294,6 +416,47 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "PromptFormState.generate": NO_ID,  # its parent id is backend-only, set by remix
     "PromptFormState.remix": attack_remix_event,
     "PromptFormState.cancel_remix": NO_ID,
+    "PromptFormState.load_png": NO_ID,  # reads the uploaded bytes only
+    "GalleryState.set_q": NO_ID,
+    "GalleryState.search": NO_ID,
+    "GalleryState.set_filter": NO_ID,  # filters only narrow the caller's own list
+    "GalleryState.clear_filters": NO_ID,
+    "GalleryState.retry": attack_retry_event,
+    "GalleryState.request_delete_image": attack_request_delete_image,
+    "LightboxState.setvar": NO_ID,
+    "LightboxState.open": attack_lightbox,
+    "LightboxState.close": NO_ID,
+    "LightboxState.set_open": NO_ID,
+    "LightboxState.step": NO_ID,  # walks the caller's own gallery
+    "LightboxState.key": NO_ID,
+    "LightboxState.star": attack_lightbox,
+    "LightboxState.delete_image": attack_lightbox,
+    "SelectionState.setvar": NO_ID,
+    "SelectionState.toggle_selecting": NO_ID,
+    "SelectionState.toggle": attack_selection_add,
+    "SelectionState.select_all_shown": NO_ID,
+    "SelectionState.add_selected": attack_selection_add,
+    "AlbumsState.setvar": NO_ID,
+    "AlbumsState.load_albums": NO_ID,
+    "AlbumsState.create_album": NO_ID,
+    "AlbumsState.rename_album": attack_album_events,
+    "AlbumsState.set_renaming": attack_album_events,
+    "AlbumsState.set_rename_value": NO_ID,
+    "AlbumsState.delete_album": attack_album_events,
+    "AlbumsState.add_image": attack_album_events,
+    "AlbumPageState.setvar": NO_ID,
+    "AlbumPageState.load_album": attack_album_page,
+    "AlbumPageState.more_album": attack_album_page,
+    "AlbumPageState.remove_from_album": attack_album_page,
+    "AlbumPageState.open": attack_album_page,
+    "AlbumPageState.set_open": NO_ID,
+    "AlbumPageState.close": NO_ID,
+    "AlbumPageState.key": NO_ID,
+    "ShareState.setvar": NO_ID,
+    "ShareState.share_generation": attack_share_events,
+    "ShareState.share_image": attack_share_events,
+    "ShareState.revoke": attack_share_events,
+    "ShareState.set_share_open": NO_ID,
 }
 
 
@@ -322,11 +485,23 @@ def _registry():  # noqa: ANN202
 
 
 def _state_classes() -> list[type]:
+    from imagegen.state.albums import AlbumPageState, AlbumsState, SelectionState
     from imagegen.state.form import PromptFormState
     from imagegen.state.gallery import GalleryState
+    from imagegen.state.lightbox import LightboxState
     from imagegen.state.session import SessionState
+    from imagegen.state.share import ShareState
 
-    return [SessionState, GalleryState, PromptFormState]
+    return [
+        SessionState,
+        GalleryState,
+        PromptFormState,
+        LightboxState,
+        SelectionState,
+        AlbumsState,
+        AlbumPageState,
+        ShareState,
+    ]
 
 
 def test_every_route_is_in_the_table(app_env):
