@@ -68,3 +68,4 @@ clean:
 
 bench: install
 	$(PY) bench/engine_speed.py
+	$(PY) bench/gallery.py

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from imagegen.ids import new_id
@@ -102,6 +102,13 @@ class ImageFile(SQLModel, table=True):
     __tablename__ = "image_files"
     __table_args__ = (
         UniqueConstraint("generation_id", "idx", name="uq_image_files_generation_idx"),
+        # Favourites are few: the filter starts from this small index, not from the history.
+        Index(
+            "ix_image_files_favorite",
+            "generation_id",
+            sqlite_where=text("favorite = 1"),
+            postgresql_where=text("favorite = true"),
+        ),
         {"extend_existing": True},
     )
 

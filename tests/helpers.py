@@ -27,15 +27,9 @@ def free_port() -> int:
 
 def reset_caches() -> None:
     """Forget every process-wide singleton so new env vars take effect."""
-    from imagegen import db, settings
-    from imagegen.services import auth, catalog, notify, storage
+    from imagegen.runtime import reset_singletons
 
-    settings.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    storage.get_storage.cache_clear()
-    auth.get_auth.cache_clear()
-    notify.get_notifier.cache_clear()
-    catalog.clear_cache()
+    reset_singletons()
 
 
 def wait_until(

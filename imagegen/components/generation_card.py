@@ -43,7 +43,7 @@ def image_tile(img: ImageCard, prompt: rx.Var, large: bool = False) -> rx.Compon
     from imagegen.state.lightbox import LightboxState
 
     picture = rx.image(
-        src=img.url if large else img.thumb_url,
+        src=img.thumb_url,
         alt=prompt,
         height="auto",
         loading="lazy",

@@ -97,7 +97,7 @@ def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
                 rx.flex(
                     rx.box(
                         rx.image(
-                            src=img.url,
+                            src=state.original_url,  # type: ignore[attr-defined]
                             alt=card.prompt,
                             id="lightbox-image",
                             style={

@@ -59,7 +59,7 @@ def gallery_section() -> rx.Component:
             rx.callout(G.gallery_error, icon="circle_alert", color_scheme="red", role="alert"),
         ),
         rx.cond(
-            G.loaded & (G.history.length() == 0),
+            G.loaded & (G.history.length() == 0) & (G.fresh.length() == 0),
             rx.cond(
                 G.filtered,
                 rx.hstack(
@@ -75,6 +75,7 @@ def gallery_section() -> rx.Component:
             ),
         ),
         rx.grid(
+            rx.foreach(G.fresh, lambda c: generation_card(c)),
             rx.foreach(G.history, lambda c: generation_card(c)),
             columns=rx.breakpoints(initial="1", sm="2", md="3"),
             spacing="4",

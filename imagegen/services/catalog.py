@@ -60,14 +60,18 @@ class WorkerUnavailable(RuntimeError):
 
 _lock = threading.Lock()
 _cache: tuple[float, Catalog] | None = None
+_failure: tuple[float, str] | None = None  # a down worker is not asked again for a moment
+FAILURE_TTL = 2.0
 
 
 def get_catalog(max_age: float = _TTL) -> Catalog:
     """The catalogue, from cache when fresh; raises WorkerUnavailable when unreachable."""
-    global _cache
+    global _cache, _failure
     with _lock:
         if _cache and time.monotonic() - _cache[0] < max_age:
             return _cache[1]
+        if _failure and time.monotonic() - _failure[0] < min(max_age, FAILURE_TTL):
+            raise WorkerUnavailable(_failure[1])
     url = f"{get_settings().worker_url.rstrip('/')}/v1/engines"
     try:
         r = httpx.get(url, timeout=5)
@@ -79,17 +83,20 @@ def get_catalog(max_age: float = _TTL) -> Catalog:
             raw=raw,
         )
     except (httpx.HTTPError, KeyError, ValueError) as e:
-        raise WorkerUnavailable(
+        message = (
             f"The generation worker at {get_settings().worker_url} "
             f"is unreachable ({type(e).__name__})."
-        ) from e
+        )
+        with _lock:
+            _failure = (time.monotonic(), message)
+        raise WorkerUnavailable(message) from e
     with _lock:
-        _cache = (time.monotonic(), cat)
+        _cache, _failure = (time.monotonic(), cat), None
     return cat
 
 
 def clear_cache() -> None:
     """Forgets the cached catalogue (tests, and after config changes)."""
-    global _cache
+    global _cache, _failure
     with _lock:
-        _cache = None
+        _cache, _failure = None, None

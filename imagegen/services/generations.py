@@ -23,6 +23,7 @@ from imagegen.models import (
     ImageFile,
     ImageGeneration,
     WebhookReceipt,
+    as_utc,
     utcnow,
 )
 from imagegen.services import signing
@@ -315,30 +316,39 @@ def list_generations(
     cursor: str | None = None,
     filters: GalleryFilter | None = None,
 ) -> Page:
-    """The author's generations matching the filter, keyset-paged (newest first by default)."""
+    """The author's generations matching the filter, keyset-paged (newest first by default).
+
+    One indexed range scan per status, merged here: asked for several statuses at once,
+    SQLite would walk the author's whole history in date order instead.
+    """
     f = filters or GalleryFilter()
-    q = select(ImageGeneration).where(
-        ImageGeneration.author_id == author_id,
-        col(ImageGeneration.status).in_(statuses or f.statuses),
-        *filter_clauses(f),
-    )
     created, gid_col = col(ImageGeneration.created_at), col(ImageGeneration.id)
     oldest = f.sort == "oldest"
+    keyset = []
     if cursor:
         ts, gid = decode_cursor(cursor)
         if oldest:
-            q = q.where(or_(created > ts, and_(created == ts, gid_col > gid)))
+            keyset = [or_(created > ts, and_(created == ts, gid_col > gid))]
         else:
-            q = q.where(or_(created < ts, and_(created == ts, gid_col < gid)))
-    q = (
-        q.order_by(created.asc(), gid_col.asc())
-        if oldest
-        else q.order_by(created.desc(), gid_col.desc())
-    )
-    if limit is not None:
-        q = q.limit(limit + 1)
+            keyset = [or_(created < ts, and_(created == ts, gid_col < gid))]
+    order = (created.asc(), gid_col.asc()) if oldest else (created.desc(), gid_col.desc())
+    gens: list[ImageGeneration] = []
     with session_scope() as db:
-        gens = list(db.exec(q).all())
+        for status in statuses or f.statuses:
+            q = (
+                select(ImageGeneration)
+                .where(
+                    ImageGeneration.author_id == author_id,
+                    ImageGeneration.status == status,
+                    *filter_clauses(f),
+                    *keyset,
+                )
+                .order_by(*order)
+            )
+            if limit is not None:
+                q = q.limit(limit + 1)
+            gens += db.exec(q).all()
+    gens.sort(key=lambda g: (as_utc(g.created_at), g.id), reverse=not oldest)
     next_cursor = None
     if limit is not None and len(gens) > limit:
         gens = gens[:limit]
@@ -564,6 +574,16 @@ def delete_image(author_id: str, image_id: str) -> str:
             db.delete(gen)
     delete_objects([k for k in (img.s3_key, img.thumbnail_key) if k])
     return gen.id
+
+
+def original_url(author_id: str, image_id: str) -> str:
+    """A fresh expiring URL of one of the author's originals (the large preview loads it)."""
+    with session_scope() as db:
+        img = db.get(ImageFile, image_id)
+        gen = db.get(ImageGeneration, img.generation_id) if img else None
+    if img is None or gen is None or gen.author_id != author_id:
+        raise NotFound("Image not found.")
+    return image_json(img)["fileUrl"]
 
 
 def set_favorite(author_id: str, image_id: str, favorite: bool) -> ImageFile:

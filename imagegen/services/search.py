@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, exists, func, select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlmodel import col
 
 from imagegen.db import get_engine
@@ -161,12 +161,6 @@ def filter_clauses(f: GalleryFilter) -> list[ColumnElement[bool]]:
         end = datetime.combine(f.date_to + timedelta(days=1), time(), UTC)
         out.append(col(ImageGeneration.created_at) < end)
     if f.favorites:
-        out.append(
-            exists(
-                select(ImageFile.id).where(
-                    col(ImageFile.generation_id) == ImageGeneration.id,
-                    col(ImageFile.favorite).is_(True),
-                )
-            )
-        )
+        starred = select(ImageFile.generation_id).where(col(ImageFile.favorite) == True)  # noqa: E712
+        out.append(col(ImageGeneration.id).in_(starred))
     return out

@@ -166,7 +166,7 @@ class SelectionState(GalleryState):
     @rx.event
     def select_all_shown(self) -> None:
         """Selects every image the gallery shows now."""
-        self.selected = [i.id for c in self.history for i in c.images][: svc.MAX_ADD]
+        self.selected = [i.id for c in self._gallery_cards() for i in c.images][: svc.MAX_ADD]
 
     @rx.event
     async def add_selected(self, album_id: str) -> None:
@@ -197,6 +197,7 @@ class AlbumPageState(AlbumsState):
     card: GenerationCard = GenerationCard()
     image: ImageCard = ImageCard()
     position: str = ""
+    original_url: str = ""
     _album_id: str = ""
 
     def _forget_user(self) -> None:
@@ -253,16 +254,22 @@ class AlbumPageState(AlbumsState):
         self.is_open = self.is_open and self.image.id != image_id
         self.album_notice = "Removed from the album; the image is still in your gallery."
 
-    def _show(self, image_id: str) -> None:
+    async def _show(self, image_id: str) -> None:
+        user_id = await self._uid()
         for n, item in enumerate(self.items):
-            if item.image.id == image_id:
+            if item.image.id == image_id and user_id:
+                try:
+                    url = await asyncio.to_thread(gen_svc.original_url, user_id, image_id)
+                except ServiceError as e:
+                    self.album_error, self.is_open = e.message, False
+                    return
                 self.card, self.image, self.is_open = item.card, item.image, True
-                self.position = f"{n + 1} / {len(self.items)}"
+                self.original_url, self.position = url, f"{n + 1} / {len(self.items)}"
 
     @rx.event
-    def open(self, image_id: str) -> None:
+    async def open(self, image_id: str) -> None:
         """Opens the large preview on one image of the album."""
-        self._show(image_id)
+        await self._show(image_id)
 
     @rx.event
     def set_open(self, value: bool) -> None:
@@ -275,7 +282,7 @@ class AlbumPageState(AlbumsState):
         self.is_open = False
 
     @rx.event
-    def key(self, key: str) -> None:
+    async def key(self, key: str) -> None:
         """← and → step through the album; Escape closes."""
         if key == "Escape" or not self.is_open:
             self.is_open = False
@@ -284,4 +291,4 @@ class AlbumPageState(AlbumsState):
         if self.image.id in ids:
             n = ids.index(self.image.id) + (1 if key == "ArrowRight" else -1)
             if 0 <= n < len(ids):
-                self._show(ids[n])
+                await self._show(ids[n])

@@ -11,8 +11,7 @@ class ImageCard:
     """One image as a card shows it."""
 
     id: str = ""
-    url: str = ""
-    thumb_url: str = ""
+    thumb_url: str = ""  # the grid shows thumbnails; the original URL is minted on opening
     download_url: str = ""
     filename: str = ""
     width: int = 0
@@ -85,7 +84,6 @@ def card_from_json(g: dict, engine_labels: dict[str, str] | None = None) -> Gene
         images=[
             ImageCard(
                 id=i["id"],
-                url=i["fileUrl"],
                 thumb_url=i["thumbnailUrl"],
                 download_url=i["downloadUrl"],
                 filename=i["filename"],

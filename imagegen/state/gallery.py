@@ -56,9 +56,14 @@ def _card(user_id: str, generation_id: str) -> GenerationCard:
 
 
 class GalleryState(SessionState):
-    """This visit's new generations (results) and the history (gallery), newest first."""
+    """This visit's new generations (results) and the history (gallery), newest first.
 
-    results: list[GenerationCard] = []
+    Live arrivals go to `fresh` (shown above `history`) and results to `shown_results`, so a
+    generation landing sends one or two cards over the websocket, never the loaded history.
+    """
+
+    shown_results: list[GenerationCard] = []
+    fresh: list[GenerationCard] = []
     history: list[GenerationCard] = []
     next_cursor: str = ""
     loaded: bool = False
@@ -79,21 +84,10 @@ class GalleryState(SessionState):
     filter_engines: list[dict[str, str]] = []
     filter_sizes: list[str] = []
     _filter: GalleryFilter = GalleryFilter()
-    _undo: list = []  # [kind, card as it was, its index in history] while undo is possible
+    _results: list[GenerationCard] = []  # every result of this visit, newest first
+    _undo: list = []  # [kind, target id, {list name: (index, card as it was)}] while undoable
     _user_id: str = ""
     _watching: list[str] = []
-
-    @rx.var
-    def shown_results(self) -> list[GenerationCard]:
-        """In-flight and failed ones, plus the newest completed: older ones live in the gallery."""
-        out, newest_done = [], False
-        for c in self.results:
-            if c.status != GenerationStatus.COMPLETED:
-                out.append(c)
-            elif not newest_done:
-                out.append(c)
-                newest_done = True
-        return out
 
     @rx.var
     def has_more(self) -> bool:
@@ -113,6 +107,38 @@ class GalleryState(SessionState):
             or self.date_to != ""
             or self.sort != "newest"
         )
+
+    def _set_results(self, results: list[GenerationCard]) -> None:
+        """Keeps every result; shows in-flight and failed ones plus the newest completed."""
+        self._results = results
+        shown, newest_done = [], False
+        for c in results:
+            if c.status != GenerationStatus.COMPLETED:
+                shown.append(c)
+            elif not newest_done:
+                shown.append(c)
+                newest_done = True
+        if shown != self.shown_results:
+            self.shown_results = shown
+
+    def _gallery_cards(self) -> list[GenerationCard]:
+        return self.fresh + self.history
+
+    def _replace_card(self, card_id: str, new: GenerationCard | None) -> None:
+        """Replaces (or removes, for None) a card wherever it is shown; untouched lists stay
+        clean, so the websocket delta carries only what changed."""
+        for name in ("fresh", "history"):
+            cards = getattr(self, name)
+            if any(c.id == card_id for c in cards):
+                setattr(
+                    self,
+                    name,
+                    [new if c.id == card_id else c for c in cards if c.id != card_id or new],
+                )
+        if any(c.id == card_id for c in self._results):
+            self._set_results(
+                [new if c.id == card_id else c for c in self._results if c.id != card_id or new]
+            )
 
     def _read_url_filter(self) -> GalleryFilter:
         params = dict(self.router.url.query_parameters)
@@ -204,13 +230,14 @@ class GalleryState(SessionState):
             ),
             asyncio.to_thread(_filter_options),
         )
-        self.history = await asyncio.to_thread(_cards, page)
+        self.history, self.fresh = await asyncio.to_thread(_cards, page), []
         self.next_cursor = page.next_cursor or ""
         pending_cards = await asyncio.to_thread(_cards, pending)
         known = {c.id for c in pending_cards}
-        self.results = pending_cards + [
-            c for c in self.results if c.id not in known and c.status not in IN_FLIGHT
-        ]
+        self._set_results(
+            pending_cards
+            + [c for c in self._results if c.id not in known and c.status not in IN_FLIGHT]
+        )
         self.loaded = True
         return [GalleryState.watch(c.id) for c in pending_cards]
 
@@ -226,7 +253,7 @@ class GalleryState(SessionState):
         except ServiceError as e:
             self.gallery_error = e.message
             return
-        seen = {c.id for c in self.history}
+        seen = {c.id for c in self._gallery_cards()}
         self.history = self.history + [
             c for c in await asyncio.to_thread(_cards, page) if c.id not in seen
         ]
@@ -255,13 +282,12 @@ class GalleryState(SessionState):
             self.gallery_error = e.message
             return None
         card = await asyncio.to_thread(_card, self._user_id, gen.id)
-        self.history = [c for c in self.history if c.id != generation_id]
-        self.results = [c for c in self.results if c.id != generation_id]
+        self._replace_card(generation_id, None)
         self._add_result(card)
         return GalleryState.watch(gen.id) if card.status in IN_FLIGHT else None
 
     def _find_image(self, image_id: str) -> tuple[GenerationCard, int] | None:
-        for c in self.history + self.results:
+        for c in self._gallery_cards() + self._results:
             for n, i in enumerate(c.images):
                 if i.id == image_id:
                     return c, n
@@ -277,12 +303,13 @@ class GalleryState(SessionState):
         except ServiceError as e:
             self.gallery_error = e.message
             return
-        for cards in (self.history, self.results):
-            for c in cards:
-                for i in c.images:
-                    if i.id == image_id:
-                        i.favorite = not current
-        self.history, self.results = list(self.history), list(self.results)
+        for c in {c.id: c for c in self._gallery_cards() + self._results}.values():
+            if any(i.id == image_id for i in c.images):
+                images = [
+                    dataclasses.replace(i, favorite=not current) if i.id == image_id else i
+                    for i in c.images
+                ]
+                self._replace_card(c.id, dataclasses.replace(c, images=images))
 
     @rx.event
     async def toggle_favorite(self, image_id: str) -> None:
@@ -297,19 +324,20 @@ class GalleryState(SessionState):
             found = self._find_image(target_id)
             card = found[0] if found else None
         else:
-            card = next((c for c in self.history + self.results if c.id == target_id), None)
+            card = next(
+                (c for c in self._gallery_cards() + self._results if c.id == target_id), None
+            )
         if card is None:
             return None
-        index = next((n for n, c in enumerate(self.history) if c.id == card.id), None)
-        self._undo = [kind, target_id, dataclasses.replace(card, images=list(card.images)), index]
+        where = {
+            name: (n, c)
+            for name in ("fresh", "history", "_results")
+            for n, c in enumerate(getattr(self, name))
+            if c.id == card.id
+        }
+        self._undo = [kind, target_id, where]
         left = [i for i in card.images if i.id != target_id] if kind == "image" else []
-        if left:
-            slim = dataclasses.replace(card, images=left)
-            self.history = [slim if c.id == card.id else c for c in self.history]
-            self.results = [slim if c.id == card.id else c for c in self.results]
-        else:
-            self.history = [c for c in self.history if c.id != card.id]
-            self.results = [c for c in self.results if c.id != card.id]
+        self._replace_card(card.id, dataclasses.replace(card, images=left) if left else None)
         self.pending_delete_id, self.pending_delete_kind = target_id, kind
         return GalleryState.finish_delete(target_id)
 
@@ -328,15 +356,14 @@ class GalleryState(SessionState):
         """Puts the generation or image back where it was; nothing was deleted."""
         if not self.pending_delete_id or not self._undo:
             return
-        _kind, _target, card, index = self._undo
-        if any(c.id == card.id for c in self.history):
-            self.history = [card if c.id == card.id else c for c in self.history]
-        elif index is not None:
-            history = list(self.history)
-            history.insert(index, card)
-            self.history = history
-        if any(c.id == card.id for c in self.results):
-            self.results = [card if c.id == card.id else c for c in self.results]
+        _kind, _target, where = self._undo
+        for name, (index, card) in where.items():
+            cards = [c for c in getattr(self, name) if c.id != card.id]
+            cards.insert(min(index, len(cards)), card)
+            if name == "_results":
+                self._set_results(cards)
+            else:
+                setattr(self, name, cards)
         self.pending_delete_id, self.pending_delete_kind, self._undo = "", "", []
 
     @rx.event(background=True)
@@ -360,21 +387,22 @@ class GalleryState(SessionState):
     def _forget_user(self) -> None:
         """Drops everything shown for the previous user of this tab."""
         self.pending_delete_id, self.pending_delete_kind, self._undo = "", "", []
-        self.results, self.history, self.next_cursor = [], [], ""
+        self.history, self.fresh, self.next_cursor = [], [], ""
+        self._set_results([])
         self.loaded, self._user_id, self._watching = False, "", []
 
     def _add_result(self, card: GenerationCard) -> None:
         """Shows a just-submitted generation at the top of the results."""
-        self.results = [card] + [c for c in self.results if c.id != card.id]
+        self._set_results([card] + [c for c in self._results if c.id != card.id])
 
     def _apply(self, card: GenerationCard, belongs: bool) -> None:
         """A finished generation updates its result card and, if the filter admits it, the
         gallery: on top when newest first, at the end once every older page is loaded."""
-        self.results = [card if c.id == card.id else c for c in self.results]
-        if not belongs or any(c.id == card.id for c in self.history):
+        self._set_results([card if c.id == card.id else c for c in self._results])
+        if not belongs or any(c.id == card.id for c in self._gallery_cards()):
             return
         if self._filter.sort == "newest":
-            self.history = [card] + self.history
+            self.fresh = [card] + self.fresh
         elif not self.next_cursor:
             self.history = self.history + [card]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from imagegen.services import generations as svc
+from imagegen.services.errors import ServiceError
 from imagegen.state.cards import GenerationCard, ImageCard
 from imagegen.state.gallery import GalleryState
 
@@ -15,6 +17,7 @@ class LightboxState(GalleryState):
     card: GenerationCard = GenerationCard()
     image: ImageCard = ImageCard()
     position: str = ""
+    original_url: str = ""
     _source: str = "history"
 
     def _forget_user(self) -> None:
@@ -27,14 +30,19 @@ class LightboxState(GalleryState):
         )
 
     def _items(self) -> list[tuple[GenerationCard, ImageCard]]:
-        cards = self.results if self._source == "results" else self.history
+        cards = self.shown_results if self._source == "results" else self._gallery_cards()
         return [(c, i) for c in cards if c.status == "COMPLETED" for i in c.images]
 
     def _show(self, image_id: str) -> bool:
         items = self._items()
         for n, (c, i) in enumerate(items):
             if i.id == image_id:
-                self.card, self.image, self.is_open = c, i, True
+                try:  # minted here, so the grid never carries (or loads) originals
+                    url = svc.original_url(self._user_id, image_id)
+                except ServiceError as e:
+                    self.gallery_error, self.is_open = e.message, False
+                    return False
+                self.card, self.image, self.is_open, self.original_url = c, i, True, url
                 self.position = f"{n + 1} / {len(items)}"
                 return True
         return False

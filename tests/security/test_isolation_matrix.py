@@ -216,10 +216,13 @@ async def attack_watch(w: World) -> None:
     gallery = _state_for(GalleryState, w.b_token)
     await GalleryState.load.fn(gallery)
     assert gallery.loaded and gallery._user_id  # really signed in as B, not bounced
-    before = (list(gallery.results), list(gallery.history))
+    before = (list(gallery.shown_results), list(gallery.history), list(gallery.fresh))
     await GalleryState.watch.fn(gallery, w.a_gen["id"])
-    assert (gallery.results, gallery.history) == before
-    assert all(w.a_gen["prompt"] not in c.prompt for c in gallery.results + gallery.history)
+    assert (gallery.shown_results, gallery.history, gallery.fresh) == before
+    assert all(
+        w.a_gen["prompt"] not in c.prompt
+        for c in gallery.shown_results + gallery.history + gallery.fresh
+    )
 
 
 async def attack_request_delete(w: World) -> None:
@@ -281,7 +284,7 @@ async def attack_retry_event(w: World) -> None:
 
     gallery = await _b_gallery(w)
     assert await GalleryState.retry.fn(gallery, w.a_failed) is None
-    assert gallery.gallery_error == "Generation not found." and gallery.results == []
+    assert gallery.gallery_error == "Generation not found." and gallery.shown_results == []
 
 
 async def attack_request_delete_image(w: World) -> None:
@@ -310,12 +313,16 @@ async def attack_lightbox(w: World) -> None:
     box = await _b_gallery(w, LightboxState)
     LightboxState.open.fn(box, w.a_gen["images"][1]["id"])
     assert not box.is_open and box.image.id == ""
-    box.history = [card_from_json(w.a_gen)]
+    a_card = card_from_json(w.a_gen)
+    box.history = [a_card]
     LightboxState.open.fn(box, w.a_gen["images"][1]["id"])
-    assert box.is_open
+    assert not box.is_open and box.original_url == ""  # the original's URL is never minted
+    assert box.gallery_error == "Image not found."
+    box.is_open, box.card, box.image = True, a_card, a_card.images[1]  # all open to setvar
+    box.gallery_error = ""
     await LightboxState.star.fn(box)
     assert box.gallery_error == "Image not found."
-    box.gallery_error = ""
+    box.is_open, box.gallery_error = True, ""
     follow = await LightboxState.delete_image.fn(box)
     assert follow is not None
     get_settings().undo_seconds = 0

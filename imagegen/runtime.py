@@ -1,0 +1,16 @@
+"""Process-wide singletons, and the one place that forgets them all (tests, benchmarks)."""
+
+from __future__ import annotations
+
+
+def reset_singletons() -> None:
+    """Forget every cached singleton so new environment variables take effect."""
+    from imagegen import db, settings
+    from imagegen.services import auth, catalog, notify, storage
+
+    settings.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    storage.get_storage.cache_clear()
+    auth.get_auth.cache_clear()
+    notify.get_notifier.cache_clear()
+    catalog.clear_cache()
