@@ -25,7 +25,7 @@ async def generate(body: svc.GenerationRequest, user: CurrentUser) -> dict:
 @router.get("/api/images/user")
 def user_images(
     user: CurrentUser,
-    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="page size (default 100)")] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     q: Annotated[str | None, Query(description="Words of the prompt; the last is a prefix")] = None,
     favorites: Annotated[str | None, Query(description="true: only starred images")] = None,

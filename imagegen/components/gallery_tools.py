@@ -85,6 +85,15 @@ def filter_bar() -> rx.Component:
                 ),
             ),
             _labelled(
+                "Model",
+                _select(
+                    "model",
+                    G.model_filter,
+                    rx.el.option("Any", value=""),
+                    rx.foreach(G.filter_models, lambda m: rx.el.option(m, value=m)),
+                ),
+            ),
+            _labelled(
                 "Size",
                 _select(
                     "size",

@@ -30,15 +30,16 @@ def _engine_labels() -> dict[str, str]:
         return {}
 
 
-def _filter_options() -> tuple[list[dict[str, str]], list[str]]:
-    """Engines and sizes the filter pickers offer, from what the worker declares."""
+def _filter_options() -> tuple[list[dict[str, str]], list[str], list[str]]:
+    """Engines, models and sizes the filter pickers offer, from what the worker declares."""
     try:
         catalog = get_catalog()
     except WorkerUnavailable:
-        return [], []
+        return [], [], []
     engines = [{"name": n, "label": e.label} for n, e in catalog.engines.items()]
+    models = sorted({m for e in catalog.engines.values() for m in e.models})
     sizes = sorted({f"{w}x{h}" for e in catalog.engines.values() for w, h in e.sizes})
-    return engines, sizes
+    return engines, models, sizes
 
 
 def _cards(page: svc.Page) -> list[GenerationCard]:
@@ -82,7 +83,9 @@ class GalleryState(SessionState):
     date_to: str = ""
     sort: str = "newest"
     filter_engines: list[dict[str, str]] = []
+    filter_models: list[str] = []
     filter_sizes: list[str] = []
+    model_filter: str = ""
     _filter: GalleryFilter = GalleryFilter()
     _results: list[GenerationCard] = []  # every result of this visit, newest first
     _undo: list = []  # [kind, target id, {list name: (index, card as it was)}] while undoable
@@ -102,6 +105,7 @@ class GalleryState(SessionState):
             or self.favorites
             or self.status_filter != "completed"
             or self.engine_filter != ""
+            or self.model_filter != ""
             or self.size_filter != ""
             or self.date_from != ""
             or self.date_to != ""
@@ -150,6 +154,7 @@ class GalleryState(SessionState):
         self._filter = f
         self.q, self.favorites, self.status_filter = f.q, f.favorites, f.status
         self.engine_filter, self.size_filter, self.sort = f.engine, f.size, f.sort
+        self.model_filter = f.model
         self.date_from = f.date_from.isoformat() if f.date_from else ""
         self.date_to = f.date_to.isoformat() if f.date_to else ""
         return f
@@ -167,6 +172,7 @@ class GalleryState(SessionState):
                     "favorites": "1" if self.favorites else "",
                     "status": self.status_filter,
                     "engine": self.engine_filter,
+                    "model": self.model_filter,
                     "size": self.size_filter,
                     "from": self.date_from,
                     "to": self.date_to,
@@ -195,6 +201,7 @@ class GalleryState(SessionState):
             "favorites": "favorites",
             "status": "status_filter",
             "engine": "engine_filter",
+            "model": "model_filter",
             "size": "size_filter",
             "from": "date_from",
             "to": "date_to",
@@ -223,13 +230,14 @@ class GalleryState(SessionState):
         self.email, self._user_id = principal.display_name, principal.user_id
         self.gallery_error = ""
         f = self._read_url_filter()
-        page, pending, (self.filter_engines, self.filter_sizes) = await asyncio.gather(
+        page, pending, options = await asyncio.gather(
             asyncio.to_thread(svc.list_generations, principal.user_id, limit=PAGE_SIZE, filters=f),
             asyncio.to_thread(
                 svc.list_generations, principal.user_id, statuses=IN_FLIGHT, limit=PAGE_SIZE
             ),
             asyncio.to_thread(_filter_options),
         )
+        self.filter_engines, self.filter_models, self.filter_sizes = options
         self.history, self.fresh = await asyncio.to_thread(_cards, page), []
         self.next_cursor = page.next_cursor or ""
         pending_cards = await asyncio.to_thread(_cards, pending)

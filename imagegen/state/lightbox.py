@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from imagegen.services import generations as svc
@@ -33,12 +35,12 @@ class LightboxState(GalleryState):
         cards = self.shown_results if self._source == "results" else self._gallery_cards()
         return [(c, i) for c in cards if c.status == "COMPLETED" for i in c.images]
 
-    def _show(self, image_id: str) -> bool:
+    async def _show(self, image_id: str) -> bool:
         items = self._items()
         for n, (c, i) in enumerate(items):
             if i.id == image_id:
                 try:  # minted here, so the grid never carries (or loads) originals
-                    url = svc.original_url(self._user_id, image_id)
+                    url = await asyncio.to_thread(svc.original_url, self._user_id, image_id)
                 except ServiceError as e:
                     self.gallery_error, self.is_open = e.message, False
                     return False
@@ -48,12 +50,12 @@ class LightboxState(GalleryState):
         return False
 
     @rx.event
-    def open(self, image_id: str, source: str = "history") -> None:
+    async def open(self, image_id: str, source: str = "history") -> None:
         """Opens the preview on one image of the gallery (or of this visit's results)."""
         self._source = "results" if source == "results" else "history"
-        if not self._show(image_id) and self._source == "results":
+        if not await self._show(image_id) and self._source == "results":
             self._source = "history"
-            self._show(image_id)
+            await self._show(image_id)
 
     @rx.event
     def close(self) -> None:
@@ -83,7 +85,7 @@ class LightboxState(GalleryState):
             await self._fetch_more()
             items = self._items()
         if 0 <= target < len(items):
-            self._show(items[target][1].id)
+            await self._show(items[target][1].id)
 
     @rx.event
     async def key(self, key: str) -> None:
@@ -101,7 +103,7 @@ class LightboxState(GalleryState):
         if not self.is_open:
             return
         await self._toggle_favorite(self.image.id)
-        self._show(self.image.id)
+        await self._show(self.image.id)
 
     @rx.event
     async def delete_image(self) -> rx.event.EventSpec | None:
@@ -113,7 +115,7 @@ class LightboxState(GalleryState):
         follow = await self._hide("image", self.image.id)
         items_after = self._items()
         if n is not None and items_after:
-            self._show(items_after[min(n, len(items_after) - 1)][1].id)
+            await self._show(items_after[min(n, len(items_after) - 1)][1].id)
         else:
             self.is_open = False
         return follow

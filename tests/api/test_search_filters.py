@@ -107,3 +107,17 @@ def test_bad_filters_get_clear_422s(library):
         assert body["success"] is False and body["field"] == key and value in body["error"]
     r = library.get("/api/images/user", params={"from": "2026-11-05", "to": "2026-11-01"})
     assert r.status_code == 422 and "after" in r.json()["error"]
+
+
+def test_without_a_limit_the_list_is_still_one_bounded_page(stack):
+    client = signup(stack["url"], "many@example.com")
+    uid = user_id(client)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    for n in range(105):
+        insert_generation(uid, f"bulk {n}", created_at=t0 + timedelta(minutes=n))
+    first = client.get("/api/images/user").json()
+    assert first["count"] == 100 and first["nextCursor"]
+    rest = client.get("/api/images/user", params={"cursor": first["nextCursor"]}).json()
+    assert rest["count"] == 5 and rest["nextCursor"] is None
+    prompts = [g["prompt"] for g in first["generations"] + rest["generations"]]
+    assert prompts == [f"bulk {n}" for n in reversed(range(105))]

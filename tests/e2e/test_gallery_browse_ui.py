@@ -20,12 +20,18 @@ def test_infinite_scroll_loads_every_page_without_repeats(page: Page, harness):
         insert_generation(uid, f"scroll item {n:02d}", created_at=t0 + timedelta(minutes=n))
     page.reload()
     expect(page.locator(CARDS)).to_have_count(24)
-    for expected in (48, 60):
+    # One lands live while only the first page is loaded: it joins the top, and the pages
+    # that follow neither repeat nor skip a card.
+    page.get_by_label("Prompt", exact=True).fill("scroll item live")
+    page.get_by_label("Size", exact=True).select_option("512x512")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator(CARDS)).to_have_count(25, timeout=30_000)
+    for expected in (49, 61):
         page.mouse.wheel(0, 100_000)  # no click: coming near the end loads the next page
         expect(page.locator(CARDS)).to_have_count(expected)
     expect(page.locator("#load-more")).to_have_count(0)  # nothing left to load
     prompts = page.locator(f"{CARDS} .generation-prompt").all_inner_texts()
-    assert prompts == [f"scroll item {n:02d}" for n in reversed(range(60))]
+    assert prompts == ["scroll item live"] + [f"scroll item {n:02d}" for n in reversed(range(60))]
 
 
 def test_search_and_filters_live_in_the_url(page: Page, harness):
@@ -64,6 +70,17 @@ def test_search_and_filters_live_in_the_url(page: Page, harness):
 
     # Back undoes the last filter.
     page.go_back()
+    expect(page.locator(CARDS)).to_have_count(2)
+
+    page.get_by_label("Filter by model").select_option("procedural-v1")
+    page.wait_for_url("**model=procedural-v1**")
+    expect(page.locator(CARDS)).to_have_count(2)
+    page.get_by_label("Filter by engine").select_option("procedural")
+    page.wait_for_url("**engine=procedural**")
+    expect(page.locator(CARDS)).to_have_count(2)
+    page.get_by_label("Filter by size").select_option("768x768")
+    expect(page.locator("#gallery-no-match")).to_be_visible()
+    page.get_by_label("Filter by size").select_option("512x512")
     expect(page.locator(CARDS)).to_have_count(2)
 
     page.get_by_label("Sort order").select_option("oldest")

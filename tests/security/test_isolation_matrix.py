@@ -311,11 +311,11 @@ async def attack_lightbox(w: World) -> None:
     from imagegen.state.lightbox import LightboxState
 
     box = await _b_gallery(w, LightboxState)
-    LightboxState.open.fn(box, w.a_gen["images"][1]["id"])
+    await LightboxState.open.fn(box, w.a_gen["images"][1]["id"])
     assert not box.is_open and box.image.id == ""
     a_card = card_from_json(w.a_gen)
     box.history = [a_card]
-    LightboxState.open.fn(box, w.a_gen["images"][1]["id"])
+    await LightboxState.open.fn(box, w.a_gen["images"][1]["id"])
     assert not box.is_open and box.original_url == ""  # the original's URL is never minted
     assert box.gallery_error == "Image not found."
     box.is_open, box.card, box.image = True, a_card, a_card.images[1]  # all open to setvar
@@ -381,7 +381,7 @@ async def attack_album_page(w: World) -> None:
     assert page.items == []
     await AlbumPageState.remove_from_album.fn(page, w.a_gen["images"][0]["id"])
     assert page.album_error == "Album not found."
-    AlbumPageState.open.fn(page, w.a_gen["images"][0]["id"])
+    await AlbumPageState.open.fn(page, w.a_gen["images"][0]["id"])
     assert not page.is_open
 
 
