@@ -6,11 +6,12 @@ from __future__ import annotations
 def reset_singletons() -> None:
     """Forget every cached singleton so new environment variables take effect."""
     from imagegen import db, settings
-    from imagegen.services import auth, catalog, notify, storage
+    from imagegen.services import auth, catalog, notify, progress, storage
 
     settings.get_settings.cache_clear()
     db.get_engine.cache_clear()
     storage.get_storage.cache_clear()
     auth.get_auth.cache_clear()
     notify.get_notifier.cache_clear()
+    progress.get_progress_board.cache_clear()
     catalog.clear_cache()

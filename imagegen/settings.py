@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     generation_timeout_seconds: int = Field(600, alias="IMAGEGEN_GENERATION_TIMEOUT", ge=5)
     poll_fallback_seconds: float = Field(5.0, alias="IMAGEGEN_POLL_SECONDS", gt=0)
     worker_concurrency: int = Field(1, alias="IMAGEGEN_WORKER_CONCURRENCY", ge=1)
+    procedural_step_ms: int = Field(0, alias="IMAGEGEN_PROCEDURAL_STEP_MS", ge=0, le=10_000)
     worker_port: int = Field(8001, alias="IMAGEGEN_WORKER_PORT")
     webhook_max_bytes: int = Field(256 * 1024, alias="IMAGEGEN_WEBHOOK_MAX_BYTES", ge=1024)
     undo_seconds: float = Field(6, alias="IMAGEGEN_UNDO_SECONDS", ge=0)

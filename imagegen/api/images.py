@@ -76,6 +76,13 @@ async def retry(generation_id: str, user: CurrentUser) -> dict:
     return {"success": True, "generation": svc.generation_json(gen, []), "replaces": generation_id}
 
 
+@router.post("/api/generations/{generation_id}/cancel")
+async def cancel(generation_id: str, user: CurrentUser) -> dict:
+    """Stops one of the caller's in-flight generations; it ends CANCELLED (409 if finished)."""
+    gen = await run_in_threadpool(svc.cancel_generation, user.user_id, generation_id)
+    return {"success": True, "generation": svc.generation_json(gen, [])}
+
+
 @router.delete("/api/generations/{generation_id}")
 def delete_generation(generation_id: str, user: CurrentUser) -> dict:
     """Deletes one of the caller's generations, its images and their stored files."""

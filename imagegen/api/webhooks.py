@@ -13,8 +13,9 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from imagegen.services import generations as svc
 from imagegen.services import users
 from imagegen.services.errors import InvalidInput
+from imagegen.services.progress import get_progress_board
 from imagegen.settings import get_settings
-from imagegen.worker.contract import Completion
+from imagegen.worker.contract import Completion, Progress
 
 router = APIRouter(tags=["webhooks"])
 log = logging.getLogger("imagegen.webhooks")
@@ -24,9 +25,8 @@ def _err(status: int, message: str) -> JSONResponse:
     return JSONResponse({"success": False, "error": message}, status_code=status)
 
 
-@router.post("/api/webhooks/image-completion")
-async def image_completion(request: Request) -> JSONResponse:
-    """Marks the generation COMPLETED (with its ImageFile rows) or FAILED; replays are no-ops."""
+async def _verified_body(request: Request) -> tuple[bytes, str] | JSONResponse:
+    """The body and webhook id of a worker-signed request, or the 4xx to answer."""
     settings = get_settings()
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/json":
@@ -50,18 +50,41 @@ async def image_completion(request: Request) -> JSONResponse:
     except WebhookVerificationError as e:
         return _err(401, f"Bad webhook signature: {e}.")
     except ValueError:  # signed correctly, but the body is not JSON
-        return _err(400, "Malformed completion payload.")
+        return _err(400, "Malformed payload.")
+    return body, headers["webhook-id"]
+
+
+@router.post("/api/webhooks/image-completion")
+async def image_completion(request: Request) -> JSONResponse:
+    """Marks the generation COMPLETED (with its ImageFile rows), FAILED or CANCELLED; replays
+    are no-ops."""
+    verified = await _verified_body(request)
+    if isinstance(verified, JSONResponse):
+        return verified
+    body, webhook_id = verified
     try:
         completion = Completion.model_validate_json(body)
     except ValidationError:
         return _err(400, "Malformed completion payload.")
     try:
-        gen, changed = await run_in_threadpool(
-            svc.apply_completion, completion, headers["webhook-id"]
-        )
+        gen, changed = await run_in_threadpool(svc.apply_completion, completion, webhook_id)
     except InvalidInput as e:
         return _err(422, e.message)
     return JSONResponse({"success": True, "status": gen.status, "changed": changed})
+
+
+@router.post("/api/webhooks/image-progress")
+async def image_progress(request: Request) -> JSONResponse:
+    """Progress of a running or queued job: kept in memory, never a database write."""
+    verified = await _verified_body(request)
+    if isinstance(verified, JSONResponse):
+        return verified
+    try:
+        event = Progress.model_validate_json(verified[0])
+    except ValidationError:
+        return _err(400, "Malformed progress payload.")
+    get_progress_board().update(event.generation_id, event.percent, event.queue_position)
+    return JSONResponse({"success": True})
 
 
 @router.post("/api/webhooks/clerk")

@@ -195,15 +195,71 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
                 width="100%",
             ),
         ),
-        ("CANCELLED", rx.callout("Cancelled.", icon="circle_x", color_scheme="gray")),
-        rx.hstack(
-            rx.spinner(size="3"),
-            rx.text("Generating ", card.num_images, " image(s)…", size="2"),
-            align="center",
-            padding_y="5",
+        (
+            "CANCELLED",
+            rx.callout(
+                rx.flex(
+                    rx.text("Cancelled."),
+                    retry_button(card),
+                    gap="3",
+                    align="center",
+                    justify="between",
+                    width="100%",
+                ),
+                icon="circle_x",
+                color_scheme="gray",
+                width="100%",
+            ),
+        ),
+        rx.vstack(
+            rx.hstack(
+                rx.spinner(size="3"),
+                rx.cond(
+                    card.queue_position > 0,
+                    rx.text(
+                        "Queued: ",
+                        card.queue_position,
+                        " ahead of it",
+                        size="2",
+                        class_name="queue-position",
+                    ),
+                    rx.text(
+                        "Generating ",
+                        card.num_images,
+                        " image(s)…",
+                        rx.cond(card.progress >= 0, f" {card.progress}%", ""),
+                        size="2",
+                    ),
+                ),
+                rx.spacer(),
+                rx.button(
+                    "Cancel",
+                    on_click=_gallery().cancel(card.id),
+                    size="1",
+                    variant="soft",
+                    color_scheme="gray",
+                    class_name="cancel-generation",
+                ),
+                align="center",
+                width="100%",
+            ),
+            rx.cond(
+                card.progress >= 0,
+                rx.progress(
+                    value=card.progress, max=100, width="100%", class_name="generation-progress"
+                ),
+            ),
+            padding_y="4",
+            width="100%",
             role="status",
         ),
     )
+
+
+def _gallery() -> type:
+    from imagegen.state.gallery import GalleryState
+
+    return GalleryState
 
 
 def retry_button(card: GenerationCard) -> rx.Component:

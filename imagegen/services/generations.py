@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import io
 import logging
 import secrets
@@ -30,9 +32,10 @@ from imagegen.services import signing
 from imagegen.services.catalog import Catalog, WorkerUnavailable, get_catalog
 from imagegen.services.errors import Conflict, InvalidInput, NotFound, TooMany
 from imagegen.services.notify import get_notifier
+from imagegen.services.progress import get_progress_board
 from imagegen.services.search import GalleryFilter, filter_clauses
 from imagegen.services.storage import StorageError, delete_objects, get_storage
-from imagegen.services.urls import completion_callback_url, public_base_url
+from imagegen.services.urls import completion_callback_url, progress_callback_url, public_base_url
 from imagegen.settings import get_settings
 from imagegen.worker.contract import Completion, Job, JobParams, object_key, thumbnail_key
 
@@ -218,12 +221,42 @@ def _set_status(
         return res.rowcount == 1  # type: ignore[attr-defined]
 
 
+def _owner_key(author_id: str) -> str:
+    """An opaque per-user key for the worker's fair queue; the worker never learns who it is."""
+    secret = get_settings().resolved_secret_key()
+    key = secret if isinstance(secret, bytes) else secret.encode()
+    return hmac.new(key, f"owner/{author_id}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def cancel_generation(author_id: str, generation_id: str) -> ImageGeneration:
+    """Stops one of the author's in-flight generations: CANCELLED now, the worker told to stop.
+
+    Anything the worker still reports afterwards is discarded, its stored files deleted.
+    """
+    gen = get_generation(author_id, generation_id)
+    in_flight = (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value)
+    if not _set_status(
+        gen.id, GenerationStatus.CANCELLED, only_from=in_flight, error="Cancelled by you."
+    ):
+        raise Conflict("This generation has already finished.")
+    get_progress_board().finish(gen.id)
+    get_notifier().publish(gen.id)
+    url = f"{get_settings().worker_url.rstrip('/')}/v1/jobs/{gen.id}/cancel"
+    try:
+        httpx.post(url, timeout=5)
+    except httpx.HTTPError as e:  # it stays CANCELLED here; a late result is discarded
+        log.warning("could not tell the worker to cancel %s: %s", gen.id, e)
+    return get_generation(author_id, gen.id)
+
+
 def dispatch(gen: ImageGeneration) -> ImageGeneration:
     """POSTs the job; a worker that is down or refuses ends the generation FAILED, with why."""
     job = Job(
         generation_id=gen.id,
         prompt=gen.prompt,
         callback_url=completion_callback_url(),
+        progress_url=progress_callback_url(),
+        owner_key=_owner_key(gen.author_id),
         params=JobParams(
             negative_prompt=gen.negative_prompt,
             width=gen.width,
@@ -411,6 +444,8 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
     if gen is None:
         raise NotFound("Unknown generation.")
     if GenerationStatus(gen.status).terminal:
+        if gen.status == GenerationStatus.CANCELLED.value and completion.images:
+            _discard(gen, completion)  # finished after the user cancelled: keep no files
         return gen, False
     status, error = completion.status, completion.error
     images = completion.images
@@ -433,6 +468,8 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
                 missing, status, error = [], "FAILED", f"Storage check failed: {e}"
             if missing:
                 status, error = "FAILED", f"{len(missing)} image(s) missing from storage."
+    elif status == "CANCELLED":
+        error = (error or "Cancelled.")[:2000]
     elif status != "FAILED":
         raise InvalidInput(f"Unknown completion status {status!r}.")
     else:
@@ -446,7 +483,7 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
             if GenerationStatus(row.status).terminal:
                 return row, False
             row.status = status
-            row.error = error if status == "FAILED" else None
+            row.error = error if status in ("FAILED", "CANCELLED") else None
             row.completed_at = utcnow()
             row.duration_ms = completion.duration_ms
             if status == "COMPLETED":
@@ -469,8 +506,31 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
     except IntegrityError:  # same delivery raced us, or a replay: the first one won
         with session_scope() as db:
             return db.get(ImageGeneration, gen.id), False  # type: ignore[return-value]
+    get_progress_board().finish(gen.id)
     get_notifier().publish(gen.id)
     return get_generation(gen.author_id, gen.id), True
+
+
+def _progress_json(gen: ImageGeneration) -> dict | None:
+    """Live progress of an in-flight generation (from memory), else None."""
+    if gen.status not in (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value):
+        return None
+    info = get_progress_board().get(gen.id)
+    if info is None or info.done:
+        return None
+    return {"percent": info.percent, "queuePosition": info.queue_position}
+
+
+def _discard(gen: ImageGeneration, completion: Completion) -> None:
+    """Deletes the files of a result that arrived too late to be kept."""
+    prefix = f"generations/{gen.id}/"
+    keys = [
+        k
+        for i in completion.images
+        for k in (i.key, i.thumbnail_key)
+        if k is not None and k.startswith(prefix)
+    ]
+    delete_objects(keys)
 
 
 def iso_utc(dt: datetime | None) -> str | None:
@@ -526,6 +586,7 @@ def generation_json(
         "model": gen.model,
         "durationMs": gen.duration_ms,
         "parentId": gen.parent_id,
+        "progress": _progress_json(gen),
         "images": [image_json(i, base_url) for i in images],
         "downloadAllUrl": zip_url(gen.id, base_url) if images else None,
         "createdAt": iso_utc(gen.created_at),

@@ -29,3 +29,8 @@ def public_base_url() -> str:
 def completion_callback_url() -> str:
     """The completion webhook the worker POSTs to."""
     return f"{app_base_url()}/api/webhooks/image-completion"
+
+
+def progress_callback_url() -> str:
+    """Where the worker POSTs signed progress events."""
+    return f"{app_base_url()}/api/webhooks/image-progress"

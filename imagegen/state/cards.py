@@ -37,6 +37,8 @@ class GenerationCard:
     duration: str = ""
     created: str = ""
     download_all_url: str = ""
+    progress: int = -1  # percent while running, -1 when unknown
+    queue_position: int = 0  # jobs ahead while waiting
     images: list[ImageCard] = dataclasses.field(default_factory=list)
 
 
@@ -81,6 +83,8 @@ def card_from_json(g: dict, engine_labels: dict[str, str] | None = None) -> Gene
         duration=human_duration(g.get("durationMs")),
         created=human_date(g.get("createdAt")),
         download_all_url=g.get("downloadAllUrl") or "",
+        progress=(g.get("progress") or {}).get("percent", -1),
+        queue_position=(g.get("progress") or {}).get("queuePosition", 0),
         images=[
             ImageCard(
                 id=i["id"],

@@ -14,6 +14,7 @@ from imagegen.services import generations as svc
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
 from imagegen.services.errors import ServiceError
 from imagegen.services.notify import get_notifier
+from imagegen.services.progress import get_progress_board
 from imagegen.services.search import GalleryFilter, parse_filter
 from imagegen.settings import get_settings
 from imagegen.state.cards import GenerationCard, card_from_json
@@ -280,6 +281,16 @@ class GalleryState(SessionState):
             self.loading_more = False
 
     @rx.event
+    async def cancel(self, generation_id: str) -> None:
+        """Stops an in-flight generation; its card turns CANCELLED via its watcher."""
+        if not self._user_id:
+            return
+        try:
+            await asyncio.to_thread(svc.cancel_generation, self._user_id, generation_id)
+        except ServiceError as e:
+            self.gallery_error = e.message
+
+    @rx.event
     async def retry(self, generation_id: str) -> rx.event.EventSpec | None:
         """Runs a failed generation again; its card becomes the new, pending one."""
         if not self._user_id:
@@ -424,13 +435,25 @@ class GalleryState(SessionState):
             self._watching = [*self._watching, generation_id]
         settings = get_settings()
         deadline = time.monotonic() + settings.generation_timeout_seconds
-        card = None
+        board = get_progress_board()
+        card, seen_at = None, None
         try:
             while time.monotonic() < deadline:
                 with get_notifier().subscribe(generation_id) as changed:
-                    card = await asyncio.to_thread(_card, user_id, generation_id)
-                    if card.status not in IN_FLIGHT:
-                        break
+                    info = board.get(generation_id)
+                    fresh_progress = info is not None and not info.done and info.at != seen_at
+                    if card is None or not fresh_progress:  # a result, a cancel, or a poll
+                        card = await asyncio.to_thread(_card, user_id, generation_id)
+                        if card.status not in IN_FLIGHT:
+                            break
+                    if fresh_progress and info is not None:  # progress: memory only, no DB
+                        seen_at = info.at
+                        card = dataclasses.replace(
+                            card, progress=info.percent, queue_position=info.queue_position
+                        )
+                        async with self:
+                            if self._user_id == user_id:
+                                self._replace_card(card.id, card)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(changed.wait(), settings.poll_fallback_seconds)
         except ServiceError:

@@ -6,90 +6,204 @@ import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse
+from standardwebhooks import Webhook
 
 from imagegen.services.storage import Storage, StorageError, make_storage
 from imagegen.services.thumbnails import make_thumbnail
 from imagegen.settings import Settings, get_settings
-from imagegen.worker.contract import CompletedImage, Completion, Job, object_key, thumbnail_key
+from imagegen.worker.contract import (
+    CompletedImage,
+    Completion,
+    Job,
+    Progress,
+    object_key,
+    thumbnail_key,
+)
 from imagegen.worker.delivery import Outbox
 from imagegen.worker.engines import (
+    Cancelled,
     Engine,
     EngineError,
+    RenderControl,
     RenderRequest,
     available_engines,
 )
+from imagegen.worker.scheduler import FairQueue
 
 log = logging.getLogger("imagegen.worker")
 
 
+class ProgressSender:
+    """Signed progress events, at most a few per second per job, never retried or stored:
+    the next one replaces a lost one, and the completion webhook is what counts."""
+
+    def __init__(self, secret: str, min_interval: float = 0.25) -> None:
+        self.webhook = Webhook(secret)
+        self.min_interval = min_interval
+        self._last: dict[str, float] = {}
+        self._tasks: set[asyncio.Task] = set()
+
+    def report(self, job: Job, percent: int, queue_position: int, force: bool = False) -> None:
+        """Sends (soon) the job's progress; call on the event loop."""
+        if not job.progress_url:
+            return
+        now = time.monotonic()
+        if not force and now - self._last.get(job.generation_id, 0.0) < self.min_interval:
+            return
+        self._last[job.generation_id] = now
+        event = Progress(
+            generation_id=job.generation_id, percent=percent, queue_position=queue_position
+        )
+        task = asyncio.get_running_loop().create_task(self._post(job.progress_url, event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def forget(self, generation_id: str) -> None:
+        """The job is over."""
+        self._last.pop(generation_id, None)
+
+    async def _post(self, url: str, event: Progress) -> None:
+        body = event.model_dump_json(by_alias=True)
+        msg_id = f"prg_{event.generation_id}_{time.time_ns()}"
+        now = datetime.now(UTC)
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": self.webhook.sign(msg_id, now, body),
+        }
+        try:
+            async with httpx.AsyncClient(timeout=3) as client:
+                await client.post(url, content=body, headers=headers)
+        except httpx.HTTPError as e:
+            log.debug("progress for %s not delivered: %s", event.generation_id, e)
+
+
 class Worker:
-    """Runs jobs through engines with bounded concurrency and reports through the outbox."""
+    """Queues jobs per engine (fair across owners, bounded concurrency), runs them, reports
+    progress, honours cancels, and sends every result through the outbox."""
 
     def __init__(self, settings: Settings, storage: Storage, engines: dict[str, Engine]) -> None:
         self.settings = settings
         self.storage = storage
         self.engines = engines
-        self.outbox = Outbox(settings.outbox_dir, settings.resolved_webhook_secret())
-        self.slots = asyncio.Semaphore(settings.worker_concurrency)
+        secret = settings.resolved_webhook_secret()
+        self.outbox = Outbox(settings.outbox_dir, secret)
+        self.progress = ProgressSender(secret)
+        self.queues = {name: FairQueue() for name in engines}
+        self.limits = {n: e.concurrency(settings.worker_concurrency) for n, e in engines.items()}
+        self.running: dict[str, int] = {name: 0 for name in engines}
+        self.jobs: dict[str, Job] = {}  # queued or running, by generation id
+        self.controls: dict[str, RenderControl] = {}
         self.active: dict[str, asyncio.Task] = {}
 
     def submit(self, job: Job) -> None:
-        """Starts a job in the background; a repeat of a job already running is ignored."""
-        if job.generation_id in self.active:
+        """Queues a job; a repeat of a job already queued or running is ignored."""
+        if job.generation_id in self.jobs:
             return
-        task = asyncio.get_running_loop().create_task(self._run(job))
-        self.active[job.generation_id] = task
-        task.add_done_callback(lambda _t: self.active.pop(job.generation_id, None))
+        self.jobs[job.generation_id] = job
+        self.queues[job.params.engine].push(job)
+        self._pump(job.params.engine)
+        self._announce(job.params.engine)
+
+    def cancel(self, generation_id: str) -> bool:
+        """Stops a job: a waiting one leaves the queue, a running one is asked to stop."""
+        job = self.jobs.get(generation_id)
+        if job is None:
+            return False
+        if self.queues[job.params.engine].remove(generation_id) is not None:
+            self.jobs.pop(generation_id, None)
+            self._finish(
+                job,
+                Completion(
+                    generation_id=generation_id,
+                    status="CANCELLED",
+                    engine=job.params.engine,
+                    model=job.params.model,
+                    error="Cancelled before it started.",
+                ),
+            )
+            self._announce(job.params.engine)
+            return True
+        control = self.controls.get(generation_id)
+        if control is not None:
+            control.cancel()
+        return True
+
+    def _pump(self, engine: str) -> None:
+        loop = asyncio.get_running_loop()
+        while self.running[engine] < self.limits[engine]:
+            job = self.queues[engine].pop()
+            if job is None:
+                return
+            self.running[engine] += 1
+            task = loop.create_task(self._run(job))
+            self.active[job.generation_id] = task
+
+    def _announce(self, engine: str) -> None:
+        """Tells every waiting job how many jobs are ahead of it."""
+        for position, gid in enumerate(self.queues[engine].order(), start=1):
+            job = self.jobs.get(gid)
+            if job is not None:
+                self.progress.report(job, 0, position, force=True)
+
+    def _finish(self, job: Job, completion: Completion) -> None:
+        self.progress.forget(job.generation_id)
+        self.outbox.send(
+            f"msg_{job.generation_id}", job.callback_url, completion.model_dump(by_alias=True)
+        )
 
     async def _run(self, job: Job) -> None:
         p = job.params
         engine = self.engines[p.engine]
-        async with self.slots:
-            started = time.perf_counter()
-            try:
-                req = RenderRequest(
-                    prompt=job.prompt,
-                    negative_prompt=p.negative_prompt,
-                    width=p.width,
-                    height=p.height,
-                    num_images=p.num_images,
-                    seed=p.seed,
-                    model=p.model,
-                )
-                rendered = await asyncio.to_thread(engine.generate, req)
-                images = await asyncio.to_thread(self._store, job.generation_id, rendered)
-                completion = Completion(
-                    generation_id=job.generation_id,
-                    status="COMPLETED",
-                    engine=engine.name,
-                    model=p.model,
-                    images=images,
-                )
-            except (EngineError, StorageError) as e:
-                completion = Completion(
-                    generation_id=job.generation_id,
-                    status="FAILED",
-                    engine=engine.name,
-                    model=p.model,
-                    error=str(e),
-                )
-            except Exception as e:  # an engine bug must still end the generation
-                log.exception("job %s crashed", job.generation_id)
-                completion = Completion(
-                    generation_id=job.generation_id,
-                    status="FAILED",
-                    engine=engine.name,
-                    model=p.model,
-                    error=f"internal engine error ({type(e).__name__})",
-                )
-            completion.duration_ms = int((time.perf_counter() - started) * 1000)
-        self.outbox.send(
-            f"msg_{job.generation_id}", job.callback_url, completion.model_dump(by_alias=True)
-        )
+        loop = asyncio.get_running_loop()
+
+        def on_progress(fraction: float, _preview: bytes | None) -> None:
+            loop.call_soon_threadsafe(self.progress.report, job, int(fraction * 100), 0)
+
+        control = RenderControl(on_progress)
+        self.controls[job.generation_id] = control
+        self.progress.report(job, 0, 0, force=True)
+        started = time.perf_counter()
+        base = {"generation_id": job.generation_id, "engine": engine.name, "model": p.model}
+        try:
+            req = RenderRequest(
+                prompt=job.prompt,
+                negative_prompt=p.negative_prompt,
+                width=p.width,
+                height=p.height,
+                num_images=p.num_images,
+                seed=p.seed,
+                model=p.model,
+            )
+            rendered = await asyncio.to_thread(engine.generate, req, control)
+            control.check()  # cancelled while the last step ran: store nothing
+            images = await asyncio.to_thread(self._store, job.generation_id, rendered)
+            completion = Completion(**base, status="COMPLETED", images=images)
+        except Cancelled:
+            completion = Completion(**base, status="CANCELLED", error="Cancelled.")
+        except (EngineError, StorageError) as e:
+            completion = Completion(**base, status="FAILED", error=str(e))
+        except Exception as e:  # an engine bug must still end the generation
+            log.exception("job %s crashed", job.generation_id)
+            completion = Completion(
+                **base, status="FAILED", error=f"internal engine error ({type(e).__name__})"
+            )
+        finally:
+            self.running[p.engine] -= 1
+            self.controls.pop(job.generation_id, None)
+            self.jobs.pop(job.generation_id, None)
+            self.active.pop(job.generation_id, None)
+        completion.duration_ms = int((time.perf_counter() - started) * 1000)
+        self._finish(job, completion)
+        self._pump(p.engine)
+        self._announce(p.engine)
 
     def _store(self, generation_id: str, rendered: list) -> list[CompletedImage]:
         out = []
@@ -133,12 +247,24 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz")
     async def healthz() -> dict:
         w = state["worker"]
-        return {"ok": True, "activeJobs": len(w.active), "pendingDeliveries": w.outbox.pending()}
+        return {
+            "ok": True,
+            "activeJobs": len(w.active),
+            "queuedJobs": sum(len(q) for q in w.queues.values()),
+            "pendingDeliveries": w.outbox.pending(),
+        }
 
     @app.get("/v1/engines")
     async def engines() -> dict:
         w = state["worker"]
         return {"default": "procedural", "engines": [e.describe() for e in w.engines.values()]}
+
+    @app.post("/v1/jobs/{generation_id}/cancel", status_code=202)
+    async def cancel(generation_id: str) -> JSONResponse:
+        """Cancels a queued or running job; unknown (or already finished) is 404."""
+        if not state["worker"].cancel(generation_id):
+            raise HTTPException(404, "no such job in progress")
+        return JSONResponse({"cancelling": True, "generationId": generation_id}, status_code=202)
 
     @app.post("/v1/jobs", status_code=202)
     async def submit(job: Job) -> JSONResponse:

@@ -29,6 +29,22 @@ class Job(_Camel):
     prompt: str = Field(min_length=1)
     params: JobParams
     callback_url: str
+    # Optional so older apps keep working: where progress goes, and whose job it is (an
+    # opaque key, for the fair queue; never the user's id or email).
+    progress_url: str | None = None
+    owner_key: str = ""
+
+
+class Progress(_Camel):
+    """A progress event (signed like completions, but never retried: the next one replaces it)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    type: str = "generation.progress"
+    generation_id: str
+    percent: int = Field(ge=0, le=100, default=0)
+    queue_position: int = Field(ge=0, default=0)  # jobs ahead of this one; 0 once running
+    preview: str | None = None  # optional small image as a data: URL
 
 
 class CompletedImage(_Camel):
@@ -50,7 +66,7 @@ class Completion(_Camel):
 
     type: str = "generation.completed"
     generation_id: str
-    status: str  # COMPLETED or FAILED
+    status: str  # COMPLETED, FAILED or CANCELLED
     error: str | None = None
     engine: str = ""
     model: str = ""

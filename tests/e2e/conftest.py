@@ -36,6 +36,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         **base_env(tmp / "data", worker_port),
         "IMAGEGEN_POLL_SECONDS": "300",
         "IMAGEGEN_UNDO_SECONDS": "2",
+        "IMAGEGEN_PROCEDURAL_STEP_MS": "30",  # 0.3 s per image: progress is visible
     }  # live updates must come from the notifier
     os.environ.update(env)
     for k in UNSET_FOR_TESTS:

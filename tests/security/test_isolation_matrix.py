@@ -113,6 +113,18 @@ def attack_retry(w: World) -> httpx.Response:
     return w.b.post(f"/api/generations/{w.a_failed}/retry")
 
 
+def attack_cancel(w: World) -> httpx.Response:
+    """B cancels A's generation: 404, and A's in-flight one keeps running."""
+    gid = w.a.post(
+        "/api/images/generate", json={"prompt": "A's in flight", "width": 512, "height": 512}
+    ).json()["generation"]["id"]
+    r = w.b.post(f"/api/generations/{gid}/cancel")
+    assert r.status_code == 404
+    assert wait_status(w.a, gid)["status"] == "COMPLETED"
+    w.a.delete(f"/api/generations/{gid}")  # leave A's snapshot as it was
+    return w.b.post(f"/api/generations/{w.a_gen['id']}/cancel")
+
+
 def attack_list_albums(w: World) -> httpx.Response:
     assert w.b.get("/api/albums").json()["albums"] == []
     return httpx.Response(404, text="(list is scoped to the caller)")
@@ -191,6 +203,8 @@ HTTP_TABLE: dict[tuple[str, str], Callable[[World], httpx.Response] | None] = {
     ("GET", "/api/generations/{generation_id}/download.zip"): attack_zip,
     ("GET", "/api/engines"): NO_ID,
     ("POST", "/api/generations/{generation_id}/retry"): attack_retry,
+    ("POST", "/api/generations/{generation_id}/cancel"): attack_cancel,
+    ("POST", "/api/webhooks/image-progress"): NO_ID,  # worker-signed, see test_webhooks
     ("GET", "/api/albums"): attack_list_albums,
     ("POST", "/api/albums"): NO_ID,
     ("GET", "/api/albums/{album_id}"): attack_get_album,
@@ -285,6 +299,14 @@ async def attack_retry_event(w: World) -> None:
     gallery = await _b_gallery(w)
     assert await GalleryState.retry.fn(gallery, w.a_failed) is None
     assert gallery.gallery_error == "Generation not found." and gallery.shown_results == []
+
+
+async def attack_cancel_event(w: World) -> None:
+    from imagegen.state.gallery import GalleryState
+
+    gallery = await _b_gallery(w)
+    await GalleryState.cancel.fn(gallery, w.a_gen["id"])
+    assert gallery.gallery_error == "Generation not found."
 
 
 async def attack_request_delete_image(w: World) -> None:
@@ -429,6 +451,7 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "GalleryState.set_filter": NO_ID,  # filters only narrow the caller's own list
     "GalleryState.clear_filters": NO_ID,
     "GalleryState.retry": attack_retry_event,
+    "GalleryState.cancel": attack_cancel_event,
     "GalleryState.request_delete_image": attack_request_delete_image,
     "LightboxState.setvar": NO_ID,
     "LightboxState.open": attack_lightbox,

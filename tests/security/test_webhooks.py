@@ -112,3 +112,38 @@ def test_the_same_delivery_sent_twice_at_once_creates_one_set_of_rows(stack):
     assert all(r.status_code == 200 for r in answers), [r.text for r in answers]
     assert sum(r.json()["changed"] for r in answers) == 1
     assert _rows(gid) == 2
+
+
+def _post_progress(url: str, body: bytes, msg_id: str, secret: str = WEBHOOK_SECRET):
+    now = datetime.now(UTC)
+    return httpx.post(
+        f"{url}/api/webhooks/image-progress",
+        content=body,
+        headers={
+            "content-type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(secret).sign(msg_id, now, body.decode()),
+        },
+    )
+
+
+def test_progress_webhook_is_signed_memory_only_and_ends_with_the_generation(stack):
+    gid = _processing_generation(stack)
+    client = httpx.Client(base_url=stack["url"])
+    event = json.dumps({"generationId": gid, "percent": 40, "queuePosition": 0}).encode()
+    unsigned = client.post(
+        "/api/webhooks/image-progress", content=event, headers={"content-type": "application/json"}
+    )
+    assert unsigned.status_code == 401
+    forged = _post_progress(stack["url"], event, "p1", secret="whsec_" + "QUJD" * 8)
+    assert forged.status_code == 401
+    assert _post_progress(stack["url"], b'{"percent": "lots"}', "p2").status_code == 400
+    assert _post_progress(stack["url"], event, "p3").status_code == 200
+    from imagegen.services.progress import get_progress_board
+
+    assert get_progress_board().get(gid).percent == 40
+    assert _post(stack["url"], _completion(gid), "done-1").status_code == 200
+    late = json.dumps({"generationId": gid, "percent": 90, "queuePosition": 0}).encode()
+    assert _post_progress(stack["url"], late, "p4").status_code == 200
+    assert get_progress_board().get(gid).done  # a stray event after the end changes nothing

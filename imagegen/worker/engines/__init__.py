@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from imagegen.worker.engines.base import (
+    Cancelled,
     Engine,
     EngineCapabilities,
     EngineError,
+    RenderControl,
     RenderedImage,
     RenderRequest,
 )
 from imagegen.worker.engines.procedural import ProceduralEngine
 
 __all__ = [
+    "Cancelled",
     "Engine",
     "EngineCapabilities",
     "EngineError",
+    "RenderControl",
     "RenderRequest",
     "RenderedImage",
     "available_engines",
@@ -23,5 +27,7 @@ __all__ = [
 
 def available_engines() -> dict[str, Engine]:
     """The configured engines by name; the procedural one is always there."""
-    engines: list[Engine] = [ProceduralEngine()]
+    from imagegen.settings import get_settings
+
+    engines: list[Engine] = [ProceduralEngine(step_ms=get_settings().procedural_step_ms)]
     return {e.name: e for e in engines}

@@ -3,11 +3,44 @@
 from __future__ import annotations
 
 import abc
+import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 
 class EngineError(RuntimeError):
     """A generation failed; the message becomes the generation's user-visible reason."""
+
+
+class Cancelled(Exception):
+    """The user cancelled the generation; the engine stopped early."""
+
+
+class RenderControl:
+    """What a running engine may do besides rendering: report progress, notice a cancel."""
+
+    def __init__(self, on_progress: Callable[[float, bytes | None], None] | None = None) -> None:
+        self._on_progress = on_progress
+        self._cancel = threading.Event()
+
+    def report(self, fraction: float, preview: bytes | None = None) -> None:
+        """Progress in 0..1 (and an optional small preview image); cheap to call often."""
+        if self._on_progress is not None:
+            self._on_progress(max(0.0, min(1.0, fraction)), preview)
+
+    def cancel(self) -> None:
+        """Asks the engine to stop (from another thread)."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether a cancel was asked for."""
+        return self._cancel.is_set()
+
+    def check(self) -> None:
+        """Raises Cancelled if a cancel was asked for; engines call it between steps."""
+        if self._cancel.is_set():
+            raise Cancelled()
 
 
 @dataclass(frozen=True)
@@ -79,8 +112,15 @@ class Engine(abc.ABC):
         return True, ""
 
     @abc.abstractmethod
-    def generate(self, request: RenderRequest) -> list[RenderedImage]:
-        """Renders request.num_images images; raises EngineError with a clear reason."""
+    def generate(
+        self, request: RenderRequest, control: RenderControl | None = None
+    ) -> list[RenderedImage]:
+        """Renders request.num_images images; raises EngineError with a clear reason, or
+        Cancelled when control says so. Engines with progress report it through control."""
+
+    def concurrency(self, default: int) -> int:
+        """How many jobs this engine runs at once (a GPU or an API quota may say fewer)."""
+        return default
 
     def describe(self) -> dict:
         """The catalogue entry for GET /v1/engines."""

@@ -5,10 +5,17 @@ from __future__ import annotations
 import hashlib
 import io
 import random
+import time
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, PngImagePlugin
 
-from imagegen.worker.engines.base import Engine, EngineCapabilities, RenderedImage, RenderRequest
+from imagegen.worker.engines.base import (
+    Engine,
+    EngineCapabilities,
+    RenderControl,
+    RenderedImage,
+    RenderRequest,
+)
 
 _SIZES = [(512, 512), (768, 768), (1024, 1024), (768, 1024), (1024, 768), (576, 1024), (1024, 576)]
 
@@ -142,12 +149,27 @@ class ProceduralEngine(Engine):
             max_images=4,
             supports_seed=True,
             supports_negative_prompt=True,
+            progress=True,
+            cancel=True,
         )
 
-    def generate(self, request: RenderRequest) -> list[RenderedImage]:
-        out = []
+    def __init__(self, step_ms: int = 0) -> None:
+        # A pause per step (10 per image) stands in for a slow model in demos and tests.
+        self.step_ms = step_ms
+
+    def generate(
+        self, request: RenderRequest, control: RenderControl | None = None
+    ) -> list[RenderedImage]:
+        control = control or RenderControl()
+        out, steps = [], 10
         for i in range(request.num_images):
+            for step in range(steps if self.step_ms else 0):
+                control.check()
+                time.sleep(self.step_ms / 1000)
+                control.report((i * steps + step + 1) / (request.num_images * steps))
+            control.check()
             img = render(request, i)
             data = encode_png(img, a1111_parameters(request, i, self.model))
             out.append(RenderedImage(data=data, width=img.width, height=img.height))
+            control.report((i + 1) / request.num_images)
         return out

@@ -1,0 +1,43 @@
+"""A pending card shows its queue position and a live progress bar, and Cancel stops it."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import api, backend, sign_up
+
+
+def test_queue_position_progress_bar_and_cancel(page: Page, harness):
+    sign_up(page, harness)
+    client = api(harness, page)
+    other = httpx.post(
+        f"{backend(harness)}/api/auth/signup",
+        json={"email": f"busy{id(page)}@example.com", "password": "password-123"},
+    ).json()["token"]
+    busy = httpx.Client(base_url=backend(harness), headers={"Authorization": f"Bearer {other}"})
+    for n in range(3):  # another user keeps the single worker slot busy for a few seconds
+        busy.post(
+            "/api/images/generate",
+            json={"prompt": f"busy {n}", "numImages": 4, "width": 512, "height": 512},
+        )
+
+    page.get_by_label("Prompt", exact=True).fill("Wait your turn")
+    page.get_by_label("Size", exact=True).select_option("512x512")
+    page.get_by_role("button", name="Generate").click()
+    card = page.locator("#results .generation-card").filter(has_text="Wait your turn")
+    expect(card.locator(".queue-position")).to_contain_text("ahead of it")
+    card.get_by_role("button", name="Cancel").click()
+    expect(card).to_have_attribute("data-status", "CANCELLED")
+    expect(card).to_contain_text("Cancelled.")
+    expect(card.get_by_role("button", name="Retry")).to_be_visible()
+    gid = card.get_attribute("data-generation-id")
+    assert client.get(f"/api/generations/{gid}").json()["generation"]["status"] == "CANCELLED"
+
+    page.get_by_label("Prompt", exact=True).fill("Watch me progress")
+    page.get_by_label("Images", exact=True).select_option("4")
+    page.get_by_role("button", name="Generate").click()
+    card = page.locator("#results .generation-card").filter(has_text="Watch me progress")
+    expect(card.locator(".generation-progress")).to_be_visible(timeout=30_000)
+    expect(card).to_have_attribute("data-status", "COMPLETED", timeout=30_000)
+    expect(card.locator(".image-open")).to_have_count(4)
