@@ -88,7 +88,10 @@ def prompt_form() -> rx.Component:
                     id="negative-prompt",
                     value=F.negative_prompt,
                     on_change=F.set_negative_prompt,
-                    placeholder="What to avoid",
+                    placeholder=rx.cond(
+                        F.supports_negative, "What to avoid", "This engine takes no negative prompt"
+                    ),
+                    disabled=~F.supports_negative,
                     width="100%",
                 ),
                 "negative-prompt",
@@ -103,6 +106,16 @@ def prompt_form() -> rx.Component:
                         rx.foreach(F.engines, lambda e: rx.el.option(e["label"], value=e["name"])),
                     ),
                     "engine",
+                ),
+                _field(
+                    "Model",
+                    _select(
+                        "model",
+                        F.model,
+                        F.set_model,
+                        rx.foreach(F.models, lambda m: rx.el.option(m, value=m)),
+                    ),
+                    "model",
                 ),
                 _field(
                     "Size",
@@ -136,7 +149,7 @@ def prompt_form() -> rx.Component:
                     ),
                     "seed",
                 ),
-                columns=rx.breakpoints(initial="2", sm="4"),
+                columns=rx.breakpoints(initial="2", sm="5"),
                 spacing="3",
                 width="100%",
             ),

@@ -26,6 +26,9 @@ class PromptFormState(SessionState):
     num_images: str = "1"
     seed: str = ""
     engine: str = ""
+    model: str = ""
+    models: list[str] = []
+    supports_negative: bool = True
     engines: list[dict[str, str]] = []
     sizes: list[str] = DEFAULT_SIZES
     max_images: int = 4
@@ -62,7 +65,7 @@ class PromptFormState(SessionState):
         self.prompt, self.negative_prompt = gen.prompt, gen.negative_prompt
         self.seed, self.num_images = str(gen.seed), str(gen.num_images)
         if gen.engine in {e["name"] for e in self.engines}:
-            self.engine = gen.engine
+            self.engine, self.model = gen.engine, gen.model
             self._apply_engine()
         self.size = f"{gen.width}x{gen.height}"
         self.remixing, self._parent_id, self.form_error = True, gen.id, ""
@@ -105,6 +108,10 @@ class PromptFormState(SessionState):
             if e["name"] == self.engine:
                 self.sizes = [f"{s['width']}x{s['height']}" for s in e["sizes"]]
                 self.max_images = min(4, e["maxImages"])
+                self.models = list(e["models"])
+                if self.model not in self.models:
+                    self.model = e["defaultModel"]
+                self.supports_negative = bool(e.get("supportsNegativePrompt", True))
         if self.size not in self.sizes:
             self.size = "1024x1024" if "1024x1024" in self.sizes else self.sizes[0]
         if int(self.num_images) > self.max_images:
@@ -154,6 +161,11 @@ class PromptFormState(SessionState):
         self.seed = value
 
     @rx.event
+    def set_model(self, value: str) -> None:
+        """Keeps the chosen model (one the engine offers)."""
+        self.model = value
+
+    @rx.event
     def set_engine(self, value: str) -> None:
         """Switches engine and narrows sizes and counts to what it can do."""
         self.engine = value
@@ -177,6 +189,7 @@ class PromptFormState(SessionState):
             num_images=int(self.num_images or 1),
             seed=int(seed_text) if seed_text else None,
             engine=self.engine or None,
+            model=self.model or None,
             parent_id=self._parent_id or None,
         )
 

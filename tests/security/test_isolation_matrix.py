@@ -442,6 +442,7 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "PromptFormState.set_num_images": NO_ID,
     "PromptFormState.set_seed": NO_ID,
     "PromptFormState.set_engine": NO_ID,
+    "PromptFormState.set_model": NO_ID,
     "PromptFormState.generate": NO_ID,  # its parent id is backend-only, set by remix
     "PromptFormState.remix": attack_remix_event,
     "PromptFormState.cancel_remix": NO_ID,
