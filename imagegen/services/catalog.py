@@ -27,6 +27,11 @@ class EngineInfo:
     max_images: int
     supports_seed: bool
     supports_negative_prompt: bool
+    model_limits: dict[str, tuple[list[tuple[int, int]], int]]
+
+    def limits(self, model: str) -> tuple[list[tuple[int, int]], int]:
+        """(sizes, max images) for one model: its own rules where it has them."""
+        return self.model_limits.get(model, (self.sizes, self.max_images))
 
     @classmethod
     def from_json(cls, d: dict) -> EngineInfo:
@@ -42,6 +47,10 @@ class EngineInfo:
             max_images=d["maxImages"],
             supports_seed=d.get("supportsSeed", True),
             supports_negative_prompt=d.get("supportsNegativePrompt", True),
+            model_limits={
+                m: ([(s["width"], s["height"]) for s in rules["sizes"]], rules["maxImages"])
+                for m, rules in (d.get("modelLimits") or {}).items()
+            },
         )
 
 

@@ -137,18 +137,21 @@ def validate_request(req: GenerationRequest, catalog: Catalog | None) -> Resolve
             f"Engine {engine.label} has no model {model!r}; it offers {', '.join(engine.models)}.",
             field="model",
         )
+    sizes, max_images = engine.limits(model)
     if req.width is None:
-        w, h = DEFAULT_SIZE if DEFAULT_SIZE in engine.sizes else engine.sizes[0]
+        w, h = DEFAULT_SIZE if DEFAULT_SIZE in sizes else sizes[0]
     else:
         w, h = req.width, req.height  # type: ignore[assignment]
-    if (w, h) not in engine.sizes:
-        sizes = ", ".join(f"{a}x{b}" for a, b in engine.sizes)
+    if (w, h) not in sizes:
+        choices = ", ".join(f"{a}x{b}" for a, b in sizes)
         raise InvalidInput(
-            f"{engine.label} cannot make {w}x{h}; choose one of: {sizes}.", field="width"
+            f"{engine.label} ({model}) cannot make {w}x{h}; choose one of: {choices}.",
+            field="width",
         )
-    if req.num_images > engine.max_images:
+    if req.num_images > max_images:
         raise InvalidInput(
-            f"{engine.label} makes at most {engine.max_images} images at once.", field="numImages"
+            f"{engine.label} ({model}) makes at most {max_images} image(s) at once.",
+            field="numImages",
         )
     if negative and not engine.supports_negative_prompt:
         raise InvalidInput(

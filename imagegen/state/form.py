@@ -106,11 +106,12 @@ class PromptFormState(SessionState):
     def _apply_engine(self) -> None:
         for e in self._catalog_raw.get("engines", []):
             if e["name"] == self.engine:
-                self.sizes = [f"{s['width']}x{s['height']}" for s in e["sizes"]]
-                self.max_images = min(4, e["maxImages"])
                 self.models = list(e["models"])
                 if self.model not in self.models:
                     self.model = e["defaultModel"]
+                rules = (e.get("modelLimits") or {}).get(self.model, e)
+                self.sizes = [f"{s['width']}x{s['height']}" for s in rules["sizes"]]
+                self.max_images = min(4, rules["maxImages"])
                 self.supports_negative = bool(e.get("supportsNegativePrompt", True))
         if self.size not in self.sizes:
             self.size = "1024x1024" if "1024x1024" in self.sizes else self.sizes[0]
@@ -162,8 +163,9 @@ class PromptFormState(SessionState):
 
     @rx.event
     def set_model(self, value: str) -> None:
-        """Keeps the chosen model (one the engine offers)."""
+        """Switches model and narrows sizes and counts to that model's own rules."""
         self.model = value
+        self._apply_engine()
 
     @rx.event
     def set_engine(self, value: str) -> None:

@@ -39,6 +39,19 @@ from imagegen.worker.scheduler import FairQueue
 log = logging.getLogger("imagegen.worker")
 
 
+def _render_request(job: Job) -> RenderRequest:
+    p = job.params
+    return RenderRequest(
+        prompt=job.prompt,
+        negative_prompt=p.negative_prompt,
+        width=p.width,
+        height=p.height,
+        num_images=p.num_images,
+        seed=p.seed,
+        model=p.model,
+    )
+
+
 class ProgressSender:
     """Signed progress events, at most a few per second per job, never retried or stored:
     the next one replaces a lost one, and the completion webhook is what counts."""
@@ -173,15 +186,7 @@ class Worker:
         started = time.perf_counter()
         base = {"generation_id": job.generation_id, "engine": engine.name, "model": p.model}
         try:
-            req = RenderRequest(
-                prompt=job.prompt,
-                negative_prompt=p.negative_prompt,
-                width=p.width,
-                height=p.height,
-                num_images=p.num_images,
-                seed=p.seed,
-                model=p.model,
-            )
+            req = _render_request(job)
             rendered = await asyncio.to_thread(engine.generate, req, control)
             control.check()  # cancelled while the last step ran: store nothing
             images = await asyncio.to_thread(self._store, job.generation_id, rendered)
@@ -257,7 +262,10 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/v1/engines")
     async def engines() -> dict:
         w = state["worker"]
-        return {"default": "procedural", "engines": [e.describe() for e in w.engines.values()]}
+        described = await asyncio.gather(
+            *(asyncio.to_thread(e.describe) for e in w.engines.values())
+        )  # remote engines check their server: concurrently, off the loop
+        return {"default": "procedural", "engines": list(described)}
 
     @app.post("/v1/jobs/{generation_id}/cancel", status_code=202)
     async def cancel(generation_id: str) -> JSONResponse:
@@ -281,6 +289,10 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
             )
         if job.params.num_images > caps.max_images:
             raise HTTPException(422, f"engine {engine.name} makes at most {caps.max_images}")
+        try:
+            engine.validate(_render_request(job))
+        except EngineError as e:
+            raise HTTPException(422, str(e)) from e
         w.submit(job)
         return JSONResponse({"accepted": True, "generationId": job.generation_id}, status_code=202)
 

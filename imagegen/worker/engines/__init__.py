@@ -29,5 +29,14 @@ def available_engines() -> dict[str, Engine]:
     """The configured engines by name; the procedural one is always there."""
     from imagegen.settings import get_settings
 
-    engines: list[Engine] = [ProceduralEngine(step_ms=get_settings().procedural_step_ms)]
+    s = get_settings()
+    engines: list[Engine] = [ProceduralEngine(step_ms=s.procedural_step_ms)]
+    if s.openai_api_key:
+        from imagegen.worker.engines.openai_images import OpenAIImagesEngine
+
+        engines.append(
+            OpenAIImagesEngine(
+                s.openai_api_key, s.openai_base_url, s.engine_timeout_seconds, s.engine_max_retries
+            )
+        )
     return {e.name: e for e in engines}

@@ -56,6 +56,8 @@ class EngineCapabilities:
     supports_steps: bool = False
     progress: bool = False
     cancel: bool = False
+    # Per-model rules where a model is stricter than the engine: {model: {sizes, max_images}}.
+    model_limits: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """camelCase JSON for the engine catalogue."""
@@ -70,6 +72,13 @@ class EngineCapabilities:
             "supportsSteps": d["supports_steps"],
             "progress": d["progress"],
             "cancel": d["cancel"],
+            "modelLimits": {
+                m: {
+                    "sizes": [{"width": w, "height": h} for w, h in rules["sizes"]],
+                    "maxImages": rules["max_images"],
+                }
+                for m, rules in self.model_limits.items()
+            },
         }
 
 
@@ -117,6 +126,9 @@ class Engine(abc.ABC):
     ) -> list[RenderedImage]:
         """Renders request.num_images images; raises EngineError with a clear reason, or
         Cancelled when control says so. Engines with progress report it through control."""
+
+    def validate(self, request: RenderRequest) -> None:  # noqa: B027 (optional hook)
+        """Raises EngineError when the request breaks a rule of this engine or model."""
 
     def concurrency(self, default: int) -> int:
         """How many jobs this engine runs at once (a GPU or an API quota may say fewer)."""

@@ -1,0 +1,143 @@
+"""OpenAI Images (gpt-image-1, dall-e-3) behind the Engine interface.
+
+API: POST {OPENAI_BASE_URL}/images/generations, documented at
+https://platform.openai.com/docs/api-reference/images/create - body {model, prompt, n, size,
+response_format?}; answer {"created": …, "data": [{"b64_json": "…"}, …]}; errors are
+{"error": {"message", "type", "code"}} with 401, 429 (Retry-After) and 5xx.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import time
+
+import httpx
+from PIL import Image, UnidentifiedImageError
+
+from imagegen.worker.engines.base import (
+    Engine,
+    EngineCapabilities,
+    EngineError,
+    RenderControl,
+    RenderedImage,
+    RenderRequest,
+)
+from imagegen.worker.engines.procedural import encode_png
+from imagegen.worker.engines.remote import request_json
+
+# Each model's own rules (sizes, images per request), from the API reference.
+MODELS: dict[str, dict] = {
+    "gpt-image-1": {"sizes": [(1024, 1024), (1536, 1024), (1024, 1536)], "max_images": 4},
+    "dall-e-3": {"sizes": [(1024, 1024), (1792, 1024), (1024, 1792)], "max_images": 1},
+}
+
+
+class OpenAIImagesEngine(Engine):
+    """Images from OpenAI's API (or a compatible server at OPENAI_BASE_URL)."""
+
+    name = "openai"
+    label = "OpenAI Images"
+
+    def __init__(self, api_key: str, base_url: str, timeout: float, retries: int) -> None:
+        self.api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.retries = retries
+        self._availability: tuple[float, tuple[bool, str]] | None = None
+
+    def capabilities(self) -> EngineCapabilities:
+        sizes = sorted({s for m in MODELS.values() for s in m["sizes"]})
+        return EngineCapabilities(
+            models=list(MODELS),
+            default_model="gpt-image-1",
+            sizes=sizes,
+            max_images=max(m["max_images"] for m in MODELS.values()),
+            supports_seed=False,
+            supports_negative_prompt=False,
+            model_limits={
+                name: {"sizes": m["sizes"], "max_images": m["max_images"]}
+                for name, m in MODELS.items()
+            },
+        )
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+    def availability(self) -> tuple[bool, str]:
+        """Asks GET /models (cheap) at most once a minute."""
+        now = time.monotonic()
+        if self._availability and now - self._availability[0] < 60:
+            return self._availability[1]
+        try:
+            r = httpx.get(f"{self.base_url}/models", headers=self._headers(), timeout=5)
+            if r.status_code in (401, 403):
+                result = (False, f"the API key was refused ({r.status_code})")
+            elif r.status_code >= 400:
+                result = (False, f"{self.base_url} answered HTTP {r.status_code}")
+            else:
+                result = (True, "")
+        except httpx.HTTPError as e:
+            result = (False, f"{self.base_url} is unreachable ({type(e).__name__})")
+        self._availability = (now, result)
+        return result
+
+    def validate(self, request: RenderRequest) -> None:
+        """The model's own rules, checked before the job is queued."""
+        rules = MODELS.get(request.model)
+        if rules is None:
+            raise EngineError(f"OpenAI has no model {request.model!r} here.")
+        if (request.width, request.height) not in rules["sizes"]:
+            sizes = ", ".join(f"{w}x{h}" for w, h in rules["sizes"])
+            raise EngineError(
+                f"{request.model} makes {sizes}, not {request.width}x{request.height}."
+            )
+        if request.num_images > rules["max_images"]:
+            raise EngineError(f"{request.model} makes at most {rules['max_images']} image(s).")
+
+    def generate(
+        self, request: RenderRequest, control: RenderControl | None = None
+    ) -> list[RenderedImage]:
+        self.validate(request)
+        body: dict = {
+            "model": request.model,
+            "prompt": request.prompt,
+            "n": request.num_images,
+            "size": f"{request.width}x{request.height}",
+        }
+        if request.model.startswith("dall-e"):
+            body["response_format"] = "b64_json"  # gpt-image-1 always answers b64_json
+        with httpx.Client(timeout=self.timeout) as client:
+            answer = request_json(
+                "OpenAI",
+                lambda: client.post(
+                    f"{self.base_url}/images/generations", json=body, headers=self._headers()
+                ),
+                retries=self.retries,
+                timeout=self.timeout,
+                control=control,
+            )
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, list) or not data:
+            raise EngineError("OpenAI's answer had no images in it.")
+        out = []
+        for n, item in enumerate(data[: request.num_images]):
+            b64 = item.get("b64_json") if isinstance(item, dict) else None
+            if not isinstance(b64, str):
+                raise EngineError("OpenAI's answer is missing b64_json for an image.")
+            try:
+                img = Image.open(io.BytesIO(base64.b64decode(b64, validate=True)))
+                img.load()
+            except (binascii.Error, UnidentifiedImageError, OSError) as e:
+                raise EngineError(
+                    f"OpenAI sent image {n + 1} in a form that cannot be read."
+                ) from e
+            size = f"{img.width}x{img.height}"
+            params = f"{request.prompt}\nSteps: 0, Size: {size}, Model: {request.model}"
+            out.append(
+                RenderedImage(
+                    data=encode_png(img.convert("RGB"), params), width=img.width, height=img.height
+                )
+            )
+        return out

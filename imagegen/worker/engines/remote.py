@@ -1,0 +1,83 @@
+"""HTTP calls to a provider, with the failure policy every remote engine shares.
+
+401/403 and other 4xx fail at once with the provider's message; 429 and 5xx are retried a
+bounded number of times (429 honours Retry-After, capped); a timeout or a malformed answer
+fails with a clear reason. Nothing ever leaves a generation waiting forever.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from imagegen.worker.engines.base import EngineError, RenderControl
+
+MAX_RETRY_WAIT = 20.0
+
+
+def _provider_message(r: httpx.Response) -> str:
+    try:
+        body = r.json()
+    except ValueError:
+        return r.text[:200].strip() or r.reason_phrase
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"])[:300]
+        for key in ("detail", "error", "message"):
+            if isinstance(body.get(key), str):
+                return body[key][:300]
+    return r.reason_phrase
+
+
+def request_json(
+    provider: str,
+    send: Callable[[], httpx.Response],
+    *,
+    retries: int,
+    timeout: float,
+    control: RenderControl | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Any:
+    """The JSON of a successful answer, or EngineError with a reason a user can act on."""
+    attempt = 0
+    while True:
+        attempt += 1
+        if control is not None:
+            control.check()
+        try:
+            r = send()
+        except httpx.TimeoutException as e:
+            raise EngineError(f"{provider} did not answer within {timeout:.0f} s.") from e
+        except httpx.HTTPError as e:
+            raise EngineError(f"{provider} is unreachable ({type(e).__name__}).") from e
+        if r.status_code in (401, 403):
+            raise EngineError(
+                f"{provider} refused the credentials ({r.status_code}): {_provider_message(r)}"
+            )
+        retryable = r.status_code == 429 or r.status_code >= 500
+        if retryable and attempt <= retries:
+            wait = min(MAX_RETRY_WAIT, 2.0 ** (attempt - 1))
+            if r.status_code == 429:
+                header = r.headers.get("retry-after", "")
+                wait = min(MAX_RETRY_WAIT, float(header)) if header.isdigit() else wait
+            sleep(wait)
+            continue
+        if r.status_code == 429:
+            raise EngineError(
+                f"{provider} is rate limiting requests (429) after {attempt} attempts: "
+                f"{_provider_message(r)}"
+            )
+        if r.status_code >= 400:
+            raise EngineError(
+                f"{provider} failed with HTTP {r.status_code}"
+                + (f" after {attempt} attempts" if retryable else "")
+                + f": {_provider_message(r)}"
+            )
+        try:
+            return r.json()
+        except ValueError as e:
+            raise EngineError(f"{provider} sent an answer that is not JSON.") from e
