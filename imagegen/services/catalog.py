@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -27,7 +27,7 @@ class EngineInfo:
     max_images: int
     supports_seed: bool
     supports_negative_prompt: bool
-    model_limits: dict[str, tuple[list[tuple[int, int]], int]]
+    model_limits: dict[str, tuple[list[tuple[int, int]], int]] = field(default_factory=dict)
 
     def limits(self, model: str) -> tuple[list[tuple[int, int]], int]:
         """(sizes, max images) for one model: its own rules where it has them."""
