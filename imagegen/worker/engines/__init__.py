@@ -31,6 +31,18 @@ def available_engines() -> dict[str, Engine]:
 
     s = get_settings()
     engines: list[Engine] = [ProceduralEngine(step_ms=s.procedural_step_ms)]
+    if s.a1111_url:
+        from imagegen.worker.engines.automatic1111 import Automatic1111Engine
+
+        engines.append(
+            Automatic1111Engine(
+                s.a1111_url,
+                s.a1111_user,
+                s.a1111_password,
+                s.engine_timeout_seconds,
+                s.engine_max_retries,
+            )
+        )
     if s.openai_api_key:
         from imagegen.worker.engines.openai_images import OpenAIImagesEngine
 

@@ -17,7 +17,7 @@ from imagegen.worker.engines.base import (
     RenderRequest,
 )
 
-_SIZES = [(512, 512), (768, 768), (1024, 1024), (768, 1024), (1024, 768), (576, 1024), (1024, 576)]
+SIZES = [(512, 512), (768, 768), (1024, 1024), (768, 1024), (1024, 768), (576, 1024), (1024, 576)]
 
 # Colour words in the prompt pull the palette toward them; in the negative prompt, away.
 _COLOURS: dict[str, tuple[int, int, int]] = {
@@ -145,7 +145,7 @@ class ProceduralEngine(Engine):
         return EngineCapabilities(
             models=[self.model],
             default_model=self.model,
-            sizes=_SIZES,
+            sizes=SIZES,
             max_images=4,
             supports_seed=True,
             supports_negative_prompt=True,
