@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     openai_api_key: str = Field("", alias="OPENAI_API_KEY")
     openai_base_url: str = Field("https://api.openai.com/v1", alias="OPENAI_BASE_URL")
     a1111_url: str = Field("", alias="AUTOMATIC1111_URL")
+    comfyui_url: str = Field("", alias="COMFYUI_URL")
+    comfyui_workflow: str = Field("", alias="IMAGEGEN_COMFYUI_WORKFLOW")
     a1111_user: str = Field("", alias="AUTOMATIC1111_USER")
     a1111_password: str = Field("", alias="AUTOMATIC1111_PASSWORD")
     engine_timeout_seconds: float = Field(180, alias="IMAGEGEN_ENGINE_TIMEOUT", gt=0)

@@ -43,6 +43,14 @@ def available_engines() -> dict[str, Engine]:
                 s.engine_max_retries,
             )
         )
+    if s.comfyui_url:
+        from imagegen.worker.engines.comfyui import ComfyUIEngine
+
+        engines.append(
+            ComfyUIEngine(
+                s.comfyui_url, s.comfyui_workflow, s.engine_timeout_seconds, s.engine_max_retries
+            )
+        )
     if s.openai_api_key:
         from imagegen.worker.engines.openai_images import OpenAIImagesEngine
 
