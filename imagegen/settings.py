@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     openai_base_url: str = Field("https://api.openai.com/v1", alias="OPENAI_BASE_URL")
     a1111_url: str = Field("", alias="AUTOMATIC1111_URL")
     comfyui_url: str = Field("", alias="COMFYUI_URL")
+    replicate_api_token: str = Field("", alias="REPLICATE_API_TOKEN")
+    replicate_base_url: str = Field("https://api.replicate.com", alias="REPLICATE_BASE_URL")
+    replicate_models: str = Field(
+        "black-forest-labs/flux-schnell", alias="IMAGEGEN_REPLICATE_MODELS"
+    )
+    worker_public_url: str = Field("", alias="IMAGEGEN_WORKER_PUBLIC_URL")
     comfyui_workflow: str = Field("", alias="IMAGEGEN_COMFYUI_WORKFLOW")
     a1111_user: str = Field("", alias="AUTOMATIC1111_USER")
     a1111_password: str = Field("", alias="AUTOMATIC1111_PASSWORD")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from standardwebhooks import Webhook
 
@@ -266,6 +266,22 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
             *(asyncio.to_thread(e.describe) for e in w.engines.values())
         )  # remote engines check their server: concurrently, off the loop
         return {"default": "procedural", "engines": list(described)}
+
+    @app.post("/v1/replicate/webhook")
+    async def replicate_webhook(request: Request) -> JSONResponse:
+        """Replicate's prediction webhooks; the signature is checked with its signing key."""
+        engine = state["worker"].engines.get("replicate")
+        if engine is None:
+            raise HTTPException(404, "Replicate is not configured")
+        body = await request.body()
+        headers = {
+            k: request.headers.get(k, "")
+            for k in ("webhook-id", "webhook-timestamp", "webhook-signature")
+        }
+        ok = await asyncio.to_thread(engine.receive_webhook, body, headers)  # type: ignore[attr-defined]
+        if not ok:
+            raise HTTPException(401, "bad webhook signature")
+        return JSONResponse({"ok": True})
 
     @app.post("/v1/jobs/{generation_id}/cancel", status_code=202)
     async def cancel(generation_id: str) -> JSONResponse:

@@ -51,6 +51,20 @@ def available_engines() -> dict[str, Engine]:
                 s.comfyui_url, s.comfyui_workflow, s.engine_timeout_seconds, s.engine_max_retries
             )
         )
+    if s.replicate_api_token:
+        from imagegen.worker.engines.replicate import ReplicateEngine
+
+        public = s.worker_public_url.rstrip("/")
+        engines.append(
+            ReplicateEngine(
+                s.replicate_api_token,
+                s.replicate_base_url,
+                [m.strip() for m in s.replicate_models.split(",") if m.strip()],
+                f"{public}/v1/replicate/webhook" if public else "",
+                s.engine_timeout_seconds,
+                s.engine_max_retries,
+            )
+        )
     if s.openai_api_key:
         from imagegen.worker.engines.openai_images import OpenAIImagesEngine
 
