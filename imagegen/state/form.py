@@ -129,7 +129,11 @@ class PromptFormState(SessionState):
         self.worker_warning = ""
         self._catalog_raw = cat.raw
         self.engines = [
-            {"name": e.name, "label": e.label + ("" if e.available else " (unavailable)")}
+            {
+                "name": e.name,
+                "label": e.label
+                + ("" if e.available else f" (unavailable: {e.reason or 'no reason given'})"),
+            }
             for e in cat.engines.values()
         ]
         if self.engine not in cat.engines:
