@@ -244,7 +244,7 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
                 width="100%",
             ),
             rx.cond(
-                card.progress >= 0,
+                (card.progress >= 0) & (card.queue_position == 0),
                 rx.progress(
                     value=card.progress, max=100, width="100%", class_name="generation-progress"
                 ),
