@@ -166,6 +166,8 @@ def _meta(card: GenerationCard) -> rx.Component:
 
 
 def _body(card: GenerationCard, large: bool) -> rx.Component:
+    from imagegen.state.gallery import GalleryState
+
     return rx.match(
         card.status,
         (
@@ -234,7 +236,7 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
                 rx.spacer(),
                 rx.button(
                     "Cancel",
-                    on_click=_gallery().cancel(card.id),
+                    on_click=GalleryState.cancel(card.id),
                     size="1",
                     variant="soft",
                     color_scheme="gray",
@@ -254,12 +256,6 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
             role="status",
         ),
     )
-
-
-def _gallery() -> type:
-    from imagegen.state.gallery import GalleryState
-
-    return GalleryState
 
 
 def retry_button(card: GenerationCard) -> rx.Component:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +11,7 @@ from sqlmodel import col, func, select
 from imagegen.db import session_scope
 from imagegen.models import Album, AlbumImage, ImageFile, ImageGeneration
 from imagegen.services.errors import Conflict, InvalidInput, NotFound
-from imagegen.services.generations import decode_cursor
+from imagegen.services.generations import decode_cursor, encode_cursor
 
 MAX_NAME = 120
 MAX_ALBUMS = 500
@@ -165,18 +163,6 @@ def remove_image(owner_id: str, album_id: str, image_id: str) -> None:
         db.delete(row)
 
 
-def albums_of_image(owner_id: str, image_id: str) -> list[str]:
-    """Ids of the owner's albums holding the image."""
-    with session_scope() as db:
-        return list(
-            db.exec(
-                select(AlbumImage.album_id)
-                .join(Album, col(Album.id) == AlbumImage.album_id)
-                .where(AlbumImage.image_id == image_id, Album.owner_id == owner_id)
-            ).all()
-        )
-
-
 def album_page(
     owner_id: str, album_id: str, *, limit: int = 48, cursor: str | None = None
 ) -> AlbumPage:
@@ -197,7 +183,6 @@ def album_page(
     rows = [(f, g) for f, g, _ in db_rows[:limit]]
     next_cursor = None
     if len(db_rows) > limit:
-        last_added: datetime = db_rows[limit - 1][2]
-        raw = f"{last_added.isoformat()}|{db_rows[limit - 1][0].id}"
-        next_cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        last_file, _gen, last_added = db_rows[limit - 1]
+        next_cursor = encode_cursor(last_added, last_file.id)
     return AlbumPage(album, rows, next_cursor)

@@ -330,8 +330,9 @@ class Page:
     next_cursor: str | None
 
 
-def encode_cursor(gen: ImageGeneration) -> str:
-    raw = f"{gen.created_at.isoformat()}|{gen.id}"
+def encode_cursor(at: datetime, row_id: str) -> str:
+    """An opaque keyset cursor: the last row's timestamp and id (decode_cursor reads it)."""
+    raw = f"{at.isoformat()}|{row_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -388,7 +389,7 @@ def list_generations(
     next_cursor = None
     if limit is not None and len(gens) > limit:
         gens = gens[:limit]
-        next_cursor = encode_cursor(gens[-1])
+        next_cursor = encode_cursor(gens[-1].created_at, gens[-1].id)
     images = images_for([g.id for g in gens], favorites_only=f.favorites)
     return Page(gens, images, next_cursor)
 

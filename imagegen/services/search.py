@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
@@ -49,11 +49,6 @@ class GalleryFilter:
     def statuses(self) -> tuple[str, ...]:
         """The generation statuses this filter admits."""
         return STATUS_CHOICES[self.status]
-
-    @property
-    def is_default(self) -> bool:
-        """Whether nothing narrows the default view."""
-        return self == GalleryFilter()
 
     def to_query(self) -> str:
         """The URL query string for this filter, without defaults, so a search is bookmarkable."""
@@ -111,11 +106,6 @@ def parse_filter(params: dict[str, str | None]) -> GalleryFilter:
         date_to=date_to,
         sort=sort,
     )
-
-
-def with_changes(f: GalleryFilter, **changes: object) -> GalleryFilter:
-    """A copy of f with some fields changed (the filter is immutable)."""
-    return replace(f, **changes)
 
 
 def terms(q: str) -> list[str]:

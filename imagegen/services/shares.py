@@ -23,8 +23,6 @@ class SharedView:
 
     token: str
     prompt: str
-    width: int
-    height: int
     images: list[ImageFile]
 
 
@@ -112,7 +110,7 @@ def resolve(token: str) -> SharedView:
         images = [i for i in images if i.id == link.image_id]
     if not images:
         raise NotFound(GONE)
-    return SharedView(token, gen.prompt, gen.width, gen.height, images)
+    return SharedView(token, gen.prompt, images)
 
 
 def shared_image(token: str, image_id: str, thumbnail: bool) -> tuple[bytes, str]:

@@ -71,7 +71,6 @@ class GalleryState(SessionState):
     loaded: bool = False
     loading_more: bool = False
     gallery_error: str = ""
-    notice: str = ""
     pending_delete_id: str = ""
     pending_delete_kind: str = ""  # "generation" or "image"
     # The filters mirror the page URL (?q=…&status=…), the single place they live.

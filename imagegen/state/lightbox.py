@@ -67,12 +67,8 @@ class LightboxState(GalleryState):
         """The dialog's own open/close (Esc, click outside)."""
         self.is_open = bool(value) and self.is_open
 
-    @rx.event
-    async def step(self, delta: int) -> None:
-        """The next (1) or previous (-1) image; loads the next page at the end of the gallery."""
-        await self._step(delta)
-
     async def _step(self, delta: int) -> None:
+        """The next (1) or previous (-1) image; loads the next page at the end of the gallery."""
         if not self.is_open:
             return
         items = self._items()

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -25,7 +24,7 @@ from imagegen.worker.contract import (
     object_key,
     thumbnail_key,
 )
-from imagegen.worker.delivery import Outbox
+from imagegen.worker.delivery import Outbox, signed_headers
 from imagegen.worker.engines import (
     Cancelled,
     Engine,
@@ -83,14 +82,7 @@ class ProgressSender:
 
     async def _post(self, url: str, event: Progress) -> None:
         body = event.model_dump_json(by_alias=True)
-        msg_id = f"prg_{event.generation_id}_{time.time_ns()}"
-        now = datetime.now(UTC)
-        headers = {
-            "content-type": "application/json",
-            "webhook-id": msg_id,
-            "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": self.webhook.sign(msg_id, now, body),
-        }
+        headers = signed_headers(self.webhook, f"prg_{event.generation_id}_{time.time_ns()}", body)
         try:
             async with httpx.AsyncClient(timeout=3) as client:
                 await client.post(url, content=body, headers=headers)

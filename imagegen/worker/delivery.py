@@ -20,6 +20,17 @@ log = logging.getLogger("imagegen.worker.delivery")
 _PERMANENT = {400, 401, 403, 404, 410, 413, 415, 422}
 
 
+def signed_headers(webhook: Webhook, msg_id: str, body: str) -> dict[str, str]:
+    """Standard Webhooks headers for one delivery (completions and progress alike)."""
+    now = datetime.now(UTC)
+    return {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": webhook.sign(msg_id, now, body),
+    }
+
+
 class Outbox:
     """Pending deliveries as JSON files; written before the first attempt, removed on success."""
 
@@ -76,13 +87,7 @@ class Outbox:
         async with httpx.AsyncClient(timeout=self.timeout) as client:
             while True:
                 attempt += 1
-                now = datetime.now(UTC)
-                headers = {
-                    "content-type": "application/json",
-                    "webhook-id": entry["id"],
-                    "webhook-timestamp": str(int(now.timestamp())),
-                    "webhook-signature": self.webhook.sign(entry["id"], now, body),
-                }
+                headers = signed_headers(self.webhook, entry["id"], body)
                 try:
                     r = await client.post(entry["url"], content=body, headers=headers)
                     if r.is_success:

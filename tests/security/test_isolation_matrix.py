@@ -458,7 +458,6 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "LightboxState.open": attack_lightbox,
     "LightboxState.close": NO_ID,
     "LightboxState.set_open": NO_ID,
-    "LightboxState.step": NO_ID,  # walks the caller's own gallery
     "LightboxState.key": NO_ID,
     "LightboxState.star": attack_lightbox,
     "LightboxState.delete_image": attack_lightbox,

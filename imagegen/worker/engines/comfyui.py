@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import io
 import json
 import time
 import uuid
@@ -26,7 +25,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from PIL import Image, UnidentifiedImageError
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
 
@@ -38,8 +36,8 @@ from imagegen.worker.engines.base import (
     RenderedImage,
     RenderRequest,
 )
-from imagegen.worker.engines.procedural import SIZES, encode_png
-from imagegen.worker.engines.remote import request_json
+from imagegen.worker.engines.procedural import SIZES
+from imagegen.worker.engines.remote import as_png, request_json
 
 DEFAULT_WORKFLOW = Path(__file__).parent / "workflows" / "txt2img.json"
 STEPS = 20
@@ -225,19 +223,5 @@ class ComfyUIEngine(Engine):
             )
             if r.status_code != 200:
                 raise EngineError(f"ComfyUI could not serve image {n + 1} (HTTP {r.status_code}).")
-            try:
-                img = Image.open(io.BytesIO(r.content))
-                img.load()
-            except (UnidentifiedImageError, OSError) as e:
-                raise EngineError(f"ComfyUI sent image {n + 1} in an unreadable form.") from e
-            params = (
-                f"{request.prompt}\nNegative prompt: {request.negative_prompt}\n"
-                f"Steps: {STEPS}, Seed: {request.seed + n}, Size: {img.width}x{img.height}, "
-                f"Model: {request.model}"
-            )
-            out.append(
-                RenderedImage(
-                    data=encode_png(img.convert("RGB"), params), width=img.width, height=img.height
-                )
-            )
+            out.append(as_png(r.content, request, n, "ComfyUI", steps=STEPS))
         return out

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import time
 
 import httpx
-from PIL import Image, UnidentifiedImageError
 
 from imagegen.worker.engines.base import (
     Engine,
@@ -24,8 +22,7 @@ from imagegen.worker.engines.base import (
     RenderedImage,
     RenderRequest,
 )
-from imagegen.worker.engines.procedural import encode_png
-from imagegen.worker.engines.remote import request_json
+from imagegen.worker.engines.remote import as_png, request_json
 
 # Each model's own rules (sizes, images per request), from the API reference.
 MODELS: dict[str, dict] = {
@@ -127,17 +124,10 @@ class OpenAIImagesEngine(Engine):
             if not isinstance(b64, str):
                 raise EngineError("OpenAI's answer is missing b64_json for an image.")
             try:
-                img = Image.open(io.BytesIO(base64.b64decode(b64, validate=True)))
-                img.load()
-            except (binascii.Error, UnidentifiedImageError, OSError) as e:
+                data = base64.b64decode(b64, validate=True)
+            except binascii.Error as e:
                 raise EngineError(
                     f"OpenAI sent image {n + 1} in a form that cannot be read."
                 ) from e
-            size = f"{img.width}x{img.height}"
-            params = f"{request.prompt}\nSteps: 0, Size: {size}, Model: {request.model}"
-            out.append(
-                RenderedImage(
-                    data=encode_png(img.convert("RGB"), params), width=img.width, height=img.height
-                )
-            )
+            out.append(as_png(data, request, n, "OpenAI", seeded=False))
         return out

@@ -7,13 +7,16 @@ fails with a clear reason. Nothing ever leaves a generation waiting forever.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+from PIL import Image, UnidentifiedImageError
 
-from imagegen.worker.engines.base import EngineError, RenderControl
+from imagegen.worker.engines.base import EngineError, RenderControl, RenderedImage, RenderRequest
+from imagegen.worker.engines.procedural import encode_png
 
 MAX_RETRY_WAIT = 20.0
 
@@ -31,6 +34,32 @@ def _provider_message(r: httpx.Response) -> str:
             if isinstance(body.get(key), str):
                 return body[key][:300]
     return r.reason_phrase
+
+
+def as_png(
+    data: bytes,
+    request: RenderRequest,
+    index: int,
+    provider: str,
+    *,
+    steps: int = 0,
+    seeded: bool = True,
+) -> RenderedImage:
+    """A provider's image as our PNG, carrying the A1111-style `parameters` chunk."""
+    try:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+    except (UnidentifiedImageError, OSError) as e:
+        raise EngineError(
+            f"{provider} sent image {index + 1} in a form that cannot be read."
+        ) from e
+    lines = [request.prompt]
+    if request.negative_prompt:
+        lines.append(f"Negative prompt: {request.negative_prompt}")
+    seed = f"Seed: {request.seed + index}, " if seeded else ""
+    lines.append(f"Steps: {steps}, {seed}Size: {img.width}x{img.height}, Model: {request.model}")
+    png = encode_png(img.convert("RGB"), "\n".join(lines))
+    return RenderedImage(data=png, width=img.width, height=img.height)
 
 
 def request_json(

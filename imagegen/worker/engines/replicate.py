@@ -12,12 +12,10 @@ worker stores them like any engine's images.
 from __future__ import annotations
 
 import contextlib
-import io
 import threading
 import time
 
 import httpx
-from PIL import Image, UnidentifiedImageError
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from imagegen.worker.engines.base import (
@@ -28,8 +26,7 @@ from imagegen.worker.engines.base import (
     RenderedImage,
     RenderRequest,
 )
-from imagegen.worker.engines.procedural import encode_png
-from imagegen.worker.engines.remote import request_json
+from imagegen.worker.engines.remote import as_png, request_json
 
 # Sizes offered, as the aspect ratios FLUX-style models take (their output size is their own).
 ASPECTS = {
@@ -209,17 +206,7 @@ class ReplicateEngine(Engine):
             try:
                 r = client.get(url)  # now: Replicate deletes outputs after an hour
                 r.raise_for_status()
-                img = Image.open(io.BytesIO(r.content))
-                img.load()
-            except (httpx.HTTPError, UnidentifiedImageError, OSError) as e:
+            except httpx.HTTPError as e:
                 raise EngineError(f"Replicate's image {n + 1} could not be fetched.") from e
-            params = (
-                f"{request.prompt}\nSteps: 0, Seed: {request.seed}, "
-                f"Size: {img.width}x{img.height}, Model: {request.model}"
-            )
-            out.append(
-                RenderedImage(
-                    data=encode_png(img.convert("RGB"), params), width=img.width, height=img.height
-                )
-            )
+            out.append(as_png(r.content, request, n, "Replicate"))
         return out
