@@ -21,8 +21,12 @@ $(VENV)/.stamp-runtime: pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $@
 
+# The tests run the diffusers engine on the CPU: this machine's torch wheel, never a CUDA
+# download (override TORCH for other hardware, e.g. TORCH=torch).
+TORCH ?= torch==2.13.0
 $(VENV)/.stamp-test: $(VENV)/.stamp-runtime pyproject.toml
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q '$(TORCH)'
+	$(PY) -m pip install -q -e '.[test,diffusers]'
 	touch $@
 
 # Reflex downloads bun from GitHub by default, which is unreachable here: take it from npm.

@@ -16,6 +16,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "placeholder"}
 
 
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    """'512x512,768x512' -> [(512, 512), (768, 512)]; sizes must be multiples of 8."""
+    sizes = []
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        w, _, h = part.strip().lower().partition("x")
+        if not (w.isdigit() and h.isdigit()) or int(w) % 8 or int(h) % 8:
+            raise ValueError(f"bad diffusers size {part.strip()!r}: use WxH, multiples of 8")
+        sizes.append((int(w), int(h)))
+    if not sizes:
+        raise ValueError("no diffusers sizes given")
+    return sizes
+
+
 class Settings(BaseSettings):
     """Runtime configuration; field names map to the env vars in the README table."""
 
@@ -50,6 +65,12 @@ class Settings(BaseSettings):
     replicate_models: str = Field(
         "black-forest-labs/flux-schnell", alias="IMAGEGEN_REPLICATE_MODELS"
     )
+    diffusers_model: str = Field("", alias="IMAGEGEN_DIFFUSERS_MODEL")
+    diffusers_device: str = Field("auto", alias="IMAGEGEN_DIFFUSERS_DEVICE")
+    diffusers_steps: int = Field(25, alias="IMAGEGEN_DIFFUSERS_STEPS", ge=1, le=150)
+    diffusers_sizes: str = Field(
+        "512x512,768x768,768x512,512x768,1024x1024", alias="IMAGEGEN_DIFFUSERS_SIZES"
+    )
     worker_public_url: str = Field("", alias="IMAGEGEN_WORKER_PUBLIC_URL")
     comfyui_workflow: str = Field("", alias="IMAGEGEN_COMFYUI_WORKFLOW")
     a1111_user: str = Field("", alias="AUTOMATIC1111_USER")
@@ -70,6 +91,12 @@ class Settings(BaseSettings):
     clerk_js_url: str = Field("", alias="CLERK_JS_URL")
     clerk_api_url: str = Field("https://api.clerk.com", alias="CLERK_API_URL")
     clerk_refresh_seconds: float = Field(40, alias="IMAGEGEN_CLERK_REFRESH_SECONDS", gt=0)
+
+    @field_validator("diffusers_sizes")
+    @classmethod
+    def _sizes(cls, v: str) -> str:
+        parse_sizes(v)  # a bad list fails at start-up, naming the bad entry
+        return v
 
     @field_validator("data_dir")
     @classmethod

@@ -83,7 +83,9 @@ async def image_progress(request: Request) -> JSONResponse:
         event = Progress.model_validate_json(verified[0])
     except ValidationError:
         return _err(400, "Malformed progress payload.")
-    get_progress_board().update(event.generation_id, event.percent, event.queue_position)
+    get_progress_board().update(
+        event.generation_id, event.percent, event.queue_position, event.preview
+    )
     return JSONResponse({"success": True})
 
 

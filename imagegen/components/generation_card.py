@@ -251,6 +251,17 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
                     value=card.progress, max=100, width="100%", class_name="generation-progress"
                 ),
             ),
+            rx.cond(
+                card.preview != "",
+                rx.image(
+                    src=card.preview,
+                    alt="Preview of the image being generated",
+                    width="128px",
+                    height="auto",
+                    class_name="generation-preview",
+                    style={"border_radius": "6px", "image_rendering": "auto"},
+                ),
+            ),
             padding_y="4",
             width="100%",
             role="status",

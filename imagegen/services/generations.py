@@ -522,7 +522,11 @@ def _progress_json(gen: ImageGeneration) -> dict | None:
     info = get_progress_board().get(gen.id)
     if info is None or info.done:
         return None
-    return {"percent": info.percent, "queuePosition": info.queue_position}
+    return {
+        "percent": info.percent,
+        "queuePosition": info.queue_position,
+        "preview": info.preview or None,
+    }
 
 
 def _discard(gen: ImageGeneration, completion: Completion) -> None:

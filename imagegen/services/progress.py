@@ -20,6 +20,7 @@ class ProgressInfo:
     queue_position: int  # jobs ahead of it; 0 once it runs
     at: float
     done: bool = False  # finished: later (stray) progress events are ignored
+    preview: str = ""  # the latest glimpse (a small data: URL), kept until a newer one
 
 
 class ProgressBoard:
@@ -29,14 +30,17 @@ class ProgressBoard:
         self._lock = threading.Lock()
         self._latest: dict[str, ProgressInfo] = {}
 
-    def update(self, generation_id: str, percent: int, queue_position: int) -> None:
+    def update(
+        self, generation_id: str, percent: int, queue_position: int, preview: str | None = None
+    ) -> None:
         """Records an event (no database write) and wakes whoever watches the generation."""
         now = time.monotonic()
         with self._lock:
             current = self._latest.get(generation_id)
             if current is not None and current.done:
                 return
-            self._latest[generation_id] = ProgressInfo(percent, queue_position, now)
+            kept = preview or (current.preview if current is not None else "")
+            self._latest[generation_id] = ProgressInfo(percent, queue_position, now, preview=kept)
             if len(self._latest) > 10_000:  # forget stale entries of lost generations
                 self._latest = {k: v for k, v in self._latest.items() if now - v.at < TTL_SECONDS}
         get_notifier().publish(generation_id)

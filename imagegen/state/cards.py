@@ -39,6 +39,7 @@ class GenerationCard:
     download_all_url: str = ""
     progress: int = -1  # percent while running, -1 when unknown
     queue_position: int = 0  # jobs ahead while waiting
+    preview: str = ""  # a glimpse of the image so far (data: URL), when the engine sends one
     images: list[ImageCard] = dataclasses.field(default_factory=list)
 
 
@@ -85,6 +86,7 @@ def card_from_json(g: dict, engine_labels: dict[str, str] | None = None) -> Gene
         download_all_url=g.get("downloadAllUrl") or "",
         progress=(g.get("progress") or {}).get("percent", -1),
         queue_position=(g.get("progress") or {}).get("queuePosition", 0),
+        preview=(g.get("progress") or {}).get("preview") or "",
         images=[
             ImageCard(
                 id=i["id"],

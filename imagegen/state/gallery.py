@@ -448,7 +448,10 @@ class GalleryState(SessionState):
                     if fresh_progress and info is not None:  # progress: memory only, no DB
                         seen_at = info.at
                         card = dataclasses.replace(
-                            card, progress=info.percent, queue_position=info.queue_position
+                            card,
+                            progress=info.percent,
+                            queue_position=info.queue_position,
+                            preview=info.preview,
                         )
                         async with self:
                             if self._user_id == user_id:

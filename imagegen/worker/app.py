@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import functools
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -33,6 +35,7 @@ from imagegen.worker.engines import (
     RenderRequest,
     available_engines,
 )
+from imagegen.worker.engines.preview import MAX_PREVIEW_BYTES
 from imagegen.worker.scheduler import FairQueue
 
 log = logging.getLogger("imagegen.worker")
@@ -59,18 +62,34 @@ class ProgressSender:
         self.webhook = Webhook(secret)
         self.min_interval = min_interval
         self._last: dict[str, float] = {}
+        self._previews: dict[str, bytes] = {}  # latest unsent preview per job
         self._tasks: set[asyncio.Task] = set()
 
-    def report(self, job: Job, percent: int, queue_position: int, force: bool = False) -> None:
-        """Sends (soon) the job's progress; call on the event loop."""
+    def report(
+        self,
+        job: Job,
+        percent: int,
+        queue_position: int,
+        force: bool = False,
+        preview: bytes | None = None,
+    ) -> None:
+        """Sends (soon) the job's progress; call on the event loop. A preview that falls
+        inside the throttle window rides on the next event that goes out."""
         if not job.progress_url:
             return
+        gid = job.generation_id
+        if preview is not None and len(preview) <= MAX_PREVIEW_BYTES:
+            self._previews[gid] = preview
         now = time.monotonic()
-        if not force and now - self._last.get(job.generation_id, 0.0) < self.min_interval:
+        if not force and now - self._last.get(gid, 0.0) < self.min_interval:
             return
-        self._last[job.generation_id] = now
+        self._last[gid] = now
+        shot = self._previews.pop(gid, None)
         event = Progress(
-            generation_id=job.generation_id, percent=percent, queue_position=queue_position
+            generation_id=gid,
+            percent=percent,
+            queue_position=queue_position,
+            preview=f"data:image/webp;base64,{base64.b64encode(shot).decode()}" if shot else None,
         )
         task = asyncio.get_running_loop().create_task(self._post(job.progress_url, event))
         self._tasks.add(task)
@@ -79,6 +98,7 @@ class ProgressSender:
     def forget(self, generation_id: str) -> None:
         """The job is over."""
         self._last.pop(generation_id, None)
+        self._previews.pop(generation_id, None)
 
     async def _post(self, url: str, event: Progress) -> None:
         body = event.model_dump_json(by_alias=True)
@@ -169,8 +189,12 @@ class Worker:
         engine = self.engines[p.engine]
         loop = asyncio.get_running_loop()
 
-        def on_progress(fraction: float, _preview: bytes | None) -> None:
-            loop.call_soon_threadsafe(self.progress.report, job, int(fraction * 100), 0)
+        def on_progress(fraction: float, preview: bytes | None) -> None:
+            loop.call_soon_threadsafe(
+                functools.partial(
+                    self.progress.report, job, int(fraction * 100), 0, preview=preview
+                )
+            )
 
         control = RenderControl(on_progress)
         self.controls[job.generation_id] = control

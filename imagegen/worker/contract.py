@@ -44,7 +44,12 @@ class Progress(_Camel):
     generation_id: str
     percent: int = Field(ge=0, le=100, default=0)
     queue_position: int = Field(ge=0, default=0)  # jobs ahead of this one; 0 once running
-    preview: str | None = None  # optional small image as a data: URL
+    # Optional glimpse of the image so far: a small WebP, PNG or JPEG as a base64 data: URL.
+    preview: str | None = Field(
+        default=None,
+        max_length=70_000,
+        pattern=r"^data:image/(webp|png|jpeg);base64,[A-Za-z0-9+/=]+$",
+    )
 
 
 class CompletedImage(_Camel):

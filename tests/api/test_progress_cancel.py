@@ -44,11 +44,13 @@ def test_progress_is_reported_live_and_costs_no_database_write(slow, stack):
         gid = _submit(client, "slow and steady", n=2)
         writes_after_submit = len(writes)
         seen: list[int] = []
+        previews: list[str] = []
 
         def progressed() -> bool:
             g = client.get(f"/api/generations/{gid}").json()["generation"]
             if g["progress"]:
                 seen.append(g["progress"]["percent"])
+                previews.append(g["progress"]["preview"] or "")
             return g["status"] == "COMPLETED"
 
         wait_until(progressed, 30, 0.05, what="the generation to complete")
@@ -56,6 +58,11 @@ def test_progress_is_reported_live_and_costs_no_database_write(slow, stack):
         event.remove(get_engine(), "before_cursor_execute", count)
     assert seen and any(0 < p < 100 for p in seen), seen
     assert seen == sorted(seen)  # it only goes forward
+    # A glimpse of the image rides along (a small WebP), once the job runs.
+    shots = [p for p in previews if p]
+    assert shots and all(p.startswith("data:image/webp;base64,") for p in shots)
+    assert max(len(p) for p in shots) < 70_000
+    assert g_final(client, gid)["progress"] is None  # gone once it is over
     # From submission to completion, the only writes are the completion's own transaction.
     during = writes[writes_after_submit:]
     assert during.count("UPDATE image_generations") == 1, during
@@ -63,6 +70,10 @@ def test_progress_is_reported_live_and_costs_no_database_write(slow, stack):
         w in ("UPDATE image_generations", "INSERT webhook_receipts", "INSERT image_files")
         for w in during
     ), during
+
+
+def g_final(client, gid: str) -> dict:
+    return client.get(f"/api/generations/{gid}").json()["generation"]
 
 
 def test_cancel_a_running_generation_keeps_nothing(slow, stack):

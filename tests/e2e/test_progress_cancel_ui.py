@@ -39,5 +39,6 @@ def test_queue_position_progress_bar_and_cancel(page: Page, harness):
     page.get_by_role("button", name="Generate").click()
     card = page.locator("#results .generation-card").filter(has_text="Watch me progress")
     expect(card.locator(".generation-progress")).to_be_visible(timeout=30_000)
+    expect(card.get_by_role("img", name="Preview of the image being generated")).to_be_visible()
     expect(card).to_have_attribute("data-status", "COMPLETED", timeout=30_000)
     expect(card.locator(".image-open")).to_have_count(4)

@@ -139,6 +139,10 @@ def test_progress_webhook_is_signed_memory_only_and_ends_with_the_generation(sta
     forged = _post_progress(stack["url"], event, "p1", secret="whsec_" + "QUJD" * 8)
     assert forged.status_code == 401
     assert _post_progress(stack["url"], b'{"percent": "lots"}', "p2").status_code == 400
+    # A preview must be a small image data: URL; anything else (a script, a remote URL) is refused.
+    for bad in ("javascript:alert(1)", "https://evil.example/x.png", "data:text/html;base64,PGI+"):
+        sneaky = json.dumps({"generationId": gid, "percent": 10, "preview": bad}).encode()
+        assert _post_progress(stack["url"], sneaky, f"p-{bad[:5]}").status_code == 400
     assert _post_progress(stack["url"], event, "p3").status_code == 200
     from imagegen.services.progress import get_progress_board
 

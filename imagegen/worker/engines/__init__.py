@@ -31,6 +31,18 @@ def available_engines() -> dict[str, Engine]:
 
     s = get_settings()
     engines: list[Engine] = [ProceduralEngine(step_ms=s.procedural_step_ms)]
+    if s.diffusers_model:
+        from imagegen.settings import parse_sizes
+        from imagegen.worker.engines.diffusers_local import DiffusersEngine
+
+        engines.append(
+            DiffusersEngine(
+                [m.strip() for m in s.diffusers_model.split(",") if m.strip()],
+                device=s.diffusers_device,
+                steps=s.diffusers_steps,
+                sizes=parse_sizes(s.diffusers_sizes),
+            )
+        )
     if s.a1111_url:
         from imagegen.worker.engines.automatic1111 import Automatic1111Engine
 

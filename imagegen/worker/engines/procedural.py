@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import random
@@ -16,6 +17,7 @@ from imagegen.worker.engines.base import (
     RenderedImage,
     RenderRequest,
 )
+from imagegen.worker.engines.preview import PREVIEW_SIDE, preview_bytes
 
 SIZES = [(512, 512), (768, 768), (1024, 1024), (768, 1024), (1024, 768), (576, 1024), (1024, 576)]
 
@@ -122,15 +124,26 @@ def encode_png(img: Image.Image, parameters: str) -> bytes:
     return buf.getvalue()
 
 
-def a1111_parameters(request: RenderRequest, index: int, model: str) -> str:
-    """The AUTOMATIC1111-style parameters text other tools know how to read."""
+def parameters_text(
+    request: RenderRequest,
+    index: int,
+    size: tuple[int, int],
+    *,
+    steps: int,
+    sampler: str = "",
+    seeded: bool = True,
+) -> str:
+    """The AUTOMATIC1111-style parameters text other tools (and our PNG drop) know how to read."""
     lines = [request.prompt]
     if request.negative_prompt:
         lines.append(f"Negative prompt: {request.negative_prompt}")
-    lines.append(
-        f"Steps: 1, Sampler: procedural, Seed: {request.seed + index}, "
-        f"Size: {request.width}x{request.height}, Model: {model}"
-    )
+    fields = [f"Steps: {steps}"]
+    if sampler:
+        fields.append(f"Sampler: {sampler}")
+    if seeded:
+        fields.append(f"Seed: {request.seed + index}")
+    fields += [f"Size: {size[0]}x{size[1]}", f"Model: {request.model}"]
+    lines.append(", ".join(fields))
     return "\n".join(lines)
 
 
@@ -161,15 +174,30 @@ class ProceduralEngine(Engine):
         self, request: RenderRequest, control: RenderControl | None = None
     ) -> list[RenderedImage]:
         control = control or RenderControl()
+        request = dataclasses.replace(request, model=request.model or self.model)
         out, steps = [], 10
         for i in range(request.num_images):
+            img = render(request, i) if self.step_ms else None
             for step in range(steps if self.step_ms else 0):
                 control.check()
                 time.sleep(self.step_ms / 1000)
-                control.report((i * steps + step + 1) / (request.num_images * steps))
+                preview = None
+                if img is not None and step % 3 == 1:  # a glimpse that sharpens as it goes
+                    preview = _glimpse(img, 1 - (step + 1) / steps)
+                control.report((i * steps + step + 1) / (request.num_images * steps), preview)
             control.check()
-            img = render(request, i)
-            data = encode_png(img, a1111_parameters(request, i, self.model))
+            img = img or render(request, i)
+            data = encode_png(
+                img,
+                parameters_text(request, i, img.size, steps=1, sampler="procedural"),
+            )
             out.append(RenderedImage(data=data, width=img.width, height=img.height))
             control.report((i + 1) / request.num_images)
         return out
+
+
+def _glimpse(img: Image.Image, blur: float) -> bytes:
+    """A small, blurred preview: the more is left to do, the blurrier."""
+    small = img.copy()
+    small.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+    return preview_bytes(small.filter(ImageFilter.GaussianBlur(radius=1 + blur * 8)))

@@ -16,7 +16,7 @@ import httpx
 from PIL import Image, UnidentifiedImageError
 
 from imagegen.worker.engines.base import EngineError, RenderControl, RenderedImage, RenderRequest
-from imagegen.worker.engines.procedural import encode_png
+from imagegen.worker.engines.procedural import encode_png, parameters_text
 
 MAX_RETRY_WAIT = 20.0
 
@@ -53,12 +53,8 @@ def as_png(
         raise EngineError(
             f"{provider} sent image {index + 1} in a form that cannot be read."
         ) from e
-    lines = [request.prompt]
-    if request.negative_prompt:
-        lines.append(f"Negative prompt: {request.negative_prompt}")
-    seed = f"Seed: {request.seed + index}, " if seeded else ""
-    lines.append(f"Steps: {steps}, {seed}Size: {img.width}x{img.height}, Model: {request.model}")
-    png = encode_png(img.convert("RGB"), "\n".join(lines))
+    text = parameters_text(request, index, img.size, steps=steps, seeded=seeded)
+    png = encode_png(img.convert("RGB"), text)
     return RenderedImage(data=png, width=img.width, height=img.height)
 
 
