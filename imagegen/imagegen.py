@@ -9,6 +9,7 @@ from imagegen.api.security import SecurityHeaders
 from imagegen.pages.albums import album_page, albums_page
 from imagegen.pages.auth import sign_in_page, sign_up_page
 from imagegen.pages.studio import studio_page
+from imagegen.services.maintenance import maintenance_loop
 from imagegen.settings import get_settings
 from imagegen.state.albums import AlbumPageState, AlbumsState
 from imagegen.state.form import PromptFormState
@@ -19,9 +20,10 @@ get_settings().check_production()
 
 app = rx.App(
     # The FastAPI routes mount over Reflex's; the middleware then wraps pages and API alike.
-    api_transformer=[create_api(security_headers=False), SecurityHeaders],
+    api_transformer=[create_api(security_headers=False, housekeeping=False), SecurityHeaders],
     stylesheets=["/styles.css"],
 )
+app.register_lifespan_task(maintenance_loop)  # the watchdog and the orphan sweeper
 CLERK = get_settings().auth == "clerk"
 if CLERK:
     from imagegen.pages.clerk_auth import clerk_sign_in_page, clerk_sign_up_page, guarded

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     auth: Literal["local", "clerk"] = Field("local", alias="IMAGEGEN_AUTH")
     max_prompt_chars: int = Field(2000, alias="IMAGEGEN_MAX_PROMPT_CHARS", ge=1)
     generation_timeout_seconds: int = Field(600, alias="IMAGEGEN_GENERATION_TIMEOUT", ge=5)
+    watchdog_seconds: float = Field(30, alias="IMAGEGEN_WATCHDOG_SECONDS", gt=0)
+    orphan_grace_seconds: int = Field(3600, alias="IMAGEGEN_ORPHAN_GRACE", ge=60)
+    orphan_sweep_seconds: float = Field(3600, alias="IMAGEGEN_ORPHAN_SWEEP_SECONDS", gt=0)
     poll_fallback_seconds: float = Field(5.0, alias="IMAGEGEN_POLL_SECONDS", gt=0)
     worker_concurrency: int = Field(1, alias="IMAGEGEN_WORKER_CONCURRENCY", ge=1)
     procedural_step_ms: int = Field(0, alias="IMAGEGEN_PROCEDURAL_STEP_MS", ge=0, le=10_000)
@@ -122,6 +125,11 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         """Where the worker keeps webhook deliveries until the app accepts them."""
         return self.data_dir / "worker-outbox"
+
+    @property
+    def journal_dir(self) -> Path:
+        """Where the worker keeps accepted jobs until their result is in the outbox."""
+        return self.data_dir / "worker-jobs"
 
     def resolved_webhook_secret(self) -> str:
         """The Standard Webhooks secret; in dev a random one made once, shared via the data dir."""

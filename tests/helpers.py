@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -76,6 +77,52 @@ def start_worker(env: dict[str, str], port: int, log_path: Path) -> subprocess.P
         proc.kill()
         raise RuntimeError(f"worker did not start:\n{log_path.read_text()}") from None
     return proc
+
+
+def start_api(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
+    """The API (every route the app serves, no UI) in its own process, so it can be killed."""
+    full = {**os.environ, **env}
+    log = open(log_path, "ab")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "imagegen.api:create_api",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+        env=full,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/openapi.json")
+    except TimeoutError:
+        proc.kill()
+        raise RuntimeError(f"API did not start:\n{log_path.read_text()}") from None
+    return proc
+
+
+def kill9(proc: subprocess.Popen) -> None:
+    """SIGKILL, as a crash or an OOM kill would: no shutdown code runs."""
+    proc.kill()
+    proc.wait(10)
+
+
+def post_signed(
+    url: str, payload: dict, msg_id: str, secret: str = WEBHOOK_SECRET
+) -> httpx.Response:
+    """A webhook signed like the worker signs it (Standard Webhooks)."""
+    from standardwebhooks import Webhook
+
+    body = json.dumps(payload)
+    now = datetime.now(UTC)
+    return httpx.post(
+        url,
+        content=body,
+        headers={
+            "content-type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(secret).sign(msg_id, now, body),
+        },
+    )
 
 
 class ThreadedServer:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from imagegen.api.security import SecurityHeaders
 from imagegen.services.errors import ServiceError
+from imagegen.services.maintenance import maintenance_loop
 
 log = logging.getLogger("imagegen.api")
 
@@ -19,14 +23,23 @@ def _field_name(loc: tuple) -> str:
     return ".".join(str(p) for p in loc if p not in ("body", "query", "path"))
 
 
-def create_api(security_headers: bool = True) -> FastAPI:
+def create_api(security_headers: bool = True, housekeeping: bool = True) -> FastAPI:
     """The FastAPI app with every router and JSON-only error handling.
 
-    security_headers=False when an outer SecurityHeaders already wraps it (inside Reflex).
+    security_headers=False when an outer SecurityHeaders already wraps it (inside Reflex);
+    housekeeping=False when the host runs the watchdog and sweeper itself (Reflex does).
     """
     from imagegen.api import albums, auth, engines, files, images, shares, webhooks
 
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(maintenance_loop()) if housekeeping else None
+        yield
+        if task is not None:
+            task.cancel()
+
     api = FastAPI(
+        lifespan=lifespan,
         title="imagegen API",
         version="1",
         docs_url="/api/docs",

@@ -172,9 +172,24 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
         card.status,
         (
             "COMPLETED",
-            rx.grid(
-                rx.foreach(card.images, lambda i: image_tile(i, card.prompt, large)),
-                columns=rx.cond(card.images.length() > 1, "2", "1"),
+            rx.vstack(
+                rx.cond(
+                    card.error != "",
+                    rx.callout(
+                        card.error,
+                        icon="info",
+                        color_scheme="amber",
+                        size="1",
+                        width="100%",
+                        class_name="partial-note",
+                    ),
+                ),
+                rx.grid(
+                    rx.foreach(card.images, lambda i: image_tile(i, card.prompt, large)),
+                    columns=rx.cond(card.images.length() > 1, "2", "1"),
+                    spacing="2",
+                    width="100%",
+                ),
                 spacing="2",
                 width="100%",
             ),

@@ -488,6 +488,10 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
                 return row, False
             row.status = status
             row.error = error if status in ("FAILED", "CANCELLED") else None
+            if status == "COMPLETED" and len(images) < row.num_images:  # a partial result
+                row.error = (
+                    completion.error or f"Only {len(images)} of {row.num_images} images were made."
+                )[:2000]
             row.completed_at = utcnow()
             row.duration_ms = completion.duration_ms
             if status == "COMPLETED":
@@ -586,6 +590,8 @@ def generation_json(
         "negativePrompt": gen.negative_prompt,
         "status": gen.status,
         "error": gen.error,
+        # Some images are missing (the error says why); the ones here are complete.
+        "partial": gen.status == GenerationStatus.COMPLETED.value and bool(gen.error),
         "width": gen.width,
         "height": gen.height,
         "numImages": gen.num_images,

@@ -28,7 +28,7 @@ class GenerationCard:
     prompt: str = ""
     negative_prompt: str = ""
     status: str = "PENDING"
-    error: str = ""
+    error: str = ""  # why it failed; on a COMPLETED card, why some images are missing
     engine: str = ""
     model: str = ""
     size: str = ""

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import time
+import uuid
 
 import reflex as rx
 
@@ -21,6 +22,7 @@ from imagegen.state.cards import GenerationCard, card_from_json
 from imagegen.state.session import HOME, SIGN_IN, SessionState
 
 PAGE_SIZE = 24
+BOOT_ID = uuid.uuid4().hex[:12]  # this process: watches of a dead one are not waited for
 IN_FLIGHT = (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value)
 
 
@@ -429,9 +431,11 @@ class GalleryState(SessionState):
         """Waits for a generation to finish, woken by the notifier; polls only as a fallback."""
         async with self:
             user_id, filters = self._user_id, self._filter
-            if not user_id or generation_id in self._watching:
+            mark = f"{BOOT_ID}:{generation_id}"
+            if not user_id or mark in self._watching:
                 return
-            self._watching = [*self._watching, generation_id]
+            # Marks from a process that died (state kept in Redis) must not block a new watch.
+            self._watching = [*(w for w in self._watching if w.startswith(BOOT_ID)), mark]
         settings = get_settings()
         deadline = time.monotonic() + settings.generation_timeout_seconds
         board = get_progress_board()
@@ -465,6 +469,6 @@ class GalleryState(SessionState):
             with contextlib.suppress(ServiceError):
                 belongs = await asyncio.to_thread(svc.matches, user_id, generation_id, filters)
         async with self:
-            self._watching = [g for g in self._watching if g != generation_id]
+            self._watching = [w for w in self._watching if w != mark]
             if card is not None and self._user_id == user_id:  # still the same user
                 self._apply(card, belongs and self._filter == filters)

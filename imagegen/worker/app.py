@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import functools
 import logging
 import time
@@ -36,6 +37,7 @@ from imagegen.worker.engines import (
     available_engines,
 )
 from imagegen.worker.engines.preview import MAX_PREVIEW_BYTES
+from imagegen.worker.journal import MAX_ATTEMPTS, JobJournal
 from imagegen.worker.scheduler import FairQueue
 
 log = logging.getLogger("imagegen.worker")
@@ -120,6 +122,7 @@ class Worker:
         self.engines = engines
         secret = settings.resolved_webhook_secret()
         self.outbox = Outbox(settings.outbox_dir, secret)
+        self.journal = JobJournal(settings.journal_dir)
         self.progress = ProgressSender(secret)
         self.queues = {name: FairQueue() for name in engines}
         self.limits = {n: e.concurrency(settings.worker_concurrency) for n, e in engines.items()}
@@ -128,10 +131,11 @@ class Worker:
         self.controls: dict[str, RenderControl] = {}
         self.active: dict[str, asyncio.Task] = {}
 
-    def submit(self, job: Job) -> None:
-        """Queues a job; a repeat of a job already queued or running is ignored."""
+    def submit(self, job: Job, attempts: int = 1) -> None:
+        """Journals then queues a job; a repeat of a job already queued or running is ignored."""
         if job.generation_id in self.jobs:
             return
+        self.journal.record(job, attempts)
         self.jobs[job.generation_id] = job
         self.queues[job.params.engine].push(job)
         self._pump(job.params.engine)
@@ -180,9 +184,45 @@ class Worker:
 
     def _finish(self, job: Job, completion: Completion) -> None:
         self.progress.forget(job.generation_id)
-        self.outbox.send(
+        self.outbox.send(  # on disk before the journal forgets the job: no window to lose it
             f"msg_{job.generation_id}", job.callback_url, completion.model_dump(by_alias=True)
         )
+        self.journal.done(job.generation_id)
+
+    def resume(self) -> tuple[int, int]:
+        """Takes over the jobs a dead worker process accepted but never finished: runs them
+        again, or fails one that already took the worker down MAX_ATTEMPTS times."""
+        rerun = failed = 0
+        for job, attempts in self.journal.take_over():
+            if attempts >= MAX_ATTEMPTS:
+                failed += 1
+                self._finish(
+                    job,
+                    Completion(
+                        generation_id=job.generation_id,
+                        status="FAILED",
+                        engine=job.params.engine,
+                        model=job.params.model,
+                        error=f"The worker stopped {attempts} times while running this job; "
+                        "it was not run again.",
+                    ),
+                )
+            elif job.params.engine not in self.engines:
+                failed += 1
+                self._finish(
+                    job,
+                    Completion(
+                        generation_id=job.generation_id,
+                        status="FAILED",
+                        engine=job.params.engine,
+                        model=job.params.model,
+                        error=f"The worker restarted without the {job.params.engine} engine.",
+                    ),
+                )
+            else:
+                rerun += 1
+                self.submit(job, attempts + 1)
+        return rerun, failed
 
     async def _run(self, job: Job) -> None:
         p = job.params
@@ -205,8 +245,16 @@ class Worker:
             req = _render_request(job)
             rendered = await asyncio.to_thread(engine.generate, req, control)
             control.check()  # cancelled while the last step ran: store nothing
-            images = await asyncio.to_thread(self._store, job.generation_id, rendered)
-            completion = Completion(**base, status="COMPLETED", images=images)
+            images, problem = await asyncio.to_thread(self._store, job.generation_id, rendered)
+            wanted = p.num_images
+            if not images:
+                completion = Completion(**base, status="FAILED", error=problem)
+            elif len(images) < wanted:  # keep what was made, and say what is missing
+                why = problem or f"the {engine.label} engine returned only {len(rendered)}"
+                note = f"Only {len(images)} of {wanted} images were made: {why}"
+                completion = Completion(**base, status="COMPLETED", images=images, error=note)
+            else:
+                completion = Completion(**base, status="COMPLETED", images=images)
         except Cancelled:
             completion = Completion(**base, status="CANCELLED", error="Cancelled.")
         except (EngineError, StorageError) as e:
@@ -226,14 +274,27 @@ class Worker:
         self._pump(p.engine)
         self._announce(p.engine)
 
-    def _store(self, generation_id: str, rendered: list) -> list[CompletedImage]:
-        out = []
+    def _store(self, generation_id: str, rendered: list) -> tuple[list[CompletedImage], str | None]:
+        """Stores each image with its thumbnail; an image whose objects can't both be stored
+        is dropped whole (nothing half-written) and the first such problem is reported."""
+        out, problem = [], None
         for i, img in enumerate(rendered):
             ext = img.format.lower()
-            key = object_key(generation_id, i, ext)
-            self.storage.put(key, img.data, f"image/{ext}")
-            thumb = thumbnail_key(generation_id, i)
-            self.storage.put(thumb, make_thumbnail(img.data), "image/webp")
+            key, thumb = object_key(generation_id, i, ext), thumbnail_key(generation_id, i)
+            try:
+                self.storage.put(key, img.data, f"image/{ext}")
+                self.storage.put(thumb, make_thumbnail(img.data), "image/webp")
+            except (StorageError, OSError, ValueError) as e:
+                log.warning("image %d of %s not stored: %s", i, generation_id, e)
+                problem = problem or (
+                    f"storage failed ({e})"
+                    if isinstance(e, StorageError)
+                    else f"image {i + 1} could not be read ({type(e).__name__})"
+                )
+                for k in (key, thumb):
+                    with contextlib.suppress(StorageError, ValueError):
+                        self.storage.delete(k)
+                continue
             out.append(
                 CompletedImage(
                     key=key,
@@ -245,7 +306,9 @@ class Worker:
                     thumbnail_key=thumb,
                 )
             )
-        return out
+        if problem and not out:
+            problem = f"No image could be saved: {problem}."
+        return out, problem
 
 
 def create_worker_app(settings: Settings | None = None) -> FastAPI:
@@ -260,6 +323,9 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
         resumed = worker.outbox.resume()
         if resumed:
             log.info("resuming %d undelivered completion(s)", resumed)
+        rerun, failed = worker.resume()
+        if rerun or failed:
+            log.warning("took over unfinished jobs: %d to run again, %d failed", rerun, failed)
         yield
         await worker.outbox.drain(timeout=5)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterator
 
 
 class StorageError(RuntimeError):
@@ -33,6 +34,10 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def delete(self, key: str) -> None:
         """Removes the object; a missing key is not an error."""
+
+    @abc.abstractmethod
+    def list(self, prefix: str) -> Iterator[tuple[str, float]]:
+        """(key, last-modified epoch seconds) of every object under prefix, for the sweeper."""
 
     @abc.abstractmethod
     def url(self, key: str, ttl: int, download_name: str | None = None, base_url: str = "") -> str:

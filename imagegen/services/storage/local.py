@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -56,6 +57,21 @@ class LocalStorage(Storage):
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
+
+    def list(self, prefix: str) -> Iterator[tuple[str, float]]:
+        base = self.root / prefix if prefix else self.root
+        if not base.is_dir():
+            return
+        for dirpath, _dirs, files in os.walk(base):
+            for name in files:
+                if name.startswith(".tmp-"):
+                    continue  # a write in progress
+                full = Path(dirpath) / name
+                try:
+                    mtime = full.stat().st_mtime
+                except FileNotFoundError:
+                    continue  # deleted meanwhile
+                yield full.relative_to(self.root).as_posix(), mtime
 
     def url(self, key: str, ttl: int, download_name: str | None = None, base_url: str = "") -> str:
         download = download_name is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -80,6 +82,17 @@ class S3Storage(Storage):
             self.client.delete_object(Bucket=self.bucket, Key=validate_key(key))
         except (BotoCoreError, ClientError) as e:
             raise self._fail("delete", key, e) from e
+
+    def list(self, prefix: str) -> Iterator[tuple[str, float]]:
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in pages:
+                for obj in page.get("Contents", []):
+                    yield obj["Key"], obj["LastModified"].timestamp()
+        except (BotoCoreError, ClientError) as e:
+            raise self._fail("list", prefix, e) from e
 
     def url(self, key: str, ttl: int, download_name: str | None = None, base_url: str = "") -> str:
         params = {"Bucket": self.bucket, "Key": validate_key(key)}

@@ -1,0 +1,121 @@
+"""Housekeeping that keeps every generation ending and storage matching the database: a
+watchdog for generations the worker never finished, and a sweeper for orphaned objects."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import timedelta
+
+import httpx
+from sqlmodel import col, or_, select, update
+
+from imagegen.db import session_scope
+from imagegen.models import GenerationStatus, ImageFile, ImageGeneration, utcnow
+from imagegen.services.notify import get_notifier
+from imagegen.services.progress import get_progress_board
+from imagegen.services.storage import StorageError, get_storage
+from imagegen.settings import get_settings
+
+log = logging.getLogger("imagegen.maintenance")
+IN_FLIGHT = (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value)
+
+
+def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
+    """Marks FAILED (timed out) every generation in flight for longer than the deadline; the
+    conditional UPDATE makes a result that lands at the same moment win or lose cleanly."""
+    s = get_settings()
+    timeout = timeout_seconds if timeout_seconds is not None else s.generation_timeout_seconds
+    cutoff = utcnow() - timedelta(seconds=timeout)
+    with session_scope() as db:
+        ids = db.exec(
+            select(ImageGeneration.id)
+            .where(
+                col(ImageGeneration.status).in_(IN_FLIGHT),
+                col(ImageGeneration.created_at) < cutoff,
+            )
+            .limit(1000)
+        ).all()
+    expired = []
+    reason = (
+        f"Timed out: no result from the generation worker within {timeout} s "
+        f"(it may have stopped). Retry to run it again."
+    )
+    for gid in ids:
+        with session_scope() as db:
+            res = db.execute(
+                update(ImageGeneration)
+                .where(col(ImageGeneration.id) == gid, col(ImageGeneration.status).in_(IN_FLIGHT))
+                .values(status=GenerationStatus.FAILED.value, error=reason, completed_at=utcnow())
+            )
+        if res.rowcount == 1:  # type: ignore[attr-defined]
+            expired.append(gid)
+            get_progress_board().finish(gid)
+            get_notifier().publish(gid)
+    for gid in expired:  # a late result is discarded; tell the worker to stop, if it is there
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.post(f"{s.worker_url.rstrip('/')}/v1/jobs/{gid}/cancel", timeout=2)
+    if expired:
+        log.warning("watchdog: %d generation(s) timed out: %s", len(expired), expired[:10])
+    return expired
+
+
+def sweep_orphans(grace_seconds: int | None = None) -> int:
+    """Deletes stored objects that no row references and that are older than the grace period
+    (younger ones may belong to a result whose webhook is on its way)."""
+    s = get_settings()
+    grace = grace_seconds if grace_seconds is not None else s.orphan_grace_seconds
+    storage = get_storage()
+    cutoff = time.time() - grace
+    removed = 0
+    batch: list[str] = []
+
+    def flush() -> int:
+        with session_scope() as db:
+            rows = db.exec(
+                select(ImageFile.s3_key, ImageFile.thumbnail_key).where(
+                    or_(col(ImageFile.s3_key).in_(batch), col(ImageFile.thumbnail_key).in_(batch))
+                )
+            ).all()
+        known = {k for row in rows for k in row if k}
+        n = 0
+        for key in batch:
+            if key not in known:
+                try:
+                    storage.delete(key)
+                    n += 1
+                except StorageError:
+                    log.exception("sweeper could not delete %s", key)
+        batch.clear()
+        return n
+
+    for key, modified in storage.list("generations/"):
+        if modified < cutoff:
+            batch.append(key)
+            if len(batch) >= 500:
+                removed += flush()
+    if batch:
+        removed += flush()
+    if removed:
+        log.info("sweeper: removed %d orphaned object(s)", removed)
+    return removed
+
+
+async def maintenance_loop() -> None:
+    """Runs the watchdog every IMAGEGEN_WATCHDOG_SECONDS and the sweeper every
+    IMAGEGEN_ORPHAN_SWEEP_SECONDS, off the event loop, for as long as the app runs."""
+    s = get_settings()
+    next_sweep = time.monotonic() + min(s.orphan_sweep_seconds, 60)
+    while True:
+        try:
+            await asyncio.to_thread(expire_overdue)
+            if time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + s.orphan_sweep_seconds
+                await asyncio.to_thread(sweep_orphans)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a database blip must not end housekeeping for good
+            log.exception("maintenance pass failed; trying again later")
+        await asyncio.sleep(s.watchdog_seconds)

@@ -1,0 +1,184 @@
+"""Every generation ends: the watchdog fails one the worker never answers, storage problems
+become clear reasons, a partial result is kept and labelled, and orphans are swept."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from imagegen.services import generations as svc
+from imagegen.services.maintenance import sweep_orphans
+from imagegen.services.storage import StorageError, get_storage
+from imagegen.worker.app import Worker
+from imagegen.worker.contract import object_key, thumbnail_key
+from imagegen.worker.engines.procedural import ProceduralEngine
+from tests.helpers import (
+    ThreadedServer,
+    free_port,
+    insert_generation,
+    post_signed,
+    signup,
+    user_id,
+    wait_status,
+)
+
+
+@pytest.fixture
+def silent_worker(app_env, monkeypatch):
+    """A worker that accepts every job (202) and never calls back, like one that hung."""
+    app = FastAPI()
+
+    @app.post("/v1/jobs")
+    async def accept() -> JSONResponse:
+        return JSONResponse({"accepted": True}, status_code=202)
+
+    @app.get("/v1/engines")
+    async def engines() -> dict:
+        p = ProceduralEngine()
+        return {"default": p.name, "engines": [p.describe()]}
+
+    port = int(app_env["IMAGEGEN_WORKER_URL"].rsplit(":", 1)[1])
+    monkeypatch.setenv("IMAGEGEN_GENERATION_TIMEOUT", "5")
+    monkeypatch.setenv("IMAGEGEN_WATCHDOG_SECONDS", "0.3")
+    with ThreadedServer(app, port):
+        yield
+
+
+def test_watchdog_fails_a_generation_the_worker_never_finishes(silent_worker):
+    from imagegen.api import create_api
+    from tests.helpers import reset_caches
+
+    reset_caches()
+    with ThreadedServer(create_api(), free_port()) as api:
+        client = signup(api.url, "hung@example.com")
+        r = client.post("/api/images/generate", json={"prompt": "never comes", "numImages": 2})
+        gid = r.json()["generation"]["id"]
+        assert r.json()["generation"]["status"] == "PROCESSING"
+        started = time.monotonic()
+        g = wait_status(client, gid, ("FAILED",), timeout=15)
+        assert 5 <= time.monotonic() - started + 0.5 < 10
+        assert g["error"].startswith("Timed out: no result from the generation worker within 5 s")
+        # A result that finally lands changes nothing, and leaves no files behind.
+        for i in range(2):
+            get_storage().put(object_key(gid, i), b"late", "image/png")
+        late = {
+            "generationId": gid,
+            "status": "COMPLETED",
+            "images": [
+                {"key": object_key(gid, i), "filename": f"{i}.png", "format": "PNG",
+                 "width": 512, "height": 512, "fileSize": 4}
+                for i in range(2)
+            ],
+        }  # fmt: skip
+        answer = post_signed(f"{api.url}/api/webhooks/image-completion", late, "msg_late")
+        assert answer.status_code == 200 and answer.json()["changed"] is False
+        assert client.get(f"/api/generations/{gid}").json()["generation"]["status"] == "FAILED"
+
+
+class FlakyStorage:
+    """Local storage whose puts fail from the nth on, like a disk filling up."""
+
+    def __init__(self, inner, fail_from: int) -> None:
+        self.inner, self.fail_from, self.puts = inner, fail_from, 0
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.puts += 1
+        if self.puts >= self.fail_from:
+            raise StorageError(f"local storage write failed for {key}: No space left on device")
+        self.inner.put(key, data, content_type)
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self.inner, name)
+
+
+def _rendered(n: int):
+    from imagegen.worker.engines import RenderRequest
+
+    req = RenderRequest(prompt="p", width=512, height=512, num_images=n, seed=3, model="m")
+    return ProceduralEngine().generate(req)
+
+
+def test_worker_storage_failure_keeps_whole_images_only_and_says_why(app_env):
+    from imagegen.settings import get_settings
+
+    storage = FlakyStorage(get_storage(), fail_from=6)  # images 1 and 2 whole, 3 half-written
+    worker = Worker(get_settings(), storage, {"procedural": ProceduralEngine()})
+    images, problem = worker._store("partialgen", _rendered(4))
+    assert [i.key for i in images] == [object_key("partialgen", 0), object_key("partialgen", 1)]
+    assert problem and "No space left on device" in problem
+    leftovers = [k for k, _ in get_storage().list("generations/partialgen/")]
+    assert sorted(leftovers) == sorted(
+        k for i in (0, 1) for k in (object_key("partialgen", i), thumbnail_key("partialgen", i))
+    )  # the third image's half (its PNG without a thumbnail) was removed
+    nothing, why = Worker(get_settings(), FlakyStorage(get_storage(), 1), {})._store(
+        "nonegen", _rendered(1)
+    )
+    assert nothing == [] and why.startswith("No image could be saved: storage failed (")
+
+
+def test_a_partial_result_is_kept_and_labelled(stack):
+    client = signup(stack["url"], "partial@example.com")
+    stack["worker"].kill()
+    stack["worker"].wait()
+    gid = insert_generation(user_id(client), "four wanted", status="PROCESSING", images=4)
+    for i in range(2):
+        for k in (object_key(gid, i), thumbnail_key(gid, i)):
+            get_storage().put(k, b"x", "image/png")
+    note = "Only 2 of 4 images were made: storage failed (disk full)"
+    body = {
+        "generationId": gid,
+        "status": "COMPLETED",
+        "error": note,
+        "images": [
+            {"key": object_key(gid, i), "thumbnailKey": thumbnail_key(gid, i),
+             "filename": f"{i}.png", "format": "PNG", "width": 512, "height": 512, "fileSize": 1}
+            for i in range(2)
+        ],
+    }  # fmt: skip
+    assert post_signed(f"{stack['url']}/api/webhooks/image-completion", body, "m1").is_success
+    g = client.get(f"/api/generations/{gid}").json()["generation"]
+    assert g["status"] == "COMPLETED" and g["partial"] is True and g["error"] == note
+    assert len(g["images"]) == 2
+    full = insert_generation(user_id(client), "all there", images=2)
+    assert client.get(f"/api/generations/{full}").json()["generation"]["partial"] is False
+
+
+def test_a_completion_pointing_at_missing_objects_fails_and_writes_no_rows(stack):
+    client = signup(stack["url"], "missing@example.com")
+    stack["worker"].kill()
+    stack["worker"].wait()
+    gid = insert_generation(user_id(client), "ghost", status="PROCESSING", images=1)
+    body = {
+        "generationId": gid,
+        "status": "COMPLETED",
+        "images": [{"key": object_key(gid, 0), "filename": "0.png", "format": "PNG",
+                    "width": 512, "height": 512, "fileSize": 1}],
+    }  # fmt: skip
+    assert post_signed(f"{stack['url']}/api/webhooks/image-completion", body, "m2").is_success
+    g = client.get(f"/api/generations/{gid}").json()["generation"]
+    assert g["status"] == "FAILED" and "missing from storage" in g["error"]
+    assert g["images"] == []
+
+
+def test_sweeper_removes_only_old_unreferenced_objects(app_env):
+    storage = get_storage()
+    uid = "sweeper-user"
+    kept = insert_generation(uid, "kept", images=1)
+    for k in (object_key(kept, 0), thumbnail_key(kept, 0)):
+        storage.put(k, b"x", "image/png")
+    storage.put(object_key("ghostgen", 0), b"x", "image/png")  # no row: an orphan
+    storage.put(object_key("youngghost", 0), b"x", "image/png")  # an orphan, but too recent
+    old = time.time() - 7200
+    root = Path(app_env["IMAGEGEN_DATA_DIR"]) / "files"
+    for k in (object_key(kept, 0), thumbnail_key(kept, 0), object_key("ghostgen", 0)):
+        os.utime(root / k, (old, old))
+    assert sweep_orphans(grace_seconds=3600) == 1
+    assert not storage.exists(object_key("ghostgen", 0))
+    assert storage.exists(object_key("youngghost", 0))
+    assert storage.exists(object_key(kept, 0)) and storage.exists(thumbnail_key(kept, 0))
+    assert svc.get_generation(uid, kept).status == "COMPLETED"
