@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     auth: Literal["local", "clerk"] = Field("local", alias="IMAGEGEN_AUTH")
     max_prompt_chars: int = Field(2000, alias="IMAGEGEN_MAX_PROMPT_CHARS", ge=1)
     generation_timeout_seconds: int = Field(600, alias="IMAGEGEN_GENERATION_TIMEOUT", ge=5)
+    webhook_budget_seconds: float = Field(5, alias="IMAGEGEN_WEBHOOK_BUDGET", gt=0)
     watchdog_seconds: float = Field(30, alias="IMAGEGEN_WATCHDOG_SECONDS", gt=0)
     orphan_grace_seconds: int = Field(3600, alias="IMAGEGEN_ORPHAN_GRACE", ge=60)
     orphan_sweep_seconds: float = Field(3600, alias="IMAGEGEN_ORPHAN_SWEEP_SECONDS", gt=0)

@@ -40,3 +40,9 @@ class Conflict(ServiceError):
     """The request clashes with existing data."""
 
     status = 409
+
+
+class Unavailable(ServiceError):
+    """A dependency is too slow or down right now; the caller should try again later."""
+
+    status = 503

@@ -9,6 +9,7 @@ import io
 import logging
 import secrets
 import zipfile
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,7 +31,7 @@ from imagegen.models import (
 )
 from imagegen.services import signing
 from imagegen.services.catalog import Catalog, WorkerUnavailable, get_catalog
-from imagegen.services.errors import Conflict, InvalidInput, NotFound, TooMany
+from imagegen.services.errors import Conflict, InvalidInput, NotFound, TooMany, Unavailable
 from imagegen.services.notify import get_notifier
 from imagegen.services.progress import get_progress_board
 from imagegen.services.search import GalleryFilter, filter_clauses
@@ -441,6 +442,22 @@ def retry_generation(author_id: str, generation_id: str) -> ImageGeneration:
     return new
 
 
+_CHECKS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="storage-check")
+
+
+def _missing_objects(keys: list[str]) -> list[str]:
+    """Which keys have no object, checked concurrently within the webhook's budget: past it,
+    Unavailable (503) makes the worker deliver again later instead of holding the request."""
+    storage = get_storage()
+    futures = {_CHECKS.submit(storage.exists, k): k for k in keys}
+    done, slow = wait(futures, timeout=get_settings().webhook_budget_seconds)
+    if slow:
+        for f in slow:
+            f.cancel()
+        raise Unavailable("Storage is too slow to confirm the images right now; send it again.")
+    return [futures[f] for f in done if not f.result()]
+
+
 def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGeneration, bool]:
     """Records a worker's result once; replays and late duplicates change nothing."""
     with session_scope() as db:
@@ -467,7 +484,7 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
         else:
             keys = [k for i in images for k in (i.key, i.thumbnail_key) if k is not None]
             try:
-                missing = [k for k in keys if not get_storage().exists(k)]
+                missing = _missing_objects(keys)
             except (StorageError, ValueError) as e:
                 missing, status, error = [], "FAILED", f"Storage check failed: {e}"
             if missing:

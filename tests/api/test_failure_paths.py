@@ -182,3 +182,49 @@ def test_sweeper_removes_only_old_unreferenced_objects(app_env):
     assert storage.exists(object_key("youngghost", 0))
     assert storage.exists(object_key(kept, 0)) and storage.exists(thumbnail_key(kept, 0))
     assert svc.get_generation(uid, kept).status == "COMPLETED"
+
+
+class SlowStorage:
+    """Storage whose existence checks hang, like an S3 endpoint in trouble."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def exists(self, key: str) -> bool:
+        time.sleep(3)
+        return self.inner.exists(key)
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self.inner, name)
+
+
+def test_a_slow_storage_never_holds_the_webhook_past_its_budget(stack, monkeypatch):
+    from imagegen.services import generations
+    from tests.helpers import reset_caches
+
+    client = signup(stack["url"], "budget@example.com")
+    stack["worker"].kill()
+    stack["worker"].wait()
+    gid = insert_generation(user_id(client), "slow disk", status="PROCESSING", images=1)
+    for k in (object_key(gid, 0), thumbnail_key(gid, 0)):
+        get_storage().put(k, b"x", "image/png")
+    body = {
+        "generationId": gid,
+        "status": "COMPLETED",
+        "images": [{"key": object_key(gid, 0), "thumbnailKey": thumbnail_key(gid, 0),
+                    "filename": "0.png", "format": "PNG", "width": 512, "height": 512,
+                    "fileSize": 1}],
+    }  # fmt: skip
+    monkeypatch.setenv("IMAGEGEN_WEBHOOK_BUDGET", "0.5")
+    reset_caches()
+    real = get_storage()
+    monkeypatch.setattr(generations, "get_storage", lambda: SlowStorage(real))
+    url = f"{stack['url']}/api/webhooks/image-completion"
+    started = time.monotonic()
+    r = post_signed(url, body, "msg_budget")
+    assert r.status_code == 503 and "send it again" in r.json()["error"]
+    assert time.monotonic() - started < 1.5
+    assert client.get(f"/api/generations/{gid}").json()["generation"]["status"] == "PROCESSING"
+    monkeypatch.setattr(generations, "get_storage", lambda: real)
+    r = post_signed(url, body, "msg_budget")  # the worker's retry, same webhook id
+    assert r.status_code == 200 and r.json()["status"] == "COMPLETED"
