@@ -15,5 +15,6 @@ config = rx.Config(
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="violet", radius="medium"))],
     disable_plugins=[SitemapPlugin],
-    redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
+    # REDIS_URL (or Reflex's own REFLEX_REDIS_URL) switches state to Redis: several workers.
+    redis_url=os.environ.get("REFLEX_REDIS_URL") or os.environ.get("REDIS_URL") or None,
 )

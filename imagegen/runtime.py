@@ -12,6 +12,8 @@ def reset_singletons() -> None:
     db.get_engine.cache_clear()
     storage.get_storage.cache_clear()
     auth.get_auth.cache_clear()
+    if notify.get_notifier.cache_info().currsize:
+        notify.get_notifier().close()  # a Redis notifier's threads
     notify.get_notifier.cache_clear()
     progress.get_progress_board.cache_clear()
     catalog.clear_cache()

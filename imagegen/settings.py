@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "placeholder"}
@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     auth: Literal["local", "clerk"] = Field("local", alias="IMAGEGEN_AUTH")
     max_prompt_chars: int = Field(2000, alias="IMAGEGEN_MAX_PROMPT_CHARS", ge=1)
     generation_timeout_seconds: int = Field(600, alias="IMAGEGEN_GENERATION_TIMEOUT", ge=5)
+    # Several app processes: Reflex's Redis state manager and notifications across processes.
+    redis_url: str = Field(
+        "", validation_alias=AliasChoices("REDIS_URL", "REFLEX_REDIS_URL", "redis_url")
+    )
     webhook_budget_seconds: float = Field(5, alias="IMAGEGEN_WEBHOOK_BUDGET", gt=0)
     watchdog_seconds: float = Field(30, alias="IMAGEGEN_WATCHDOG_SECONDS", gt=0)
     orphan_grace_seconds: int = Field(3600, alias="IMAGEGEN_ORPHAN_GRACE", ge=60)

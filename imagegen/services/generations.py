@@ -32,7 +32,7 @@ from imagegen.models import (
 from imagegen.services import signing
 from imagegen.services.catalog import Catalog, WorkerUnavailable, get_catalog
 from imagegen.services.errors import Conflict, InvalidInput, NotFound, TooMany, Unavailable
-from imagegen.services.notify import get_notifier
+from imagegen.services.notify import get_notifier, user_topic
 from imagegen.services.progress import get_progress_board
 from imagegen.services.search import GalleryFilter, filter_clauses
 from imagegen.services.storage import StorageError, delete_objects, get_storage
@@ -243,8 +243,7 @@ def cancel_generation(author_id: str, generation_id: str) -> ImageGeneration:
         gen.id, GenerationStatus.CANCELLED, only_from=in_flight, error="Cancelled by you."
     ):
         raise Conflict("This generation has already finished.")
-    get_progress_board().finish(gen.id)
-    get_notifier().publish(gen.id)
+    announce(gen.id, gen.author_id, ended=True)
     url = f"{get_settings().worker_url.rstrip('/')}/v1/jobs/{gen.id}/cancel"
     try:
         httpx.post(url, timeout=5)
@@ -290,10 +289,21 @@ def dispatch(gen: ImageGeneration) -> ImageGeneration:
     if error:
         log.warning("generation %s failed to dispatch: %s", gen.id, error)
         _set_status(gen.id, GenerationStatus.FAILED, only_from=pending, error=error)
-        get_notifier().publish(gen.id)
+        announce(gen.id, gen.author_id, ended=True)
     else:
         _set_status(gen.id, GenerationStatus.PROCESSING, only_from=pending)
+        announce(gen.id, gen.author_id, ended=False)  # the user's other tabs show it too
     return get_generation(gen.author_id, gen.id)
+
+
+def announce(generation_id: str, author_id: str, *, ended: bool) -> None:
+    """Wakes the generation's watchers and every open tab of its author, in every app
+    process; an ended one also stops its progress everywhere."""
+    if ended:
+        get_progress_board().finish(generation_id)
+    else:
+        get_notifier().publish(generation_id)
+    get_notifier().publish(user_topic(author_id))
 
 
 def get_generation(author_id: str, generation_id: str) -> ImageGeneration:
@@ -393,6 +403,37 @@ def list_generations(
         next_cursor = encode_cursor(gens[-1].created_at, gens[-1].id)
     images = images_for([g.id for g in gens], favorites_only=f.favorites)
     return Page(gens, images, next_cursor)
+
+
+def recent_changes(author_id: str, since: datetime) -> list[ImageGeneration]:
+    """The author's generations in flight, or ended since `since`: what another of their tabs
+    may not have seen yet (at most a page of each)."""
+    in_flight = (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value)
+    # Nothing ends later than its timeout after it was created: this bound keeps the scan on
+    # the (author, created) index however long the history.
+    born_after = since - timedelta(seconds=get_settings().generation_timeout_seconds + 60)
+    with session_scope() as db:
+        pending = db.exec(
+            select(ImageGeneration)
+            .where(
+                ImageGeneration.author_id == author_id,
+                col(ImageGeneration.status).in_(in_flight),
+            )
+            .order_by(col(ImageGeneration.created_at).desc())
+            .limit(50)
+        ).all()
+        ended = db.exec(
+            select(ImageGeneration)
+            .where(
+                ImageGeneration.author_id == author_id,
+                col(ImageGeneration.created_at) >= born_after,
+                col(ImageGeneration.completed_at) >= since,
+                col(ImageGeneration.status).not_in(in_flight),
+            )
+            .order_by(col(ImageGeneration.completed_at).desc())
+            .limit(50)
+        ).all()
+    return [*pending, *ended]
 
 
 def matches(author_id: str, generation_id: str, filters: GalleryFilter) -> bool:
@@ -531,8 +572,7 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
     except IntegrityError:  # same delivery raced us, or a replay: the first one won
         with session_scope() as db:
             return db.get(ImageGeneration, gen.id), False  # type: ignore[return-value]
-    get_progress_board().finish(gen.id)
-    get_notifier().publish(gen.id)
+    announce(gen.id, gen.author_id, ended=True)
     return get_generation(gen.author_id, gen.id), True
 
 

@@ -14,8 +14,7 @@ from sqlmodel import col, or_, select, update
 
 from imagegen.db import session_scope
 from imagegen.models import GenerationStatus, ImageFile, ImageGeneration, utcnow
-from imagegen.services.notify import get_notifier
-from imagegen.services.progress import get_progress_board
+from imagegen.services.generations import announce
 from imagegen.services.storage import StorageError, get_storage
 from imagegen.settings import get_settings
 
@@ -30,8 +29,8 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
     timeout = timeout_seconds if timeout_seconds is not None else s.generation_timeout_seconds
     cutoff = utcnow() - timedelta(seconds=timeout)
     with session_scope() as db:
-        ids = db.exec(
-            select(ImageGeneration.id)
+        rows = db.exec(
+            select(ImageGeneration.id, ImageGeneration.author_id)
             .where(
                 col(ImageGeneration.status).in_(IN_FLIGHT),
                 col(ImageGeneration.created_at) < cutoff,
@@ -43,7 +42,7 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
         f"Timed out: no result from the generation worker within {timeout} s "
         f"(it may have stopped). Retry to run it again."
     )
-    for gid in ids:
+    for gid, author_id in rows:
         with session_scope() as db:
             res = db.execute(
                 update(ImageGeneration)
@@ -52,8 +51,7 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
             )
         if res.rowcount == 1:  # type: ignore[attr-defined]
             expired.append(gid)
-            get_progress_board().finish(gid)
-            get_notifier().publish(gid)
+            announce(gid, author_id, ended=True)
     for gid in expired:  # a late result is discarded; tell the worker to stop, if it is there
         with contextlib.suppress(httpx.HTTPError):
             httpx.post(f"{s.worker_url.rstrip('/')}/v1/jobs/{gid}/cancel", timeout=2)

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import reflex as rx
 
@@ -14,7 +15,7 @@ from imagegen.models import GenerationStatus
 from imagegen.services import generations as svc
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
 from imagegen.services.errors import ServiceError
-from imagegen.services.notify import get_notifier
+from imagegen.services.notify import get_notifier, user_topic
 from imagegen.services.progress import get_progress_board
 from imagegen.services.search import GalleryFilter, parse_filter
 from imagegen.settings import get_settings
@@ -22,6 +23,7 @@ from imagegen.state.cards import GenerationCard, card_from_json
 from imagegen.state.session import HOME, SIGN_IN, SessionState
 
 PAGE_SIZE = 24
+FOLLOW_CHECK_SECONDS = 20  # how often an idle follower checks that its tab is still there
 BOOT_ID = uuid.uuid4().hex[:12]  # this process: watches of a dead one are not waited for
 IN_FLIGHT = (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value)
 
@@ -93,6 +95,7 @@ class GalleryState(SessionState):
     _undo: list = []  # [kind, target id, {list name: (index, card as it was)}] while undoable
     _user_id: str = ""
     _watching: list[str] = []
+    _follower: str = ""  # the live follow task of this tab (the newest one wins)
 
     @rx.var
     def has_more(self) -> bool:
@@ -249,7 +252,7 @@ class GalleryState(SessionState):
             + [c for c in self._results if c.id not in known and c.status not in IN_FLIGHT]
         )
         self.loaded = True
-        return [GalleryState.watch(c.id) for c in pending_cards]
+        return [GalleryState.follow(), *(GalleryState.watch(c.id) for c in pending_cards)]
 
     async def _fetch_more(self) -> None:
         try:
@@ -409,7 +412,7 @@ class GalleryState(SessionState):
         self.pending_delete_id, self.pending_delete_kind, self._undo = "", "", []
         self.history, self.fresh, self.next_cursor = [], [], ""
         self._set_results([])
-        self.loaded, self._user_id, self._watching = False, "", []
+        self.loaded, self._user_id, self._watching, self._follower = False, "", [], ""
 
     def _add_result(self, card: GenerationCard) -> None:
         """Shows a just-submitted generation at the top of the results."""
@@ -472,3 +475,67 @@ class GalleryState(SessionState):
             self._watching = [w for w in self._watching if w != mark]
             if card is not None and self._user_id == user_id:  # still the same user
                 self._apply(card, belongs and self._filter == filters)
+
+    @rx.event(background=True)
+    async def follow(self):  # noqa: ANN201 (an async generator: it starts watches)
+        """Keeps this tab in step with the user's other tabs and devices: a generation started
+        or ended anywhere (on any app process) shows here too. One per tab; the newest wins."""
+        token = uuid.uuid4().hex
+        async with self:
+            user_id = self._user_id
+            if not user_id:
+                return
+            self._follower = token
+        since = datetime.now(UTC)
+        while True:
+            with get_notifier().subscribe(user_topic(user_id)) as changed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), FOLLOW_CHECK_SECONDS)
+                woke = changed.is_set()
+            async with self:
+                if self._follower != token or self._user_id != user_id:
+                    return  # a newer follower took over, or the user signed out
+                client, filters = self.router.session.client_token, self._filter
+            if not _connected(client):
+                return  # the tab is gone
+            if not woke:
+                continue
+            check_from, since = since - timedelta(seconds=5), datetime.now(UTC)
+            gens = await asyncio.to_thread(svc.recent_changes, user_id, check_from)
+            cards = await asyncio.to_thread(_cards_of, gens)
+            belongs = await asyncio.to_thread(_belonging, user_id, cards, filters)
+            to_watch = []
+            async with self:
+                if self._user_id != user_id:
+                    return
+                shown = {c.id for c in self._results} | {c.id for c in self._gallery_cards()}
+                for card in cards:
+                    if card.status in IN_FLIGHT:
+                        if card.id not in shown:
+                            self._add_result(card)
+                        to_watch.append(card.id)
+                    elif card.id not in shown:
+                        self._apply(card, belongs[card.id] and self._filter == filters)
+            for gid in to_watch:
+                yield GalleryState.watch(gid)
+
+
+def _cards_of(gens: list) -> list[GenerationCard]:
+    images = svc.images_for([g.id for g in gens])
+    labels = _engine_labels()
+    return [card_from_json(svc.generation_json(g, images[g.id]), labels) for g in gens]
+
+
+def _belonging(user_id: str, cards: list[GenerationCard], f: GalleryFilter) -> dict[str, bool]:
+    return {c.id: svc.matches(user_id, c.id, f) for c in cards if c.status not in IN_FLIGHT}
+
+
+def _connected(client_token: str) -> bool:
+    """Whether this tab still has its websocket (on this process)."""
+    from reflex.utils.prerequisites import get_and_validate_app
+
+    try:
+        namespace = get_and_validate_app().app.event_namespace
+    except Exception:  # noqa: BLE001 (no app here: a test calling the handler directly)
+        return True
+    return namespace is None or client_token in namespace.token_to_sid

@@ -430,6 +430,7 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "GalleryState.load": NO_ID,
     "GalleryState.load_more": NO_ID,  # the cursor only pages the caller's own list
     "GalleryState.watch": attack_watch,
+    "GalleryState.follow": NO_ID,  # the signed-in user's own topic (e2e: test_every_tab)
     "GalleryState.request_delete": attack_request_delete,
     "GalleryState.undo_delete": NO_ID,
     "GalleryState.toggle_favorite": attack_toggle_favorite,

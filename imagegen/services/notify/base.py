@@ -1,0 +1,30 @@
+"""The completion Notifier seam: wakes whoever waits on a topic (a generation, a user)."""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class Notifier(abc.ABC):
+    """Publish 'topic X changed' (with an optional progress relay); subscribers wait for it."""
+
+    @abc.abstractmethod
+    def publish(self, topic: str, relay: dict | None = None) -> None:
+        """Signals every subscriber of topic, in every app process; safe from any thread and
+        never blocking. relay carries a progress update to the other processes' boards."""
+
+    @abc.abstractmethod
+    @contextmanager
+    def subscribe(self, topic: str) -> Iterator[asyncio.Event]:
+        """An event set when topic is published; register before checking the DB."""
+
+    def close(self) -> None:  # noqa: B027 (optional hook)
+        """Stops background threads (tests; the app keeps one notifier for its life)."""
+
+
+def user_topic(user_id: str) -> str:
+    """The topic every tab of one user follows: a generation of theirs appeared or ended."""
+    return f"user:{user_id}"
