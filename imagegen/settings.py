@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     orphan_grace_seconds: int = Field(3600, alias="IMAGEGEN_ORPHAN_GRACE", ge=60)
     orphan_sweep_seconds: float = Field(3600, alias="IMAGEGEN_ORPHAN_SWEEP_SECONDS", gt=0)
     poll_fallback_seconds: float = Field(5.0, alias="IMAGEGEN_POLL_SECONDS", gt=0)
+    worker_host: str = Field("127.0.0.1", alias="IMAGEGEN_WORKER_HOST")
+    worker_processes: int = Field(1, alias="IMAGEGEN_WORKER_PROCESSES", ge=1, le=64)
     worker_concurrency: int = Field(1, alias="IMAGEGEN_WORKER_CONCURRENCY", ge=1)
     procedural_step_ms: int = Field(0, alias="IMAGEGEN_PROCEDURAL_STEP_MS", ge=0, le=10_000)
     worker_port: int = Field(8001, alias="IMAGEGEN_WORKER_PORT")

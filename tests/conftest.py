@@ -70,3 +70,101 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    """One throwaway PostgreSQL for the session (each test gets its own database)."""
+    from tests.integration.postgres import TempPostgres
+
+    with TempPostgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[object]:
+    """One throwaway Redis for the session."""
+    from tests.integration.redis_server import TempRedis
+
+    with TempRedis() as server:
+        yield server
+
+
+class Deployment:
+    """The app's API and the worker as separate processes, as deployed: on SQLite with one of
+    each, or on PostgreSQL + Redis with two API processes and two worker processes. The client
+    talks to the first API process; webhooks land on the last one."""
+
+    def __init__(self, mode: str, env: dict[str, str], tmp: Path, api_count: int) -> None:
+        self.mode, self.tmp = mode, tmp
+        self.api_ports = [free_port() for _ in range(api_count)]
+        self.url = f"http://127.0.0.1:{self.api_ports[0]}"
+        self.webhook_url = f"http://127.0.0.1:{self.api_ports[-1]}"
+        self.worker_port = int(env["IMAGEGEN_WORKER_URL"].rsplit(":", 1)[1])
+        self.env = {
+            **env,
+            "IMAGEGEN_APP_URL": self.webhook_url,
+            "IMAGEGEN_PUBLIC_URL": self.url,
+        }
+        self.apis: list = [None] * api_count
+        self.worker = None
+
+    def start_api(self, i: int) -> None:
+        from tests.helpers import start_api
+
+        self.apis[i] = start_api(self.env, self.api_ports[i], self.tmp / f"api{i}.log")
+
+    def start_worker(self) -> None:
+        self.worker = start_worker(self.env, self.worker_port, self.tmp / "worker.log")
+
+    def worker_log(self) -> str:
+        return (self.tmp / "worker.log").read_text()
+
+    def stop(self) -> None:
+        from tests.helpers import kill9
+
+        for p in [*self.apis, self.worker]:
+            if p is not None and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(5)
+                except Exception:  # noqa: BLE001
+                    kill9(p)
+
+
+@pytest.fixture(params=["sqlite", "pg+redis"])
+def deployment(
+    request: pytest.FixtureRequest,
+    app_env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Deployment]:
+    """The pipeline as deployed, on each of the two supported shapes."""
+    import uuid
+
+    env = {k: v for k, v in os.environ.items() if k.startswith("IMAGEGEN_")} | app_env
+    api_count = 1
+    if request.param == "pg+redis":
+        pg, redis = request.getfixturevalue("pg_server"), request.getfixturevalue("redis_server")
+        url = pg.create_db(f"d_{uuid.uuid4().hex[:12]}")  # type: ignore[attr-defined]
+        env |= {
+            "DATABASE_URL": url,
+            "REDIS_URL": redis.url,  # type: ignore[attr-defined]
+            "IMAGEGEN_WORKER_PROCESSES": "2",
+        }
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.setenv("REDIS_URL", redis.url)  # type: ignore[attr-defined]
+        reset_caches()
+        from imagegen.migrate import upgrade
+
+        upgrade()
+        api_count = 2
+    d = Deployment(request.param, env, tmp_path, api_count)
+    try:
+        for i in range(api_count):
+            d.start_api(i)
+        d.start_worker()
+        yield d
+    finally:
+        d.stop()
+        reset_caches()

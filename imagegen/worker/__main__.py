@@ -11,4 +11,16 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
     s = get_settings()
     s.check_production()
-    uvicorn.run(create_worker_app(s), host="127.0.0.1", port=s.worker_port, log_level="warning")
+    if s.worker_processes > 1:  # several processes behind one port (jobs spread by the OS)
+        uvicorn.run(
+            "imagegen.worker.app:create_worker_app",
+            factory=True,
+            workers=s.worker_processes,
+            host=s.worker_host,
+            port=s.worker_port,
+            log_level="warning",
+        )
+    else:
+        uvicorn.run(
+            create_worker_app(s), host=s.worker_host, port=s.worker_port, log_level="warning"
+        )

@@ -256,6 +256,7 @@ class Worker:
             else:
                 completion = Completion(**base, status="COMPLETED", images=images)
         except Cancelled:
+            log.info("job %s cancelled while running", job.generation_id)
             completion = Completion(**base, status="CANCELLED", error="Cancelled.")
         except (EngineError, StorageError) as e:
             completion = Completion(**base, status="FAILED", error=str(e))
@@ -314,7 +315,11 @@ class Worker:
 def create_worker_app(settings: Settings | None = None) -> FastAPI:
     """Builds the worker's FastAPI app for the given (or environment) settings."""
     settings = settings or get_settings()
-    state: dict[str, Worker] = {}
+    if not logging.getLogger().handlers:  # a process spawned by uvicorn --workers
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s"
+        )
+    state: dict[str, Any] = {}
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> Any:
@@ -326,7 +331,13 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
         rerun, failed = worker.resume()
         if rerun or failed:
             log.warning("took over unfinished jobs: %d to run again, %d failed", rerun, failed)
+        if settings.redis_url:
+            from imagegen.worker.cancel_bus import CancelBus
+
+            state["bus"] = CancelBus(settings.redis_url, worker.cancel, asyncio.get_running_loop())
         yield
+        if "bus" in state:
+            state["bus"].close()
         await worker.outbox.drain(timeout=5)
 
     app = FastAPI(title="imagegen worker", version="1", lifespan=lifespan)
@@ -367,10 +378,17 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/jobs/{generation_id}/cancel", status_code=202)
     async def cancel(generation_id: str) -> JSONResponse:
-        """Cancels a queued or running job; unknown (or already finished) is 404."""
-        if not state["worker"].cancel(generation_id):
+        """Cancels a queued or running job; unknown (or already finished) is 404. With several
+        worker processes (REDIS_URL), one that lacks the job passes the cancel to the others."""
+        if state["worker"].cancel(generation_id):
+            return JSONResponse({"cancelling": True, "generationId": generation_id}, 202)
+        bus = state.get("bus")
+        if bus is None:
             raise HTTPException(404, "no such job in progress")
-        return JSONResponse({"cancelling": True, "generationId": generation_id}, status_code=202)
+        await asyncio.to_thread(bus.publish, generation_id)
+        return JSONResponse(
+            {"cancelling": True, "generationId": generation_id, "broadcast": True}, 202
+        )
 
     @app.post("/v1/jobs", status_code=202)
     async def submit(job: Job) -> JSONResponse:

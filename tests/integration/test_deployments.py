@@ -1,0 +1,134 @@
+"""The pipeline on both deployment shapes: SQLite with one process of each kind, and
+PostgreSQL + Redis with two API processes (the client on one, webhooks landing on the other)
+and two worker processes behind one port."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+
+import httpx
+import pytest
+from PIL import Image
+from sqlmodel import func, select
+
+from imagegen.db import session_scope
+from imagegen.models import ImageFile, ImageGeneration
+from imagegen.services.storage import get_storage
+from imagegen.worker.contract import object_key, thumbnail_key
+from tests.helpers import post_signed, signup, user_id, wait_status, wait_until
+
+
+@pytest.fixture(autouse=True)
+def slow(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMAGEGEN_PROCEDURAL_STEP_MS", "60")
+
+
+def test_generate_progress_and_gallery(deployment):
+    client = signup(deployment.url, f"pipe-{deployment.mode}@example.com")
+    r = client.post(
+        "/api/images/generate",
+        json={"prompt": "Un chat", "numImages": 2, "seed": 7, "width": 512, "height": 512},
+    )
+    assert r.status_code == 201, r.text
+    gid = r.json()["generation"]["id"]
+    seen: list[int] = []
+
+    def done() -> bool:  # progress lands on the last API process; the client reads the first
+        g = client.get(f"/api/generations/{gid}").json()["generation"]
+        if g["progress"]:
+            seen.append(g["progress"]["percent"])
+        return g["status"] == "COMPLETED"
+
+    wait_until(done, 30, 0.05, what="the generation")
+    assert any(0 < p < 100 for p in seen), seen
+    body = client.get("/api/images/user").json()
+    [g] = body["generations"]
+    assert g["id"] == gid and len(g["images"]) == 2
+    for img in g["images"]:
+        data = httpx.get(img["fileUrl"]).content
+        assert Image.open(io.BytesIO(data)).size == (512, 512)
+
+
+def test_cancel_reaches_the_worker_process_running_the_job(deployment):
+    client = signup(deployment.url, f"cancel-{deployment.mode}@example.com")
+    gid = client.post("/api/images/generate", json={"prompt": "stop", "numImages": 4}).json()[
+        "generation"
+    ]["id"]
+
+    def running() -> bool:
+        g = client.get(f"/api/generations/{gid}").json()["generation"]
+        return bool(g["progress"]) and g["progress"]["percent"] > 0
+
+    wait_until(running, 20, 0.05, what="the job to start")
+    assert client.post(f"/api/generations/{gid}/cancel").json()["generation"]["status"] == (
+        "CANCELLED"
+    )
+    # 4 images take 2.4 s; the process running it stops at its next step.
+    wait_until(
+        lambda: f"job {gid} cancelled while running" in deployment.worker_log(),
+        1.5,
+        0.05,
+        what="the worker to stop the job",
+    )
+    time.sleep(0.5)
+    assert not any(get_storage().exists(object_key(gid, i)) for i in range(4))
+
+
+def test_the_same_webhook_at_two_app_processes_at_once_lands_once(deployment):
+    d = deployment
+    client = signup(d.url, f"twice-{d.mode}@example.com")
+    gid = _processing_generation(user_id(client), images=2)
+    body = {
+        "generationId": gid,
+        "status": "COMPLETED",
+        "images": [
+            {"key": object_key(gid, i), "thumbnailKey": thumbnail_key(gid, i),
+             "filename": f"{i}.png", "format": "PNG", "width": 512, "height": 512,
+             "fileSize": 1}
+            for i in range(2)
+        ],
+    }  # fmt: skip
+    targets = [f"http://127.0.0.1:{p}" for p in d.api_ports] * 4
+    barrier, answers = threading.Barrier(len(targets)), []
+
+    def send(base: str, n: int) -> None:
+        barrier.wait()
+        # Half replay one delivery id; half look like a second delivery of the same result.
+        msg = "msg_same" if n % 2 else f"msg_other_{n}"
+        answers.append(post_signed(f"{base}/api/webhooks/image-completion", body, msg))
+
+    threads = [threading.Thread(target=send, args=(t, n)) for n, t in enumerate(targets)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r.status_code == 200 for r in answers), [r.text for r in answers]
+    assert sum(r.json()["changed"] for r in answers) == 1
+    with session_scope() as db:
+        rows = db.exec(
+            select(func.count()).select_from(ImageFile).where(ImageFile.generation_id == gid)
+        ).one()
+    assert rows == 2
+    assert wait_status(client, gid)["status"] == "COMPLETED"
+
+
+def _processing_generation(author: str, images: int) -> str:
+    gen = ImageGeneration(
+        author_id=author,
+        prompt="twice",
+        width=512,
+        height=512,
+        num_images=images,
+        seed=1,
+        engine="procedural",
+        model="procedural-v1",
+        status="PROCESSING",
+    )
+    with session_scope() as db:
+        db.add(gen)
+    for i in range(images):
+        for k in (object_key(gen.id, i), thumbnail_key(gen.id, i)):
+            get_storage().put(k, b"x", "image/png")
+    return gen.id
