@@ -59,10 +59,12 @@ test: test-deps lint
 	$(PY) -m pytest tests/unit tests/api tests/integration tests/security -q
 	$(PY) -m pytest tests/e2e -q
 	$(PY) -m pytest tests/e2e_clerk -q
+	$(PY) -m pytest tests/e2e_scale -q
 
 e2e: test-deps
 	$(PY) -m pytest tests/e2e -q
 	$(PY) -m pytest tests/e2e_clerk -q
+	$(PY) -m pytest tests/e2e_scale -q
 
 fmt: $(VENV)/.stamp-test
 	$(PY) -m ruff check --fix .

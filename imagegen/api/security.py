@@ -88,7 +88,9 @@ class SecurityHeaders:
                 ctype = dict(message.get("headers", [])).get(b"content-type", b"")
                 if scope["path"].startswith("/api/docs"):
                     csp = DOCS_CSP
-                elif ctype.startswith(b"text/html"):
+                elif ctype.startswith(b"text/html") or 300 <= message.get("status", 200) < 400:
+                    # A redirect gets the page policy too: Chromium keeps a redirect's
+                    # `sandbox` for the page it lands on (prod redirects /x to /x/).
                     if self._page_csp is None:
                         self._page_csp = page_csp()
                     csp = self._page_csp

@@ -1,7 +1,7 @@
 """The header middleware: pages get a policy they can run under; everything else a locked one."""
 
 from starlette.applications import Starlette
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -14,6 +14,7 @@ def _client() -> TestClient:
             Route("/page", lambda r: HTMLResponse("<html></html>")),
             Route("/json", lambda r: JSONResponse({"ok": True})),
             Route("/api/docs", lambda r: HTMLResponse("<html></html>")),
+            Route("/studio", lambda r: RedirectResponse("/studio/", status_code=307)),
         ]
     )
     return TestClient(SecurityHeaders(app))
@@ -36,3 +37,11 @@ def test_other_answers_get_the_locked_policy_and_common_headers(app_env):
 def test_swagger_docs_may_load_their_cdn_assets(app_env):
     csp = _client().get("/api/docs").headers["content-security-policy"]
     assert "https://cdn.jsdelivr.net" in csp and "frame-ancestors 'none'" in csp
+
+
+def test_a_redirect_to_a_page_does_not_sandbox_it(app_env):
+    """Chromium keeps a redirect's `sandbox` for the page it lands on: no scripts, no styles.
+    The production server redirects /generate-images to /generate-images/."""
+    r = _client().get("/studio", follow_redirects=False)
+    assert r.status_code == 307
+    assert "sandbox" not in r.headers["content-security-policy"]

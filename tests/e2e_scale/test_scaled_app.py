@@ -1,0 +1,55 @@
+"""At scale, in a browser: a webhook landing on another process reaches every open tab of the
+user, live; and after kill -9 of the whole app, the page shows its pending generations again
+and they complete live when their webhooks land."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+
+def _sign_up(page: Page, url: str, email: str) -> None:
+    page.goto(url + "/sign-up")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("password-123")
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url("**/generate-images")
+
+
+def _generate(page: Page, prompt: str, n: int = 1) -> None:
+    page.get_by_label("Prompt", exact=True).fill(prompt)
+    page.get_by_label("Size", exact=True).select_option("512x512")
+    page.get_by_label("Images", exact=True).select_option(str(n))
+    page.get_by_role("button", name="Generate").click()
+
+
+def test_two_backend_workers_and_every_tab_is_live(page: Page, scaled):
+    app = scaled["app"]
+    assert app.workers() == 2
+    _sign_up(page, app.url, "scale-tabs@example.com")
+    tabs = [page] + [page.context.new_page() for _ in range(3)]  # sockets spread over workers
+    for tab in tabs[1:]:
+        tab.goto(app.url + "/generate-images")
+        expect(tab.get_by_label("Prompt", exact=True)).to_be_visible()
+    _generate(page, "Seen on every worker", 2)
+    expect(page.locator(".generation-progress").first).to_be_visible(timeout=15_000)
+    for tab in tabs:
+        card = tab.locator("#gallery .generation-card").filter(has_text="Seen on every worker")
+        expect(card).to_have_attribute("data-status", "COMPLETED", timeout=30_000)
+        expect(card.locator(".image-open")).to_have_count(2)
+
+
+def test_app_killed_with_pending_work_recovers_it_live(page: Page, scaled):
+    app = scaled["app"]
+    _sign_up(page, app.url, "scale-crash@example.com")
+    _generate(page, "Survives the crash", 4)  # about 5 s of work
+    pending = page.locator("#results .generation-card").filter(has_text="Survives the crash")
+    expect(pending).to_have_attribute("data-status", "PROCESSING")
+    app.kill9()
+    app.start()
+    # The open page reconnects by itself: still pending, then done, with no reload.
+    card = page.locator(".generation-card").filter(has_text="Survives the crash").first
+    expect(card).to_have_attribute("data-status", "COMPLETED", timeout=60_000)
+    expect(card.locator(".image-open")).to_have_count(4)
+    page.reload()
+    gallery = page.locator("#gallery .generation-card").filter(has_text="Survives the crash")
+    expect(gallery).to_have_count(1)
