@@ -9,7 +9,7 @@ PORT    ?= 3000
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: help install migrate run worker test test-deps lint e2e fmt clean bench
+.PHONY: help install migrate run worker test test-deps lint e2e fmt clean bench loadtest
 
 help:
 	@echo "make run    install everything, migrate, start worker + app on http://localhost:$(PORT)"
@@ -56,10 +56,15 @@ lint: $(VENV)/.stamp-test
 	$(PY) -m ruff format --check .
 
 test: test-deps lint
-	$(PY) -m pytest tests/unit tests/api tests/integration tests/security -q
+	$(PY) -m pytest tests/unit tests/api tests/integration tests/security tests/load -q
 	$(PY) -m pytest tests/e2e -q
 	$(PY) -m pytest tests/e2e_clerk -q
 	$(PY) -m pytest tests/e2e_scale -q
+
+# 50 users x 5 generations on PostgreSQL + Redis, duplicated and delayed webhooks, kill -9 of
+# an API process and of the worker; the last line printed is one JSON object of figures.
+loadtest: test-deps
+	$(PY) -m tests.load.loadtest --users 50 --per-user 5
 
 e2e: test-deps
 	$(PY) -m pytest tests/e2e -q

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from datetime import timedelta
 
 from pwdlib import PasswordHash
@@ -22,6 +23,18 @@ MIN_PASSWORD = 8
 _hasher = PasswordHash.recommended()
 # Verifying against a real hash for unknown emails keeps timing from revealing accounts.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+# argon2 takes 64 MB per hash: a burst of sign-ups must not multiply that by the burst's size.
+_HASHING = threading.BoundedSemaphore(2)
+
+
+def _hash(password: str) -> str:
+    with _HASHING:
+        return _hasher.hash(password)
+
+
+def _verify(password: str, stored: str) -> bool:
+    with _HASHING:
+        return _hasher.verify(password, stored)
 
 
 def _token_hash(token: str) -> str:
@@ -87,7 +100,7 @@ class LocalAuth(AuthProvider):
             )
         if len(password) > 1024:
             raise InvalidInput("Password is too long (1024 characters at most).", field="password")
-        user = User(email=email, password_hash=_hasher.hash(password))
+        user = User(email=email, password_hash=_hash(password))
         try:
             with session_scope() as db:
                 db.add(user)
@@ -102,7 +115,7 @@ class LocalAuth(AuthProvider):
         with session_scope() as db:
             user = db.exec(select(User).where(User.email == email)).first()
         stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
-        if not _hasher.verify(password or "", stored) or user is None:
+        if not _verify(password or "", stored) or user is None:
             _record_failure(email)
             raise Unauthorized("Wrong email or password.")
         with session_scope() as db:
