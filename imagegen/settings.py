@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     redis_url: str = Field(
         "", validation_alias=AliasChoices("REDIS_URL", "REFLEX_REDIS_URL", "redis_url")
     )
+    dispatch_timeout: float = Field(10, alias="IMAGEGEN_DISPATCH_TIMEOUT", gt=0)
     webhook_budget_seconds: float = Field(5, alias="IMAGEGEN_WEBHOOK_BUDGET", gt=0)
     watchdog_seconds: float = Field(30, alias="IMAGEGEN_WATCHDOG_SECONDS", gt=0)
     orphan_grace_seconds: int = Field(3600, alias="IMAGEGEN_ORPHAN_GRACE", ge=60)

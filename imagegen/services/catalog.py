@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from imagegen.services.http import worker_http
 from imagegen.settings import get_settings
 
 _TTL = 30.0
@@ -83,7 +84,7 @@ def get_catalog(max_age: float = _TTL) -> Catalog:
             raise WorkerUnavailable(_failure[1])
     url = f"{get_settings().worker_url.rstrip('/')}/v1/engines"
     try:
-        r = httpx.get(url, timeout=5)
+        r = worker_http().get(url, timeout=5)
         r.raise_for_status()
         raw = r.json()
         cat = Catalog(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import io
@@ -32,6 +33,7 @@ from imagegen.models import (
 from imagegen.services import signing
 from imagegen.services.catalog import Catalog, WorkerUnavailable, get_catalog
 from imagegen.services.errors import Conflict, InvalidInput, NotFound, TooMany, Unavailable
+from imagegen.services.http import worker_http
 from imagegen.services.notify import get_notifier, user_topic
 from imagegen.services.progress import get_progress_board
 from imagegen.services.search import GalleryFilter, filter_clauses
@@ -246,10 +248,13 @@ def cancel_generation(author_id: str, generation_id: str) -> ImageGeneration:
     announce(gen.id, gen.author_id, ended=True)
     url = f"{get_settings().worker_url.rstrip('/')}/v1/jobs/{gen.id}/cancel"
     try:
-        httpx.post(url, timeout=5)
+        worker_http().post(url, timeout=5)
     except httpx.HTTPError as e:  # it stays CANCELLED here; a late result is discarded
         log.warning("could not tell the worker to cancel %s: %s", gen.id, e)
     return get_generation(author_id, gen.id)
+
+
+DISPATCH_ATTEMPTS = 3  # a timed-out submit is sent again (the worker ignores a repeat)
 
 
 def dispatch(gen: ImageGeneration) -> ImageGeneration:
@@ -272,19 +277,35 @@ def dispatch(gen: ImageGeneration) -> ImageGeneration:
     )
     url = f"{get_settings().worker_url.rstrip('/')}/v1/jobs"
     error = None
-    try:
-        r = httpx.post(url, json=job.model_dump(by_alias=True), timeout=10)
-        if r.status_code != 202:
-            try:
-                detail = r.json().get("detail")
-            except ValueError:
-                detail = None
-            error = f"The generation worker refused the job: {detail or f'HTTP {r.status_code}'}"
-    except httpx.HTTPError as e:
-        error = (
-            f"The generation worker at {get_settings().worker_url} is unreachable "
-            f"({type(e).__name__})."
-        )
+    for attempt in range(1, DISPATCH_ATTEMPTS + 1):
+        error = None
+        try:
+            r = worker_http().post(
+                url, json=job.model_dump(by_alias=True), timeout=get_settings().dispatch_timeout
+            )
+            if r.status_code != 202:
+                try:
+                    detail = r.json().get("detail")
+                except ValueError:
+                    detail = None
+                error = (
+                    f"The generation worker refused the job: {detail or f'HTTP {r.status_code}'}"
+                )
+            break
+        except httpx.TimeoutException as e:  # it may have taken the job: sending it again is safe
+            error = (
+                f"The generation worker at {get_settings().worker_url} did not answer in time "
+                f"({type(e).__name__}, {attempt} attempts)."
+            )
+            if attempt == DISPATCH_ATTEMPTS:  # and if it did take it, it should not run it
+                with contextlib.suppress(httpx.HTTPError):
+                    worker_http().post(f"{url}/{gen.id}/cancel", timeout=2)
+        except httpx.HTTPError as e:
+            error = (
+                f"The generation worker at {get_settings().worker_url} is unreachable "
+                f"({type(e).__name__})."
+            )
+            break
     pending = (GenerationStatus.PENDING.value,)
     if error:
         log.warning("generation %s failed to dispatch: %s", gen.id, error)
@@ -506,8 +527,10 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
     if gen is None:
         raise NotFound("Unknown generation.")
     if GenerationStatus(gen.status).terminal:
-        if gen.status == GenerationStatus.CANCELLED.value and completion.images:
-            _discard(gen, completion)  # finished after the user cancelled: keep no files
+        if gen.status != GenerationStatus.COMPLETED.value and completion.images:
+            # Ended without it (cancelled, timed out, or failed to dispatch while the worker
+            # did take the job): a late result keeps no files.
+            _discard(gen, completion)
         return gen, False
     status, error = completion.status, completion.error
     images = completion.images
@@ -530,6 +553,7 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
                 missing, status, error = [], "FAILED", f"Storage check failed: {e}"
             if missing:
                 status, error = "FAILED", f"{len(missing)} image(s) missing from storage."
+                _discard(gen, completion)  # keep none of a result that cannot be whole
     elif status == "CANCELLED":
         error = (error or "Cancelled.")[:2000]
     elif status != "FAILED":

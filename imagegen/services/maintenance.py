@@ -15,6 +15,7 @@ from sqlmodel import col, or_, select, update
 from imagegen.db import session_scope
 from imagegen.models import GenerationStatus, ImageFile, ImageGeneration, utcnow
 from imagegen.services.generations import announce
+from imagegen.services.http import worker_http
 from imagegen.services.storage import StorageError, get_storage
 from imagegen.settings import get_settings
 
@@ -54,7 +55,7 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
             announce(gid, author_id, ended=True)
     for gid in expired:  # a late result is discarded; tell the worker to stop, if it is there
         with contextlib.suppress(httpx.HTTPError):
-            httpx.post(f"{s.worker_url.rstrip('/')}/v1/jobs/{gid}/cancel", timeout=2)
+            worker_http().post(f"{s.worker_url.rstrip('/')}/v1/jobs/{gid}/cancel", timeout=2)
     if expired:
         log.warning("watchdog: %d generation(s) timed out: %s", len(expired), expired[:10])
     return expired

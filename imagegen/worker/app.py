@@ -41,6 +41,8 @@ from imagegen.worker.journal import MAX_ATTEMPTS, JobJournal
 from imagegen.worker.scheduler import FairQueue
 
 log = logging.getLogger("imagegen.worker")
+ANNOUNCE_NOW = 3  # queue positions sent on every change; deeper ones are throttled
+DEEP_QUEUE_INTERVAL = 3.0
 
 
 def _render_request(job: Job) -> RenderRequest:
@@ -65,6 +67,7 @@ class ProgressSender:
         self.min_interval = min_interval
         self._last: dict[str, float] = {}
         self._previews: dict[str, bytes] = {}  # latest unsent preview per job
+        self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task] = set()
 
     def report(
@@ -74,17 +77,18 @@ class ProgressSender:
         queue_position: int,
         force: bool = False,
         preview: bytes | None = None,
-    ) -> None:
+        min_gap: float = 0.0,
+    ) -> bool:
         """Sends (soon) the job's progress; call on the event loop. A preview that falls
-        inside the throttle window rides on the next event that goes out."""
+        inside the throttle window rides on the next event that goes out. True if sent."""
         if not job.progress_url:
-            return
+            return False
         gid = job.generation_id
         if preview is not None and len(preview) <= MAX_PREVIEW_BYTES:
             self._previews[gid] = preview
         now = time.monotonic()
-        if not force and now - self._last.get(gid, 0.0) < self.min_interval:
-            return
+        if not force and now - self._last.get(gid, 0.0) < max(self.min_interval, min_gap):
+            return False
         self._last[gid] = now
         shot = self._previews.pop(gid, None)
         event = Progress(
@@ -96,6 +100,13 @@ class ProgressSender:
         task = asyncio.get_running_loop().create_task(self._post(job.progress_url, event))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return True
+
+    async def aclose(self) -> None:
+        """Closes the pooled client (on shutdown)."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     def forget(self, generation_id: str) -> None:
         """The job is over."""
@@ -105,9 +116,10 @@ class ProgressSender:
     async def _post(self, url: str, event: Progress) -> None:
         body = event.model_dump_json(by_alias=True)
         headers = signed_headers(self.webhook, f"prg_{event.generation_id}_{time.time_ns()}", body)
+        if self._client is None:  # one pooled client: a new one per event costs ~50 ms of CPU
+            self._client = httpx.AsyncClient(timeout=3)
         try:
-            async with httpx.AsyncClient(timeout=3) as client:
-                await client.post(url, content=body, headers=headers)
+            await self._client.post(url, content=body, headers=headers)
         except httpx.HTTPError as e:
             log.debug("progress for %s not delivered: %s", event.generation_id, e)
 
@@ -129,6 +141,7 @@ class Worker:
         self.running: dict[str, int] = {name: 0 for name in engines}
         self.jobs: dict[str, Job] = {}  # queued or running, by generation id
         self.controls: dict[str, RenderControl] = {}
+        self._positions: dict[str, int] = {}  # last queue position sent, per waiting job
         self.active: dict[str, asyncio.Task] = {}
 
     def submit(self, job: Job, attempts: int = 1) -> None:
@@ -148,6 +161,7 @@ class Worker:
             return False
         if self.queues[job.params.engine].remove(generation_id) is not None:
             self.jobs.pop(generation_id, None)
+            self._positions.pop(generation_id, None)
             self._finish(
                 job,
                 Completion(
@@ -176,11 +190,18 @@ class Worker:
             self.active[job.generation_id] = task
 
     def _announce(self, engine: str) -> None:
-        """Tells every waiting job how many jobs are ahead of it."""
+        """Tells waiting jobs how many jobs are ahead of them, only when that changed: the
+        first few at once, deeper ones every few seconds (a long queue must not cost an event
+        per waiting job on every submit and every finish)."""
         for position, gid in enumerate(self.queues[engine].order(), start=1):
             job = self.jobs.get(gid)
-            if job is not None:
+            if job is None or self._positions.get(gid) == position:
+                continue
+            if position <= ANNOUNCE_NOW:
                 self.progress.report(job, 0, position, force=True)
+                self._positions[gid] = position
+            elif self.progress.report(job, 0, position, min_gap=DEEP_QUEUE_INTERVAL):
+                self._positions[gid] = position
 
     def _finish(self, job: Job, completion: Completion) -> None:
         self.progress.forget(job.generation_id)
@@ -238,6 +259,7 @@ class Worker:
 
         control = RenderControl(on_progress)
         self.controls[job.generation_id] = control
+        self._positions.pop(job.generation_id, None)
         self.progress.report(job, 0, 0, force=True)
         started = time.perf_counter()
         base = {"generation_id": job.generation_id, "engine": engine.name, "model": p.model}
@@ -339,6 +361,8 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
         if "bus" in state:
             state["bus"].close()
         await worker.outbox.drain(timeout=5)
+        await worker.outbox.aclose()
+        await worker.progress.aclose()
 
     app = FastAPI(title="imagegen worker", version="1", lifespan=lifespan)
 

@@ -228,3 +228,47 @@ def test_a_slow_storage_never_holds_the_webhook_past_its_budget(stack, monkeypat
     monkeypatch.setattr(generations, "get_storage", lambda: real)
     r = post_signed(url, body, "msg_budget")  # the worker's retry, same webhook id
     assert r.status_code == 200 and r.json()["status"] == "COMPLETED"
+
+
+@pytest.fixture
+def sluggish_worker(app_env, monkeypatch):
+    """A worker that answers its first job submissions too late, then normally."""
+    app = FastAPI()
+    seen: list[str] = []
+
+    @app.post("/v1/jobs")
+    async def accept(body: dict) -> JSONResponse:
+        import asyncio
+
+        seen.append(body["generationId"])
+        if len(seen) <= 2:
+            await asyncio.sleep(1.0)
+        return JSONResponse({"accepted": True}, status_code=202)
+
+    @app.post("/v1/jobs/{gid}/cancel")
+    async def cancel(gid: str) -> JSONResponse:
+        seen.append(f"cancel {gid}")
+        return JSONResponse({}, status_code=202)
+
+    @app.get("/v1/engines")
+    async def engines() -> dict:
+        p = ProceduralEngine()
+        return {"default": p.name, "engines": [p.describe()]}
+
+    port = int(app_env["IMAGEGEN_WORKER_URL"].rsplit(":", 1)[1])
+    monkeypatch.setenv("IMAGEGEN_DISPATCH_TIMEOUT", "0.4")
+    with ThreadedServer(app, port):
+        yield seen
+
+
+def test_a_submit_that_times_out_is_sent_again(sluggish_worker):
+    from imagegen.api import create_api
+    from tests.helpers import reset_caches
+
+    reset_caches()
+    with ThreadedServer(create_api(), free_port()) as api:
+        client = signup(api.url, "sluggish@example.com")
+        g = client.post("/api/images/generate", json={"prompt": "third time lucky"}).json()
+        assert g["generation"]["status"] == "PROCESSING", g["generation"]["error"]
+        gid = g["generation"]["id"]
+        assert sluggish_worker == [gid, gid, gid]  # the same job, which the worker dedupes

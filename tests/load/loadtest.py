@@ -186,6 +186,23 @@ def _counts() -> dict[str, int]:
     return dict(rows)
 
 
+def _failure_reasons() -> list[tuple[str, int]]:
+    from sqlmodel import func, select
+
+    from imagegen.db import session_scope
+    from imagegen.models import ImageGeneration
+
+    with session_scope() as db:
+        rows = db.exec(
+            select(ImageGeneration.error, func.count())
+            .where(ImageGeneration.status == "FAILED")
+            .group_by(ImageGeneration.error)
+            .order_by(func.count().desc())
+            .limit(5)
+        ).all()
+    return [(str(e)[:160], n) for e, n in rows]
+
+
 def _burst(api_urls: list[str], n: int, concurrency: int) -> tuple[float, list[float]]:
     """Webhooks absorbed per second: n finished results (objects stored) delivered at once."""
     from standardwebhooks import Webhook  # noqa: I001
@@ -302,11 +319,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--per-user", type=int, default=5)
-    ap.add_argument("--step-ms", type=int, default=10, help="procedural engine pause per step")
+    ap.add_argument("--step-ms", type=int, default=5, help="procedural engine pause per step")
     ap.add_argument("--dup", type=float, default=0.3, help="share of webhooks sent twice")
     ap.add_argument("--delay", type=float, default=0.3, help="share of webhooks delayed")
     ap.add_argument("--burst", type=int, default=300, help="results in the throughput burst")
-    ap.add_argument("--deadline", type=float, default=240, help="seconds for everything to end")
+    ap.add_argument("--deadline", type=float, default=360, help="seconds for everything to end")
     ap.add_argument("--no-kill", action="store_true", help="skip the kill -9 faults")
     args = ap.parse_args(argv)
     started = time.monotonic()
@@ -324,10 +341,10 @@ def main(argv: list[str] | None = None) -> dict:
             "DATABASE_URL": db,
             "REDIS_URL": redis.url,
             "IMAGEGEN_WORKER_PROCESSES": "2",
-            "IMAGEGEN_WORKER_CONCURRENCY": "2",
+            "IMAGEGEN_WORKER_CONCURRENCY": "1",  # the procedural engine is CPU-bound
             "IMAGEGEN_PROCEDURAL_STEP_MS": str(args.step_ms),
             "IMAGEGEN_MAX_ACTIVE_PER_USER": str(max(args.per_user, 4)),
-            "IMAGEGEN_GENERATION_TIMEOUT": str(int(args.deadline * 0.6)),
+            "IMAGEGEN_GENERATION_TIMEOUT": str(int(args.deadline)),
             "IMAGEGEN_WATCHDOG_SECONDS": "2",
             "IMAGEGEN_APP_URL": f"http://127.0.0.1:{chaos_port}",  # every webhook via chaos
             "IMAGEGEN_PUBLIC_URL": api_urls[0],
@@ -379,6 +396,8 @@ def main(argv: list[str] | None = None) -> dict:
                 log(str(e))
             counts = _counts()
             log(f"statuses: {counts}")
+            for reason, n in _failure_reasons():
+                log(f"  FAILED x{n}: {reason}")
             wait_until(
                 lambda: all(
                     not list((tmp / "data" / d).glob("*.json"))
