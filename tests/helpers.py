@@ -248,3 +248,33 @@ def insert_generation(
                 )
             )
     return gen.id
+
+
+def processing_generation(author_id: str, images: int = 2, *, store: bool = True) -> str:
+    """A PROCESSING generation no worker will finish, its objects stored (store=True) as a
+    worker would leave them just before sending its webhook."""
+    from imagegen.services.storage import get_storage
+    from imagegen.worker.contract import object_key, thumbnail_key
+
+    gid = insert_generation(author_id, "in flight", status="PROCESSING", images=images)
+    if store:
+        for i in range(images):
+            for k in (object_key(gid, i), thumbnail_key(gid, i)):
+                get_storage().put(k, b"x", "image/png")
+    return gid
+
+
+def completion_body(gid: str, images: int = 2, **extra: object) -> dict:
+    """The worker's completion webhook for the objects processing_generation stored."""
+    from imagegen.worker.contract import object_key, thumbnail_key
+
+    return {
+        "generationId": gid,
+        "status": "COMPLETED",
+        "images": [
+            {"key": object_key(gid, i), "thumbnailKey": thumbnail_key(gid, i),
+             "filename": f"{i}.png", "format": "PNG", "width": 512, "height": 512, "fileSize": 1}
+            for i in range(images)
+        ],
+        **extra,
+    }  # fmt: skip

@@ -42,7 +42,7 @@ from imagegen.worker.scheduler import FairQueue
 
 log = logging.getLogger("imagegen.worker")
 ANNOUNCE_NOW = 3  # queue positions sent on every change; deeper ones are throttled
-DEEP_QUEUE_INTERVAL = 3.0
+DEEP_QUEUE_INTERVAL = 10.0
 
 
 def _render_request(job: Job) -> RenderRequest:
@@ -55,6 +55,14 @@ def _render_request(job: Job) -> RenderRequest:
         num_images=p.num_images,
         seed=p.seed,
         model=p.model,
+    )
+
+
+def _ended(job: Job, status: str, reason: str) -> Completion:
+    """A completion with no images: a job that was cancelled or failed before it rendered."""
+    p = job.params
+    return Completion(
+        generation_id=job.generation_id, status=status, engine=p.engine, model=p.model, error=reason
     )
 
 
@@ -162,16 +170,7 @@ class Worker:
         if self.queues[job.params.engine].remove(generation_id) is not None:
             self.jobs.pop(generation_id, None)
             self._positions.pop(generation_id, None)
-            self._finish(
-                job,
-                Completion(
-                    generation_id=generation_id,
-                    status="CANCELLED",
-                    engine=job.params.engine,
-                    model=job.params.model,
-                    error="Cancelled before it started.",
-                ),
-            )
+            self._finish(job, _ended(job, "CANCELLED", "Cancelled before it started."))
             self._announce(job.params.engine)
             return True
         control = self.controls.get(generation_id)
@@ -215,31 +214,17 @@ class Worker:
         again, or fails one that already took the worker down MAX_ATTEMPTS times."""
         rerun = failed = 0
         for job, attempts in self.journal.take_over():
+            reason = None
             if attempts >= MAX_ATTEMPTS:
-                failed += 1
-                self._finish(
-                    job,
-                    Completion(
-                        generation_id=job.generation_id,
-                        status="FAILED",
-                        engine=job.params.engine,
-                        model=job.params.model,
-                        error=f"The worker stopped {attempts} times while running this job; "
-                        "it was not run again.",
-                    ),
+                reason = (
+                    f"The worker stopped {attempts} times while running this job; "
+                    "it was not run again."
                 )
             elif job.params.engine not in self.engines:
+                reason = f"The worker restarted without the {job.params.engine} engine."
+            if reason:
                 failed += 1
-                self._finish(
-                    job,
-                    Completion(
-                        generation_id=job.generation_id,
-                        status="FAILED",
-                        engine=job.params.engine,
-                        model=job.params.model,
-                        error=f"The worker restarted without the {job.params.engine} engine.",
-                    ),
-                )
+                self._finish(job, _ended(job, "FAILED", reason))
             else:
                 rerun += 1
                 self.submit(job, attempts + 1)

@@ -19,33 +19,53 @@ from imagegen.worker.contract import object_key, thumbnail_key
 from imagegen.worker.engines.procedural import ProceduralEngine
 from tests.helpers import (
     ThreadedServer,
+    completion_body,
     free_port,
     insert_generation,
     post_signed,
+    processing_generation,
     signup,
     user_id,
     wait_status,
 )
 
 
-@pytest.fixture
-def silent_worker(app_env, monkeypatch):
-    """A worker that accepts every job (202) and never calls back, like one that hung."""
+def _fake_worker(seen: list[str], slow_first: int = 0) -> FastAPI:
+    """A worker that accepts every job (202) and never calls back, like one that hung; the
+    first slow_first submissions are answered only after a second."""
     app = FastAPI()
 
     @app.post("/v1/jobs")
-    async def accept() -> JSONResponse:
+    async def accept(body: dict) -> JSONResponse:
+        import asyncio
+
+        seen.append(body["generationId"])
+        if len(seen) <= slow_first:
+            await asyncio.sleep(1.0)
         return JSONResponse({"accepted": True}, status_code=202)
+
+    @app.post("/v1/jobs/{gid}/cancel")
+    async def cancel(gid: str) -> JSONResponse:
+        seen.append(f"cancel {gid}")
+        return JSONResponse({}, status_code=202)
 
     @app.get("/v1/engines")
     async def engines() -> dict:
         p = ProceduralEngine()
         return {"default": p.name, "engines": [p.describe()]}
 
-    port = int(app_env["IMAGEGEN_WORKER_URL"].rsplit(":", 1)[1])
+    return app
+
+
+def _worker_port(app_env: dict) -> int:
+    return int(app_env["IMAGEGEN_WORKER_URL"].rsplit(":", 1)[1])
+
+
+@pytest.fixture
+def silent_worker(app_env, monkeypatch):
     monkeypatch.setenv("IMAGEGEN_GENERATION_TIMEOUT", "5")
     monkeypatch.setenv("IMAGEGEN_WATCHDOG_SECONDS", "0.3")
-    with ThreadedServer(app, port):
+    with ThreadedServer(_fake_worker([]), _worker_port(app_env)):
         yield
 
 
@@ -125,21 +145,12 @@ def test_a_partial_result_is_kept_and_labelled(stack):
     client = signup(stack["url"], "partial@example.com")
     stack["worker"].kill()
     stack["worker"].wait()
-    gid = insert_generation(user_id(client), "four wanted", status="PROCESSING", images=4)
+    gid = processing_generation(user_id(client), images=4, store=False)
     for i in range(2):
         for k in (object_key(gid, i), thumbnail_key(gid, i)):
             get_storage().put(k, b"x", "image/png")
     note = "Only 2 of 4 images were made: storage failed (disk full)"
-    body = {
-        "generationId": gid,
-        "status": "COMPLETED",
-        "error": note,
-        "images": [
-            {"key": object_key(gid, i), "thumbnailKey": thumbnail_key(gid, i),
-             "filename": f"{i}.png", "format": "PNG", "width": 512, "height": 512, "fileSize": 1}
-            for i in range(2)
-        ],
-    }  # fmt: skip
+    body = completion_body(gid, 2, error=note)
     assert post_signed(f"{stack['url']}/api/webhooks/image-completion", body, "m1").is_success
     g = client.get(f"/api/generations/{gid}").json()["generation"]
     assert g["status"] == "COMPLETED" and g["partial"] is True and g["error"] == note
@@ -205,16 +216,8 @@ def test_a_slow_storage_never_holds_the_webhook_past_its_budget(stack, monkeypat
     client = signup(stack["url"], "budget@example.com")
     stack["worker"].kill()
     stack["worker"].wait()
-    gid = insert_generation(user_id(client), "slow disk", status="PROCESSING", images=1)
-    for k in (object_key(gid, 0), thumbnail_key(gid, 0)):
-        get_storage().put(k, b"x", "image/png")
-    body = {
-        "generationId": gid,
-        "status": "COMPLETED",
-        "images": [{"key": object_key(gid, 0), "thumbnailKey": thumbnail_key(gid, 0),
-                    "filename": "0.png", "format": "PNG", "width": 512, "height": 512,
-                    "fileSize": 1}],
-    }  # fmt: skip
+    gid = processing_generation(user_id(client), images=1)
+    body = completion_body(gid, 1)
     monkeypatch.setenv("IMAGEGEN_WEBHOOK_BUDGET", "0.5")
     reset_caches()
     real = get_storage()
@@ -232,32 +235,10 @@ def test_a_slow_storage_never_holds_the_webhook_past_its_budget(stack, monkeypat
 
 @pytest.fixture
 def sluggish_worker(app_env, monkeypatch):
-    """A worker that answers its first job submissions too late, then normally."""
-    app = FastAPI()
+    """A worker that answers its first two job submissions too late, then normally."""
     seen: list[str] = []
-
-    @app.post("/v1/jobs")
-    async def accept(body: dict) -> JSONResponse:
-        import asyncio
-
-        seen.append(body["generationId"])
-        if len(seen) <= 2:
-            await asyncio.sleep(1.0)
-        return JSONResponse({"accepted": True}, status_code=202)
-
-    @app.post("/v1/jobs/{gid}/cancel")
-    async def cancel(gid: str) -> JSONResponse:
-        seen.append(f"cancel {gid}")
-        return JSONResponse({}, status_code=202)
-
-    @app.get("/v1/engines")
-    async def engines() -> dict:
-        p = ProceduralEngine()
-        return {"default": p.name, "engines": [p.describe()]}
-
-    port = int(app_env["IMAGEGEN_WORKER_URL"].rsplit(":", 1)[1])
     monkeypatch.setenv("IMAGEGEN_DISPATCH_TIMEOUT", "0.4")
-    with ThreadedServer(app, port):
+    with ThreadedServer(_fake_worker(seen, slow_first=2), _worker_port(app_env)):
         yield seen
 
 

@@ -14,10 +14,18 @@ from PIL import Image
 from sqlmodel import func, select
 
 from imagegen.db import session_scope
-from imagegen.models import ImageFile, ImageGeneration
+from imagegen.models import ImageFile
 from imagegen.services.storage import get_storage
-from imagegen.worker.contract import object_key, thumbnail_key
-from tests.helpers import post_signed, signup, user_id, wait_status, wait_until
+from imagegen.worker.contract import object_key
+from tests.helpers import (
+    completion_body,
+    post_signed,
+    processing_generation,
+    signup,
+    user_id,
+    wait_status,
+    wait_until,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -79,17 +87,8 @@ def test_cancel_reaches_the_worker_process_running_the_job(deployment):
 def test_the_same_webhook_at_two_app_processes_at_once_lands_once(deployment):
     d = deployment
     client = signup(d.url, f"twice-{d.mode}@example.com")
-    gid = _processing_generation(user_id(client), images=2)
-    body = {
-        "generationId": gid,
-        "status": "COMPLETED",
-        "images": [
-            {"key": object_key(gid, i), "thumbnailKey": thumbnail_key(gid, i),
-             "filename": f"{i}.png", "format": "PNG", "width": 512, "height": 512,
-             "fileSize": 1}
-            for i in range(2)
-        ],
-    }  # fmt: skip
+    gid = processing_generation(user_id(client), images=2)
+    body = completion_body(gid, 2)
     targets = [f"http://127.0.0.1:{p}" for p in d.api_ports] * 4
     barrier, answers = threading.Barrier(len(targets)), []
 
@@ -112,23 +111,3 @@ def test_the_same_webhook_at_two_app_processes_at_once_lands_once(deployment):
         ).one()
     assert rows == 2
     assert wait_status(client, gid)["status"] == "COMPLETED"
-
-
-def _processing_generation(author: str, images: int) -> str:
-    gen = ImageGeneration(
-        author_id=author,
-        prompt="twice",
-        width=512,
-        height=512,
-        num_images=images,
-        seed=1,
-        engine="procedural",
-        model="procedural-v1",
-        status="PROCESSING",
-    )
-    with session_scope() as db:
-        db.add(gen)
-    for i in range(images):
-        for k in (object_key(gen.id, i), thumbnail_key(gen.id, i)):
-            get_storage().put(k, b"x", "image/png")
-    return gen.id

@@ -56,7 +56,9 @@ class Chaos:
         self.rng = random.Random(seed)
         self.latencies_ms: list[float] = []
         self.forwarded = self.duplicated = self.delayed = 0
-        self.client = httpx.AsyncClient(timeout=30)
+        self.client = httpx.AsyncClient(
+            timeout=30, limits=httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        )
         self.app = FastAPI()
         self.app.add_api_route("/{path:path}", self.forward, methods=["POST"])
 
