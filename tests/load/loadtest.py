@@ -56,11 +56,24 @@ class Chaos:
         self.rng = random.Random(seed)
         self.latencies_ms: list[float] = []
         self.forwarded = self.duplicated = self.delayed = 0
+        self.progress_in_flight = self.progress_dropped = 0
+        self._tasks: set[asyncio.Task] = set()
+        self.progress_client = httpx.AsyncClient(timeout=5)
         self.client = httpx.AsyncClient(
             timeout=30, limits=httpx.Limits(max_connections=64, max_keepalive_connections=64)
         )
         self.app = FastAPI()
         self.app.add_api_route("/{path:path}", self.forward, methods=["POST"])
+
+    async def _progress(self, path: str, body: bytes, headers: dict) -> None:
+        try:
+            await self.progress_client.post(
+                f"{self.rng.choice(self.targets)}/{path}", content=body, headers=headers
+            )
+        except httpx.HTTPError:
+            self.progress_dropped += 1
+        finally:
+            self.progress_in_flight -= 1
 
     async def _send(self, base: str, path: str, body: bytes, headers: dict) -> httpx.Response:
         return await self.client.post(f"{base}/{path}", content=body, headers=headers)
@@ -72,6 +85,17 @@ class Chaos:
             return Response(status_code=499)
         keep = ("content-type", "webhook-id", "webhook-timestamp", "webhook-signature")
         headers = {k: request.headers[k] for k in keep if k in request.headers}
+        if path.endswith("image-progress"):
+            # Progress is best effort by contract: answered at once, passed on in the
+            # background, and dropped when too many are on their way (chaos of its own).
+            if self.progress_in_flight < 32:
+                self.progress_in_flight += 1
+                task = asyncio.get_running_loop().create_task(self._progress(path, body, headers))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            else:
+                self.progress_dropped += 1
+            return Response(b'{"success": true}', 200, media_type="application/json")
         if self.rng.random() < self.delay:
             self.delayed += 1
             await asyncio.sleep(self.rng.uniform(0, 0.4))
@@ -440,6 +464,7 @@ def main(argv: list[str] | None = None) -> dict:
         "webhooks_forwarded": chaos.forwarded,
         "webhooks_duplicated": chaos.duplicated,
         "webhooks_delayed": chaos.delayed,
+        "progress_dropped": chaos.progress_dropped,
         "seconds": round(time.monotonic() - started, 1),
     }
     print("submitted {submitted}, completed {completed}, failed {failed}, cancelled "
