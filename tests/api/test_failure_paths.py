@@ -76,12 +76,12 @@ def test_watchdog_fails_a_generation_the_worker_never_finishes(silent_worker):
     reset_caches()
     with ThreadedServer(create_api(), free_port()) as api:
         client = signup(api.url, "hung@example.com")
+        started = time.monotonic()  # the deadline counts from creation, inside this call
         r = client.post("/api/images/generate", json={"prompt": "never comes", "numImages": 2})
         gid = r.json()["generation"]["id"]
         assert r.json()["generation"]["status"] == "PROCESSING"
-        started = time.monotonic()
         g = wait_status(client, gid, ("FAILED",), timeout=15)
-        assert 5 <= time.monotonic() - started + 0.5 < 10
+        assert 4.9 <= time.monotonic() - started < 10  # not before the deadline, soon after
         assert g["error"].startswith("Timed out: no result from the generation worker within 5 s")
         # A result that finally lands changes nothing, and leaves no files behind.
         for i in range(2):
@@ -226,7 +226,7 @@ def test_a_slow_storage_never_holds_the_webhook_past_its_budget(stack, monkeypat
     started = time.monotonic()
     r = post_signed(url, body, "msg_budget")
     assert r.status_code == 503 and "send it again" in r.json()["error"]
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 2.5  # the storage check alone would take 3 s
     assert client.get(f"/api/generations/{gid}").json()["generation"]["status"] == "PROCESSING"
     monkeypatch.setattr(generations, "get_storage", lambda: real)
     r = post_signed(url, body, "msg_budget")  # the worker's retry, same webhook id

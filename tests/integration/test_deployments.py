@@ -73,10 +73,11 @@ def test_cancel_reaches_the_worker_process_running_the_job(deployment):
     assert client.post(f"/api/generations/{gid}/cancel").json()["generation"]["status"] == (
         "CANCELLED"
     )
-    # 4 images take 2.4 s; the process running it stops at its next step.
+    # The process running it stops at its next step (without the cancel reaching it, it would
+    # finish the 4 images and never log this).
     wait_until(
         lambda: f"job {gid} cancelled while running" in deployment.worker_log(),
-        1.5,
+        10,
         0.05,
         what="the worker to stop the job",
     )
