@@ -128,6 +128,25 @@ class Chaos:
         return Response(json.dumps({"error": last_error}), 502, media_type="application/json")
 
 
+def _run(coro):  # noqa: ANN001, ANN202
+    """asyncio.run on a thread of its own: the caller may already be inside an event loop
+    (pytest with Playwright's sync API in the same process)."""
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["result"] = asyncio.run(coro)
+        except BaseException as e:  # noqa: BLE001 (re-raised below, in the caller)
+            box["error"] = e
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
 def _rss_sampler(procs: dict[str, psutil.Process], peak: dict[str, float], stop: threading.Event):
     while not stop.is_set():
         for name, p in list(procs.items()):
@@ -291,7 +310,7 @@ def _burst(api_urls: list[str], n: int, concurrency: int) -> tuple[float, list[f
             await asyncio.gather(*(send(i, g) for i, g in enumerate(ids)))
             return n / (time.perf_counter() - started), lat
 
-    return asyncio.run(run())
+    return _run(run())
 
 
 def _consistency() -> dict[str, int]:
@@ -375,9 +394,9 @@ def main(argv: list[str] | None = None) -> dict:
             "IMAGEGEN_APP_URL": f"http://127.0.0.1:{chaos_port}",  # every webhook via chaos
             "IMAGEGEN_PUBLIC_URL": api_urls[0],
         }
+        saved = {k: os.environ.get(k) for k in [*env, "S3_BUCKET"]}
         os.environ.update(env)
-        for k in ("S3_BUCKET",):
-            os.environ.pop(k, None)
+        os.environ.pop("S3_BUCKET", None)
         reset_caches()
         from imagegen.migrate import upgrade
 
@@ -393,7 +412,7 @@ def main(argv: list[str] | None = None) -> dict:
             procs["loadtest+chaos"] = psutil.Process()
             threading.Thread(target=_rss_sampler, args=(procs, peak, stop), daemon=True).start()
             log(f"{args.users} users x {args.per_user} generations; 2 API + 2 worker processes")
-            users = asyncio.run(_users(api_urls, args.users, args.per_user, log))
+            users = _run(_users(api_urls, args.users, args.per_user, log))
             total = users["submitted"]
             log(f"submitted {total} ({users['refused']} refused)")
 
@@ -441,6 +460,12 @@ def main(argv: list[str] | None = None) -> dict:
             stop.set()
             for p in [*apis, worker]:
                 _kill_tree(p)
+            for k, v in saved.items():  # leave the caller's environment as it was
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            reset_caches()
     lat = sorted(chaos.latencies_ms)
 
     def pct(q: float) -> float:
