@@ -48,10 +48,7 @@ def _filter_options() -> tuple[list[dict[str, str]], list[str], list[str]]:
 
 
 def _cards(page: svc.Page) -> list[GenerationCard]:
-    labels = _engine_labels()
-    return [
-        card_from_json(svc.generation_json(g, page.images[g.id]), labels) for g in page.generations
-    ]
+    return _cards_of(page.generations, page.images)
 
 
 def _card(user_id: str, generation_id: str) -> GenerationCard:
@@ -520,8 +517,9 @@ class GalleryState(SessionState):
                 yield GalleryState.watch(gid)
 
 
-def _cards_of(gens: list) -> list[GenerationCard]:
-    images = svc.images_for([g.id for g in gens])
+def _cards_of(gens: list, images: dict | None = None) -> list[GenerationCard]:
+    """Cards of generations, their images read in one query unless already at hand."""
+    images = images if images is not None else svc.images_for([g.id for g in gens])
     labels = _engine_labels()
     return [card_from_json(svc.generation_json(g, images[g.id]), labels) for g in gens]
 
