@@ -6,7 +6,7 @@ from __future__ import annotations
 def reset_singletons() -> None:
     """Forget every cached singleton so new environment variables take effect."""
     from imagegen import db, settings
-    from imagegen.services import auth, catalog, http, notify, progress, storage
+    from imagegen.services import auth, catalog, notify, progress, storage, worker_client
 
     settings.get_settings.cache_clear()
     db.get_engine.cache_clear()
@@ -17,6 +17,6 @@ def reset_singletons() -> None:
     notify.get_notifier.cache_clear()
     progress.get_progress_board.cache_clear()
     catalog.clear_cache()
-    if http.worker_http.cache_info().currsize:
-        http.worker_http().close()
-    http.worker_http.cache_clear()
+    if worker_client.get_worker_client.cache_info().currsize:
+        worker_client.get_worker_client().close()
+    worker_client.get_worker_client.cache_clear()

@@ -9,6 +9,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,9 +47,15 @@ class Settings(BaseSettings):
     app_url: str = Field("", alias="IMAGEGEN_APP_URL")
     public_url: str = Field("", alias="IMAGEGEN_PUBLIC_URL")
     webhook_secret: str = Field("", alias="IMAGEGEN_WEBHOOK_SECRET")
+    # Signs every app->worker request (its own secret: a leaked webhook secret can't drive jobs).
+    worker_secret: str = Field("", alias="IMAGEGEN_WORKER_SECRET")
+    delivery_max_age_seconds: float = Field(3600, alias="IMAGEGEN_DELIVERY_MAX_AGE", gt=0)
+    max_body_bytes: int = Field(1024 * 1024, alias="IMAGEGEN_MAX_BODY_BYTES", ge=1024)
+    cors_origins: str = Field("", alias="IMAGEGEN_CORS_ORIGINS")
     secret_key: str = Field("", alias="IMAGEGEN_SECRET_KEY")
     url_ttl_seconds: int = Field(6 * 3600, alias="IMAGEGEN_URL_TTL", ge=60, le=7 * 24 * 3600)
-    session_ttl_seconds: int = Field(30 * 24 * 3600, alias="IMAGEGEN_SESSION_TTL", ge=60)
+    # Idle lifetime of a local session; each use slides it forward (the cookie too).
+    session_ttl_seconds: int = Field(7 * 24 * 3600, alias="IMAGEGEN_SESSION_TTL", ge=60)
     auth: Literal["local", "clerk"] = Field("local", alias="IMAGEGEN_AUTH")
     max_prompt_chars: int = Field(2000, alias="IMAGEGEN_MAX_PROMPT_CHARS", ge=1)
     generation_timeout_seconds: int = Field(600, alias="IMAGEGEN_GENERATION_TIMEOUT", ge=5)
@@ -146,6 +153,24 @@ class Settings(BaseSettings):
         raw = _dev_secret(self.data_dir, "webhook_secret", 24)
         return "whsec_" + base64.b64encode(raw).decode()
 
+    def resolved_worker_secret(self) -> str:
+        """The Standard Webhooks secret of app->worker requests; in dev one per data dir."""
+        if self.worker_secret:
+            return self.worker_secret
+        raw = _dev_secret(self.data_dir, "worker_secret", 24)
+        return "whsec_" + base64.b64encode(raw).decode()
+
+    def allowed_origins(self) -> list[str]:
+        """Browser origins trusted besides the request's own: the public URL and the CORS list."""
+        out = []
+        for url in (self.public_url, *self.cors_origins.split(",")):
+            parts = urlsplit(url.strip())
+            if parts.scheme and parts.netloc:
+                origin = f"{parts.scheme}://{parts.netloc}".lower()
+                if origin not in out:
+                    out.append(origin)
+        return out
+
     def resolved_secret_key(self) -> bytes:
         """The HMAC key for signed file URLs; in dev a random one persisted in the data dir."""
         if self.secret_key:
@@ -164,6 +189,7 @@ class Settings(BaseSettings):
         for name, value in (
             ("IMAGEGEN_WEBHOOK_SECRET", self.webhook_secret),
             ("IMAGEGEN_SECRET_KEY", self.secret_key),
+            ("IMAGEGEN_WORKER_SECRET", self.worker_secret),
         ):
             if not value:
                 problems.append(f"{name} is not set")
@@ -198,7 +224,7 @@ def _dev_secret(data_dir: Path, name: str, size: int) -> bytes:
     """Creates a per-install random secret so app and worker on one machine agree on it."""
     path = data_dir / ".secrets" / name
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(secrets.token_bytes(size))
         tmp.chmod(0o600)
@@ -212,5 +238,14 @@ def _dev_secret(data_dir: Path, name: str, size: int) -> bytes:
 def get_settings() -> Settings:
     """The process-wide settings, read once from the environment."""
     s = Settings()
-    s.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(s.data_dir)
     return s
+
+
+def private_dir(path: Path) -> Path:
+    """Creates (or tightens) a directory only its owner can read: images, keys and the DB."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):  # not ours to change (a mounted volume): leave it
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+    return path

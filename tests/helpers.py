@@ -253,8 +253,8 @@ def insert_generation(
 def processing_generation(author_id: str, images: int = 2, *, store: bool = True) -> str:
     """A PROCESSING generation no worker will finish, its objects stored (store=True) as a
     worker would leave them just before sending its webhook."""
+    from imagegen.contract import object_key, thumbnail_key
     from imagegen.services.storage import get_storage
-    from imagegen.worker.contract import object_key, thumbnail_key
 
     gid = insert_generation(author_id, "in flight", status="PROCESSING", images=images)
     if store:
@@ -266,7 +266,7 @@ def processing_generation(author_id: str, images: int = 2, *, store: bool = True
 
 def completion_body(gid: str, images: int = 2, **extra: object) -> dict:
     """The worker's completion webhook for the objects processing_generation stored."""
-    from imagegen.worker.contract import object_key, thumbnail_key
+    from imagegen.contract import object_key, thumbnail_key
 
     return {
         "generationId": gid,
@@ -278,3 +278,36 @@ def completion_body(gid: str, images: int = 2, **extra: object) -> dict:
         ],
         **extra,
     }  # fmt: skip
+
+
+def worker_request(
+    base_url: str,
+    method: str,
+    path: str,
+    payload: dict | None = None,
+    *,
+    secret: str | None = None,
+    msg_id: str | None = None,
+    at: datetime | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """A request to the worker signed as the app signs it (IMAGEGEN_WORKER_SECRET), with the
+    id, time or secret overridable to play an attacker; headers={} sends it unsigned."""
+    import uuid
+
+    from standardwebhooks import Webhook
+
+    from imagegen.settings import get_settings
+
+    body = "" if payload is None else json.dumps(payload)
+    if headers is None:
+        msg_id = msg_id or f"req_{uuid.uuid4().hex}"
+        now = at or datetime.now(UTC)
+        key = secret or get_settings().resolved_worker_secret()
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(key).sign(msg_id, now, body),
+        }
+    return httpx.request(method, f"{base_url}{path}", content=body, headers=headers, timeout=30)

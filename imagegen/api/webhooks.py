@@ -10,12 +10,12 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from imagegen.contract import Completion, Progress
 from imagegen.services import generations as svc
 from imagegen.services import users
 from imagegen.services.errors import InvalidInput
 from imagegen.services.progress import get_progress_board
 from imagegen.settings import get_settings
-from imagegen.worker.contract import Completion, Progress
 
 router = APIRouter(tags=["webhooks"])
 log = logging.getLogger("imagegen.webhooks")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from imagegen.services.http import worker_http
+from imagegen.services.worker_client import get_worker_client
 from imagegen.settings import get_settings
 
 _TTL = 30.0
@@ -82,11 +82,8 @@ def get_catalog(max_age: float = _TTL) -> Catalog:
             return _cache[1]
         if _failure and time.monotonic() - _failure[0] < min(max_age, FAILURE_TTL):
             raise WorkerUnavailable(_failure[1])
-    url = f"{get_settings().worker_url.rstrip('/')}/v1/engines"
     try:
-        r = worker_http().get(url, timeout=5)
-        r.raise_for_status()
-        raw = r.json()
+        raw = get_worker_client().engines(timeout=5)
         cat = Catalog(
             default=raw["default"],
             engines={e["name"]: EngineInfo.from_json(e) for e in raw["engines"]},

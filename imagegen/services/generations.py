@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import io
@@ -21,6 +20,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, func, select
 
+from imagegen.contract import Completion, Job, JobParams, object_key, thumbnail_key
 from imagegen.db import session_scope
 from imagegen.models import (
     GenerationStatus,
@@ -33,14 +33,13 @@ from imagegen.models import (
 from imagegen.services import signing
 from imagegen.services.catalog import Catalog, WorkerUnavailable, get_catalog
 from imagegen.services.errors import Conflict, InvalidInput, NotFound, TooMany, Unavailable
-from imagegen.services.http import worker_http
 from imagegen.services.notify import get_notifier, user_topic
 from imagegen.services.progress import get_progress_board
 from imagegen.services.search import GalleryFilter, filter_clauses
 from imagegen.services.storage import StorageError, delete_objects, get_storage
 from imagegen.services.urls import completion_callback_url, progress_callback_url, public_base_url
+from imagegen.services.worker_client import get_worker_client
 from imagegen.settings import get_settings
-from imagegen.worker.contract import Completion, Job, JobParams, object_key, thumbnail_key
 
 log = logging.getLogger("imagegen.generations")
 
@@ -246,11 +245,7 @@ def cancel_generation(author_id: str, generation_id: str) -> ImageGeneration:
     ):
         raise Conflict("This generation has already finished.")
     announce(gen.id, gen.author_id, ended=True)
-    url = f"{get_settings().worker_url.rstrip('/')}/v1/jobs/{gen.id}/cancel"
-    try:
-        worker_http().post(url, timeout=5)
-    except httpx.HTTPError as e:  # it stays CANCELLED here; a late result is discarded
-        log.warning("could not tell the worker to cancel %s: %s", gen.id, e)
+    get_worker_client().cancel(gen.id)  # if it can't be told, a late result is discarded
     return get_generation(author_id, gen.id)
 
 
@@ -275,15 +270,13 @@ def dispatch(gen: ImageGeneration) -> ImageGeneration:
             model=gen.model,
         ),
     )
-    url = f"{get_settings().worker_url.rstrip('/')}/v1/jobs"
     error = None
     for attempt in range(1, DISPATCH_ATTEMPTS + 1):
         error = None
         try:
-            r = worker_http().post(
-                url, json=job.model_dump(by_alias=True), timeout=get_settings().dispatch_timeout
-            )
-            if r.status_code != 202:
+            r = get_worker_client().submit(job, timeout=get_settings().dispatch_timeout)
+            # 409: a repeat of a job it already ran (a submit that timed out, then landed)
+            if r.status_code not in (202, 409):
                 try:
                     detail = r.json().get("detail")
                 except ValueError:
@@ -298,8 +291,7 @@ def dispatch(gen: ImageGeneration) -> ImageGeneration:
                 f"({type(e).__name__}, {attempt} attempts)."
             )
             if attempt == DISPATCH_ATTEMPTS:  # and if it did take it, it should not run it
-                with contextlib.suppress(httpx.HTTPError):
-                    worker_http().post(f"{url}/{gen.id}/cancel", timeout=2)
+                get_worker_client().cancel(gen.id, timeout=2)
         except httpx.HTTPError as e:
             error = (
                 f"The generation worker at {get_settings().worker_url} is unreachable "

@@ -4,19 +4,17 @@ watchdog for generations the worker never finished, and a sweeper for orphaned o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from datetime import timedelta
 
-import httpx
 from sqlmodel import col, or_, select, update
 
 from imagegen.db import session_scope
 from imagegen.models import GenerationStatus, ImageFile, ImageGeneration, utcnow
 from imagegen.services.generations import announce
-from imagegen.services.http import worker_http
 from imagegen.services.storage import StorageError, get_storage
+from imagegen.services.worker_client import get_worker_client
 from imagegen.settings import get_settings
 
 log = logging.getLogger("imagegen.maintenance")
@@ -54,8 +52,7 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
             expired.append(gid)
             announce(gid, author_id, ended=True)
     for gid in expired:  # a late result is discarded; tell the worker to stop, if it is there
-        with contextlib.suppress(httpx.HTTPError):
-            worker_http().post(f"{s.worker_url.rstrip('/')}/v1/jobs/{gid}/cancel", timeout=2)
+        get_worker_client().cancel(gid, timeout=2)
     if expired:
         log.warning("watchdog: %d generation(s) timed out: %s", len(expired), expired[:10])
     return expired

@@ -12,22 +12,30 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 from standardwebhooks import Webhook
 
-from imagegen.services.storage import Storage, StorageError, make_storage
-from imagegen.services.thumbnails import make_thumbnail
-from imagegen.settings import Settings, get_settings
-from imagegen.worker.contract import (
+from imagegen.contract import (
     CompletedImage,
     Completion,
     Job,
     Progress,
+    ReplayGuard,
+    RequestRefused,
+    filename_stem,
     object_key,
+    signed_headers,
     thumbnail_key,
+    verify_signed,
 )
-from imagegen.worker.delivery import Outbox, signed_headers
+from imagegen.http_guards import BodyLimit
+from imagegen.services.storage import Storage, StorageError, make_storage
+from imagegen.services.thumbnails import make_thumbnail
+from imagegen.settings import Settings, get_settings
+from imagegen.worker.delivery import Outbox
 from imagegen.worker.engines import (
     Cancelled,
     Engine,
@@ -38,6 +46,7 @@ from imagegen.worker.engines import (
 )
 from imagegen.worker.engines.preview import MAX_PREVIEW_BYTES
 from imagegen.worker.journal import MAX_ATTEMPTS, JobJournal
+from imagegen.worker.origins import CallbackRefused, check_callback
 from imagegen.worker.scheduler import FairQueue
 
 log = logging.getLogger("imagegen.worker")
@@ -141,7 +150,7 @@ class Worker:
         self.storage = storage
         self.engines = engines
         secret = settings.resolved_webhook_secret()
-        self.outbox = Outbox(settings.outbox_dir, secret)
+        self.outbox = Outbox(settings.outbox_dir, secret, max_age=settings.delivery_max_age_seconds)
         self.journal = JobJournal(settings.journal_dir)
         self.progress = ProgressSender(secret)
         self.queues = {name: FairQueue() for name in engines}
@@ -151,6 +160,13 @@ class Worker:
         self.controls: dict[str, RenderControl] = {}
         self._positions: dict[str, int] = {}  # last queue position sent, per waiting job
         self.active: dict[str, asyncio.Task] = {}
+        self.finished: dict[str, float] = {}  # recently ended job ids: a repeat answers 409
+
+    def already_done(self, generation_id: str) -> bool:
+        """Whether this job already ran here, or its images already sit in storage."""
+        if generation_id in self.finished:
+            return True
+        return self.storage.exists(object_key(generation_id, 0))
 
     def submit(self, job: Job, attempts: int = 1) -> None:
         """Journals then queues a job; a repeat of a job already queued or running is ignored."""
@@ -204,6 +220,10 @@ class Worker:
 
     def _finish(self, job: Job, completion: Completion) -> None:
         self.progress.forget(job.generation_id)
+        self.finished[job.generation_id] = time.monotonic()
+        if len(self.finished) > 10_000:  # storage still answers for the ones forgotten
+            for gid in list(self.finished)[:5_000]:
+                del self.finished[gid]
         self.outbox.send(  # on disk before the journal forgets the job: no window to lose it
             f"msg_{job.generation_id}", job.callback_url, completion.model_dump(by_alias=True)
         )
@@ -252,7 +272,9 @@ class Worker:
             req = _render_request(job)
             rendered = await asyncio.to_thread(engine.generate, req, control)
             control.check()  # cancelled while the last step ran: store nothing
-            images, problem = await asyncio.to_thread(self._store, job.generation_id, rendered)
+            images, problem = await asyncio.to_thread(
+                self._store, job.generation_id, rendered, job.prompt
+            )
             wanted = p.num_images
             if not images:
                 completion = Completion(**base, status="FAILED", error=problem)
@@ -282,13 +304,20 @@ class Worker:
         self._pump(p.engine)
         self._announce(p.engine)
 
-    def _store(self, generation_id: str, rendered: list) -> tuple[list[CompletedImage], str | None]:
+    def _store(
+        self, generation_id: str, rendered: list, prompt: str = ""
+    ) -> tuple[list[CompletedImage], str | None]:
         """Stores each image with its thumbnail; an image whose objects can't both be stored
         is dropped whole (nothing half-written) and the first such problem is reported."""
+        stem = filename_stem(prompt)
         out, problem = [], None
         for i, img in enumerate(rendered):
             ext = img.format.lower()
             key, thumb = object_key(generation_id, i, ext), thumbnail_key(generation_id, i)
+            if self.storage.exists(key):  # never overwrite: someone else's result may be there
+                log.error("refusing to overwrite %s (the job id ran before)", key)
+                problem = problem or "an image of this job id is already stored"
+                continue
             try:
                 self.storage.put(key, img.data, f"image/{ext}")
                 self.storage.put(thumb, make_thumbnail(img.data), "image/webp")
@@ -306,7 +335,7 @@ class Worker:
             out.append(
                 CompletedImage(
                     key=key,
-                    filename=f"{generation_id}-{i + 1}.{ext}",
+                    filename=f"{stem}-{i + 1}.{ext}",
                     format=img.format,
                     width=img.width,
                     height=img.height,
@@ -350,6 +379,21 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
         await worker.progress.aclose()
 
     app = FastAPI(title="imagegen worker", version="1", lifespan=lifespan)
+    app.add_middleware(BodyLimit, max_bytes=64 * 1024)  # a job is a few kB of JSON
+    worker_secret = settings.resolved_worker_secret()
+    replays = ReplayGuard(settings.data_dir / "worker-seen")
+
+    async def signed_by_app(request: Request) -> None:
+        """Every app->worker request carries the app's Standard Webhooks signature."""
+        body = await request.body()
+        try:
+            await asyncio.to_thread(
+                verify_signed, worker_secret, replays, body, dict(request.headers)
+            )
+        except RequestRefused as e:
+            raise HTTPException(401, str(e)) from e
+
+    signed = APIRouter(dependencies=[Depends(signed_by_app)])
 
     @app.get("/healthz")
     async def healthz() -> dict:
@@ -361,7 +405,7 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
             "pendingDeliveries": w.outbox.pending(),
         }
 
-    @app.get("/v1/engines")
+    @signed.get("/v1/engines")
     async def engines() -> dict:
         w = state["worker"]
         described = await asyncio.gather(
@@ -385,10 +429,12 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(401, "bad webhook signature")
         return JSONResponse({"ok": True})
 
-    @app.post("/v1/jobs/{generation_id}/cancel", status_code=202)
-    async def cancel(generation_id: str) -> JSONResponse:
+    @signed.post("/v1/jobs/{generation_id}/cancel", status_code=202)
+    async def cancel(generation_id: str, body: CancelRequest) -> JSONResponse:
         """Cancels a queued or running job; unknown (or already finished) is 404. With several
         worker processes (REDIS_URL), one that lacks the job passes the cancel to the others."""
+        if body.generation_id != generation_id:  # the signed body names the job it cancels
+            raise HTTPException(422, "generationId in the body does not match the path")
         if state["worker"].cancel(generation_id):
             return JSONResponse({"cancelling": True, "generationId": generation_id}, 202)
         bus = state.get("bus")
@@ -399,9 +445,22 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
             {"cancelling": True, "generationId": generation_id, "broadcast": True}, 202
         )
 
-    @app.post("/v1/jobs", status_code=202)
+    @signed.post("/v1/jobs", status_code=202)
     async def submit(job: Job) -> JSONResponse:
         w = state["worker"]
+        for field, url in (("callbackUrl", job.callback_url), ("progressUrl", job.progress_url)):
+            try:
+                check_callback(url, settings)
+            except CallbackRefused as e:
+                raise HTTPException(422, f"{field}: {e}") from e
+        limit = settings.max_prompt_chars
+        for field, text in (("prompt", job.prompt), ("negativePrompt", job.params.negative_prompt)):
+            if len(text) > limit:
+                raise HTTPException(422, f"{field} is {len(text)} characters; the limit is {limit}")
+        if job.generation_id not in w.jobs and await asyncio.to_thread(
+            w.already_done, job.generation_id
+        ):
+            raise HTTPException(409, f"job {job.generation_id} has already run")
         engine = w.engines.get(job.params.engine)
         if engine is None:
             raise HTTPException(422, f"unknown engine {job.params.engine!r}")
@@ -421,4 +480,13 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
         w.submit(job)
         return JSONResponse({"accepted": True, "generationId": job.generation_id}, status_code=202)
 
+    app.include_router(signed)
     return app
+
+
+class CancelRequest(BaseModel):
+    """The signed body of a cancel: it names the job, so a signature can't be moved to another."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    generation_id: str = Field(min_length=1, max_length=64)

@@ -8,27 +8,18 @@ import logging
 import os
 import random
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from standardwebhooks import Webhook
 
+from imagegen.contract import signed_headers
+
+__all__ = ["Outbox", "signed_headers"]
 log = logging.getLogger("imagegen.worker.delivery")
 
 # Statuses that mean "the app will never accept this": stop retrying, keep a dead letter.
 _PERMANENT = {400, 401, 403, 404, 410, 413, 415, 422}
-
-
-def signed_headers(webhook: Webhook, msg_id: str, body: str) -> dict[str, str]:
-    """Standard Webhooks headers for one delivery (completions and progress alike)."""
-    now = datetime.now(UTC)
-    return {
-        "content-type": "application/json",
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": webhook.sign(msg_id, now, body),
-    }
 
 
 class Outbox:
@@ -42,6 +33,7 @@ class Outbox:
         base_delay: float = 0.5,
         max_delay: float = 60.0,
         timeout: float = 10.0,
+        max_age: float = 3600.0,
     ) -> None:
         self.root = root
         self.dead = root / "dead"
@@ -50,6 +42,7 @@ class Outbox:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.timeout = timeout
+        self.max_age = max_age  # past it, a delivery is given up (the app's watchdog ends it)
         self._tasks: set[asyncio.Task] = set()
         self._client: httpx.AsyncClient | None = None
 
@@ -57,7 +50,8 @@ class Outbox:
         """Persists a delivery atomically and returns its file."""
         path = self.root / f"{msg_id}.json"
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"id": msg_id, "url": url, "payload": payload}))
+        entry = {"id": msg_id, "url": url, "payload": payload, "created": time.time()}
+        tmp.write_text(json.dumps(entry))
         os.replace(tmp, path)
         return path
 
@@ -83,6 +77,7 @@ class Outbox:
 
     async def _deliver(self, path: Path) -> None:
         entry = json.loads(path.read_text())
+        created = float(entry.get("created") or path.stat().st_mtime)
         body = json.dumps(entry["payload"], separators=(",", ":"))
         attempt = 0
         if self._client is None:  # shared: a client per delivery costs ~50 ms of CPU
@@ -98,8 +93,7 @@ class Outbox:
                     log.info("delivered %s after %d attempt(s)", entry["id"], attempt)
                     return
                 if r.status_code in _PERMANENT:
-                    self.dead.mkdir(exist_ok=True)
-                    os.replace(path, self.dead / path.name)
+                    self._bury(path)
                     log.error(
                         "app rejected %s with %d: %s", entry["id"], r.status_code, r.text[:300]
                     )
@@ -109,6 +103,22 @@ class Outbox:
                 reason = f"{type(e).__name__}: {e}"
             delay = min(self.max_delay, self.base_delay * 2 ** min(attempt - 1, 16))
             delay *= random.uniform(0.8, 1.2)
+            age = time.time() - created
+            if age + delay > self.max_age:
+                self._bury(path)
+                log.error(
+                    "gave up delivering %s to %s after %d attempt(s) over %.0f s "
+                    "(IMAGEGEN_DELIVERY_MAX_AGE=%g; last error: %s); kept in %s, and the app's "
+                    "watchdog will end the generation FAILED",
+                    entry["id"],
+                    entry["url"],
+                    attempt,
+                    age,
+                    self.max_age,
+                    reason,
+                    self.dead,
+                )
+                return
             log.warning(
                 "delivery %s attempt %d failed (%s); retrying in %.1fs",
                 entry["id"],
@@ -117,6 +127,11 @@ class Outbox:
                 delay,
             )
             await asyncio.sleep(delay)
+
+    def _bury(self, path: Path) -> None:
+        """Moves a delivery that will never succeed to the dead letters, for a person to see."""
+        self.dead.mkdir(exist_ok=True)
+        os.replace(path, self.dead / path.name)
 
     async def aclose(self) -> None:
         """Closes the pooled client (on shutdown)."""

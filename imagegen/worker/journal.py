@@ -9,7 +9,7 @@ import logging
 import os
 from pathlib import Path
 
-from imagegen.worker.contract import Job
+from imagegen.contract import Job
 
 log = logging.getLogger("imagegen.worker.journal")
 MAX_ATTEMPTS = 3  # a job that took the worker down this often is failed, not re-run forever

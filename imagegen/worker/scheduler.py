@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import deque
 
-from imagegen.worker.contract import Job
+from imagegen.contract import Job
 
 
 class FairQueue:

@@ -11,11 +11,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from imagegen.contract import object_key, thumbnail_key
 from imagegen.services import generations as svc
 from imagegen.services.maintenance import sweep_orphans
 from imagegen.services.storage import StorageError, get_storage
 from imagegen.worker.app import Worker
-from imagegen.worker.contract import object_key, thumbnail_key
 from imagegen.worker.engines.procedural import ProceduralEngine
 from tests.helpers import (
     ThreadedServer,

@@ -13,10 +13,10 @@ import pytest
 from PIL import Image
 from sqlmodel import func, select
 
+from imagegen.contract import object_key
 from imagegen.db import session_scope
 from imagegen.models import ImageFile
 from imagegen.services.storage import get_storage
-from imagegen.worker.contract import object_key
 from tests.helpers import (
     completion_body,
     post_signed,

@@ -130,7 +130,14 @@ def test_the_workers_webhook_door_refuses_forgeries(fake, app_env, monkeypatch):
     monkeypatch.setenv("REPLICATE_BASE_URL", base)
     reset_caches()
     with TestClient(create_worker_app()) as worker:
-        engines = {e["name"]: e for e in worker.get("/v1/engines").json()["engines"]}
+        from standardwebhooks import Webhook
+
+        from imagegen.contract import new_msg_id, signed_headers
+        from imagegen.settings import get_settings
+
+        signer = Webhook(get_settings().resolved_worker_secret())
+        listing = worker.get("/v1/engines", headers=signed_headers(signer, new_msg_id("t"), ""))
+        engines = {e["name"]: e for e in listing.json()["engines"]}
         assert engines["replicate"]["available"] is True
         r = worker.post(
             "/v1/replicate/webhook",

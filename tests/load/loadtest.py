@@ -255,7 +255,7 @@ def _burst(api_urls: list[str], n: int, concurrency: int) -> tuple[float, list[f
     from imagegen.db import session_scope
     from imagegen.models import ImageGeneration, User
     from imagegen.services.storage import get_storage
-    from imagegen.worker.contract import object_key, thumbnail_key
+    from imagegen.contract import object_key, thumbnail_key
     from tests.helpers import WEBHOOK_SECRET
 
     storage = get_storage()

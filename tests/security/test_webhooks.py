@@ -14,10 +14,10 @@ import httpx
 from sqlmodel import func, select
 from standardwebhooks import Webhook
 
+from imagegen.contract import object_key
 from imagegen.db import session_scope
 from imagegen.models import ImageFile, ImageGeneration
 from imagegen.services.storage import get_storage
-from imagegen.worker.contract import object_key
 from tests.helpers import WEBHOOK_SECRET, signup
 
 

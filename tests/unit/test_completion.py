@@ -5,12 +5,12 @@ import threading
 import pytest
 from sqlmodel import func, select
 
+from imagegen.contract import CompletedImage, Completion, object_key
 from imagegen.db import session_scope
 from imagegen.models import ImageFile, ImageGeneration
 from imagegen.services import generations as svc
 from imagegen.services.errors import InvalidInput, NotFound
 from imagegen.services.storage import get_storage
-from imagegen.worker.contract import CompletedImage, Completion, object_key
 
 
 def _gen(author="u1", n=2) -> ImageGeneration:
@@ -112,7 +112,7 @@ def test_keys_outside_the_generations_prefix_are_refused(app_env):
 
 
 def test_thumbnails_are_recorded_and_checked_like_originals(app_env):
-    from imagegen.worker.contract import thumbnail_key
+    from imagegen.contract import thumbnail_key
 
     g = _gen()
     c = _done(g)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imagegen.worker.contract import Job, JobParams
+from imagegen.contract import Job, JobParams
 from imagegen.worker.scheduler import FairQueue
 
 

@@ -1,0 +1,193 @@
+"""The app↔worker HTTP contract, shared by both sides so they cannot drift: the wire models,
+and the Standard Webhooks signature that every request in either direction carries."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+import unicodedata
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+from standardwebhooks import Webhook, WebhookVerificationError
+
+MAX_IMAGES_PER_JOB = 16
+MAX_SIDE = 8192
+MAX_FILE_BYTES = 2**36  # 64 GiB: far above any image, far below a BIGINT
+
+
+class _Camel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class JobParams(_Camel):
+    """Generation parameters, already validated by the app."""
+
+    negative_prompt: str = ""
+    width: int = Field(ge=64, le=4096)
+    height: int = Field(ge=64, le=4096)
+    num_images: int = Field(ge=1, le=16)
+    seed: int = Field(ge=0, le=2**32 - 1)
+    engine: str
+    model: str
+
+
+class Job(_Camel):
+    """POST /v1/jobs body: what the app asks the worker to make."""
+
+    generation_id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9]+$")
+    prompt: str = Field(min_length=1)
+    params: JobParams
+    callback_url: str
+    # Optional so older apps keep working: where progress goes, and whose job it is (an
+    # opaque key, for the fair queue; never the user's id or email).
+    progress_url: str | None = None
+    owner_key: str = ""
+
+
+class Progress(_Camel):
+    """A progress event (signed like completions, but never retried: the next one replaces it)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    type: str = "generation.progress"
+    generation_id: str
+    percent: int = Field(ge=0, le=100, default=0)
+    queue_position: int = Field(ge=0, default=0)  # jobs ahead of this one; 0 once running
+    # Optional glimpse of the image so far: a small WebP, PNG or JPEG as a base64 data: URL.
+    preview: str | None = Field(
+        default=None,
+        max_length=70_000,
+        pattern=r"^data:image/(webp|png|jpeg);base64,[A-Za-z0-9+/=]+$",
+    )
+
+
+class CompletedImage(_Camel):
+    """One stored image, as reported in the completion webhook."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    key: str = Field(min_length=1, max_length=512)
+    filename: str = Field(min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$")
+    format: Literal["PNG", "JPEG", "WEBP", "png", "jpeg", "webp"]
+    width: int = Field(ge=1, le=MAX_SIDE)
+    height: int = Field(ge=1, le=MAX_SIDE)
+    file_size: int = Field(ge=0, le=MAX_FILE_BYTES)
+    thumbnail_key: str | None = Field(default=None, min_length=1, max_length=512)
+
+
+class Completion(_Camel):
+    """The completion webhook body the worker signs and POSTs to the app."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    type: str = "generation.completed"
+    generation_id: str = Field(min_length=1, max_length=64)
+    status: Literal["COMPLETED", "FAILED", "CANCELLED"]
+    error: str | None = Field(default=None, max_length=10_000)
+    engine: str = Field(default="", max_length=64)
+    model: str = Field(default="", max_length=256)
+    duration_ms: int | None = Field(default=None, ge=0, le=2**31)
+    images: list[CompletedImage] = Field(default=[], max_length=MAX_IMAGES_PER_JOB)
+
+    @model_validator(mode="after")
+    def _distinct_keys(self) -> Completion:
+        """Each image is its own object: a key listed twice would record one file twice."""
+        keys = [k for i in self.images for k in (i.key, i.thumbnail_key) if k is not None]
+        if len(keys) != len(set(keys)):
+            raise ValueError("each image and thumbnail key must appear once")
+        return self
+
+
+def object_key(generation_id: str, index: int, ext: str = "png") -> str:
+    """Where the worker stores image index of a generation; the app checks this prefix."""
+    return f"generations/{generation_id}/{index}.{ext}"
+
+
+def thumbnail_key(generation_id: str, index: int) -> str:
+    """Where the worker stores the WebP thumbnail of image index."""
+    return f"generations/{generation_id}/{index}.thumb.webp"
+
+
+def signed_headers(webhook: Webhook, msg_id: str, body: str) -> dict[str, str]:
+    """Standard Webhooks headers for one message (completions, progress and jobs alike)."""
+    now = datetime.now(UTC)
+    return {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": webhook.sign(msg_id, now, body),
+    }
+
+
+def new_msg_id(kind: str) -> str:
+    """A message id never used before: the receiver refuses one it has seen."""
+    return f"{kind}_{uuid.uuid4().hex}"
+
+
+class ReplayGuard:
+    """Remembers message ids for longer than a signature stays fresh, in files that every
+    process sharing the data dir sees, so a captured request can't be sent twice."""
+
+    KEEP_SECONDS = 15 * 60  # Standard Webhooks accepts timestamps up to 5 minutes off
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._next_prune = 0.0
+
+    def first_time(self, msg_id: str) -> bool:
+        """True the first time an id is seen, False for every repeat (atomic across processes)."""
+        self._prune()
+        name = hashlib.sha256(msg_id.encode()).hexdigest()[:40]
+        try:
+            os.close(os.open(self.root / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            return False
+        return True
+
+    def _prune(self) -> None:
+        now = time.time()
+        if now < self._next_prune:
+            return
+        self._next_prune = now + 60
+        for p in self.root.iterdir():
+            try:
+                if p.stat().st_mtime < now - self.KEEP_SECONDS:
+                    p.unlink()
+            except OSError:
+                continue
+
+
+class RequestRefused(Exception):
+    """A signed request that must be answered 401: unsigned, badly signed, stale or replayed."""
+
+
+def verify_signed(secret: str, guard: ReplayGuard, body: bytes, headers: dict[str, str]) -> None:
+    """Checks a Standard Webhooks signature, its freshness and that the id is new."""
+    wanted = ("webhook-id", "webhook-timestamp", "webhook-signature")
+    picked = {k: headers.get(k, "") for k in wanted}
+    if not all(picked.values()):
+        raise RequestRefused("Missing signature headers (webhook-id, -timestamp, -signature).")
+    try:
+        Webhook(secret).verify(body, picked)
+    except WebhookVerificationError as e:
+        raise RequestRefused(f"Bad signature: {e}.") from e
+    except ValueError:
+        pass  # signed correctly; the body is not JSON, which the route itself reports
+    if not guard.first_time(picked["webhook-id"]):
+        raise RequestRefused("This request was already received (replayed webhook-id).")
+
+
+def filename_stem(prompt: str, words: int = 6, max_chars: int = 48) -> str:
+    """A download name from the prompt's first words ('a-red-fox-in-snow'), never an id."""
+    ascii_text = unicodedata.normalize("NFKD", prompt).encode("ascii", "ignore").decode()
+    parts = re.findall(r"[a-z0-9]+", ascii_text.lower())[:words]
+    stem = "-".join(parts)[:max_chars].strip("-")
+    return stem or "imagegen"

@@ -1,0 +1,35 @@
+"""Where the worker may send results: only back to the app it serves (IMAGEGEN_APP_URL)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from imagegen.settings import Settings
+
+DEFAULT_APP_URL = "http://127.0.0.1:3000"
+
+
+class CallbackRefused(ValueError):
+    """A callback URL outside the app's own address."""
+
+
+def _parts(url: str) -> tuple[str, str, int | None, str]:
+    p = urlsplit(url)
+    port = p.port or {"http": 80, "https": 443}.get(p.scheme)
+    return p.scheme.lower(), (p.hostname or "").lower(), port, p.path
+
+
+def check_callback(url: str | None, settings: Settings) -> None:
+    """Refuses a URL that is not under IMAGEGEN_APP_URL: a signed result sent anywhere else
+    would hand a stranger a valid signature and our images."""
+    if url is None:
+        return
+    base = settings.app_url or DEFAULT_APP_URL
+    try:
+        scheme, host, port, path = _parts(url)
+        b_scheme, b_host, b_port, b_path = _parts(base)
+    except ValueError as e:  # a bad port number
+        raise CallbackRefused(f"not a valid URL ({e})") from e
+    prefix = b_path.rstrip("/") + "/"
+    if (scheme, host, port) != (b_scheme, b_host, b_port) or not path.startswith(prefix):
+        raise CallbackRefused(f"must be under the app's URL {base} (IMAGEGEN_APP_URL)")
