@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlmodel import Session, create_engine
 
 from imagegen.settings import get_settings
@@ -46,3 +47,17 @@ def session_scope() -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+def serialize_on(db: Session, key: str) -> None:
+    """Holds, until this transaction ends, a lock that every other transaction asking for the
+    same key waits for (in any process): check-then-write limits then hold under bursts.
+
+    PostgreSQL: a transaction-scoped advisory lock on the key's hash. SQLite: the database's
+    single write lock, taken now by a write that changes nothing (busy_timeout waits for it).
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        k = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": k})
+    else:
+        db.execute(text("UPDATE login_throttle SET failures = failures WHERE 0 = 1"))

@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, delete, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from imagegen.contract import Completion, Job, JobParams, object_key, thumbnail_key
-from imagegen.db import session_scope
+from imagegen.db import serialize_on, session_scope
 from imagegen.models import (
     GenerationStatus,
     ImageFile,
@@ -171,7 +171,6 @@ def create_generation(author_id: str, req: GenerationRequest) -> ImageGeneration
     p = validate_request(req, catalog)
     if req.parent_id is not None:
         get_generation(author_id, req.parent_id)  # a remix of someone else's is not found
-    _check_active_limit(author_id)
     gen = ImageGeneration(
         author_id=author_id,
         prompt=p.prompt,
@@ -185,24 +184,25 @@ def create_generation(author_id: str, req: GenerationRequest) -> ImageGeneration
         parent_id=req.parent_id,
     )
     with session_scope() as db:
+        serialize_on(db, f"active/{author_id}")  # count and insert as one step, per user
+        _check_active_limit(db, author_id)
         db.add(gen)
     return dispatch(gen)
 
 
-def _check_active_limit(author_id: str) -> None:
+def _check_active_limit(db: Session, author_id: str) -> None:
     """At most IMAGEGEN_MAX_ACTIVE_PER_USER in flight; stale ones past the timeout don't count."""
     s = get_settings()
     since = utcnow() - timedelta(seconds=s.generation_timeout_seconds)
-    with session_scope() as db:
-        active = db.exec(
-            select(func.count())
-            .select_from(ImageGeneration)
-            .where(
-                ImageGeneration.author_id == author_id,
-                col(ImageGeneration.status).in_(("PENDING", "PROCESSING")),
-                col(ImageGeneration.created_at) >= since,
-            )
-        ).one()
+    active = db.exec(
+        select(func.count())
+        .select_from(ImageGeneration)
+        .where(
+            ImageGeneration.author_id == author_id,
+            col(ImageGeneration.status).in_(("PENDING", "PROCESSING")),
+            col(ImageGeneration.created_at) >= since,
+        )
+    ).one()
     if active >= s.max_active_per_user:
         raise TooMany(
             f"You already have {active} generations in progress (the limit is "

@@ -12,7 +12,7 @@ from pwdlib import PasswordHash
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import delete, select
 
-from imagegen.db import session_scope
+from imagegen.db import serialize_on, session_scope
 from imagegen.models import AuthSession, LoginThrottle, User, as_utc, utcnow
 from imagegen.services.auth.base import AuthProvider, Principal
 from imagegen.services.errors import Conflict, InvalidInput, TooMany, Unauthorized
@@ -48,27 +48,25 @@ def _normalise_email(email: str) -> str:
     return email
 
 
-def _check_throttle(email: str) -> None:
-    with session_scope() as db:
-        row = db.get(LoginThrottle, email)
-    if row and row.locked_until and as_utc(row.locked_until) > utcnow():
-        minutes = max(1, round((as_utc(row.locked_until) - utcnow()).total_seconds() / 60))
-        raise TooMany(
-            f"Too many failed sign-ins for this email. Try again in {minutes} "
-            f"minute{'s' if minutes > 1 else ''}."
-        )
-
-
-def _record_failure(email: str) -> None:
+def _reserve_attempt(email: str) -> None:
+    """Counts a sign-in attempt before its password is checked, under a per-email lock, so a
+    burst of guesses sent at once gets no more checks than IMAGEGEN_LOGIN_MAX_FAILURES."""
     s = get_settings()
     window = timedelta(seconds=s.login_lockout_seconds)
     now = utcnow()
     with session_scope() as db:
+        serialize_on(db, f"login/{email}")
         row = db.get(LoginThrottle, email) or LoginThrottle(email=email, window_start=now)
+        if row.locked_until and as_utc(row.locked_until) > now:
+            minutes = max(1, round((as_utc(row.locked_until) - now).total_seconds() / 60))
+            raise TooMany(
+                f"Too many failed sign-ins for this email. Try again in {minutes} "
+                f"minute{'s' if minutes > 1 else ''}."
+            )
         if now - as_utc(row.window_start) > window:
             row.failures, row.window_start, row.locked_until = 0, now, None
         row.failures += 1
-        if row.failures >= s.login_max_failures:
+        if row.failures >= s.login_max_failures:  # this is the last check until the window ends
             row.locked_until = now + window
         db.add(row)
 
@@ -111,13 +109,12 @@ class LocalAuth(AuthProvider):
     def login(self, email: str, password: str) -> str:
         """Checks the password and returns a new session token; repeated failures lock out."""
         email = (email or "").strip().lower()[:320]
-        _check_throttle(email)
+        _reserve_attempt(email)
         with session_scope() as db:
             user = db.exec(select(User).where(User.email == email)).first()
         stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
         if not _verify(password or "", stored) or user is None:
-            _record_failure(email)
-            raise Unauthorized("Wrong email or password.")
+            raise Unauthorized("Wrong email or password.")  # already counted
         with session_scope() as db:
             db.exec(delete(LoginThrottle).where(LoginThrottle.email == email))
         return self._new_session(user.id)
