@@ -9,6 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from imagegen.api.deps import CurrentUser
+from imagegen.api.schemas import (
+    WRITE,
+    AlbumCreated,
+    AlbumList,
+    AlbumPage,
+    AlbumRenamed,
+    ImagesAdded,
+    Ok,
+    errors,
+)
 from imagegen.services import albums as svc
 from imagegen.services.generations import generation_json, image_json, iso_utc
 
@@ -41,20 +51,25 @@ def _album_json(a: svc.AlbumSummary) -> dict:
     }
 
 
-@router.get("/api/albums")
+@router.get("/api/albums", response_model=AlbumList, responses=errors(401))
 def list_albums(user: CurrentUser) -> dict:
     """The caller's albums, by name."""
     return {"success": True, "albums": [_album_json(a) for a in svc.list_albums(user.user_id)]}
 
 
-@router.post("/api/albums", status_code=201)
+@router.post(
+    "/api/albums",
+    status_code=201,
+    response_model=AlbumCreated,
+    responses=errors(*WRITE, 401, 409),
+)
 def create_album(body: AlbumName, user: CurrentUser) -> dict:
     """Creates an empty album."""
     album = svc.create_album(user.user_id, body.name)
     return {"success": True, "album": _album_json(svc.AlbumSummary(album, 0, None))}
 
 
-@router.get("/api/albums/{album_id}")
+@router.get("/api/albums/{album_id}", response_model=AlbumPage, responses=errors(401, 404))
 def get_album(
     album_id: str,
     user: CurrentUser,
@@ -71,28 +86,40 @@ def get_album(
     }
 
 
-@router.patch("/api/albums/{album_id}")
+@router.patch(
+    "/api/albums/{album_id}",
+    response_model=AlbumRenamed,
+    responses=errors(*WRITE, 401, 404, 409),
+)
 def rename_album(album_id: str, body: AlbumName, user: CurrentUser) -> dict:
     """Renames an album."""
     album = svc.rename_album(user.user_id, album_id, body.name)
     return {"success": True, "album": {"id": album.id, "name": album.name}}
 
 
-@router.delete("/api/albums/{album_id}")
+@router.delete("/api/albums/{album_id}", response_model=Ok, responses=errors(*WRITE, 401, 404))
 def delete_album(album_id: str, user: CurrentUser) -> dict:
     """Deletes an album; its images stay in the gallery."""
     svc.delete_album(user.user_id, album_id)
     return {"success": True}
 
 
-@router.post("/api/albums/{album_id}/images")
+@router.post(
+    "/api/albums/{album_id}/images",
+    response_model=ImagesAdded,
+    responses=errors(*WRITE, 401, 404),
+)
 def add_images(album_id: str, body: ImageIds, user: CurrentUser) -> dict:
     """Adds images (all of them the caller's) to an album."""
     added = svc.add_images(user.user_id, album_id, body.image_ids)
     return {"success": True, "added": added}
 
 
-@router.delete("/api/albums/{album_id}/images/{image_id}")
+@router.delete(
+    "/api/albums/{album_id}/images/{image_id}",
+    response_model=Ok,
+    responses=errors(*WRITE, 401, 404),
+)
 def remove_image(album_id: str, image_id: str, user: CurrentUser) -> dict:
     """Takes an image out of an album; the image stays in the gallery."""
     svc.remove_image(user.user_id, album_id, image_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from imagegen.api.deps import CurrentUser
+from imagegen.api.schemas import Catalogue, errors
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
 from imagegen.services.errors import ServiceError
 
@@ -17,7 +18,13 @@ class WorkerDown(ServiceError):
     status = 503
 
 
-@router.get("/api/engines")
+# exclude_unset: the worker's JSON is relayed as sent, no default added to it.
+@router.get(
+    "/api/engines",
+    response_model=Catalogue,
+    response_model_exclude_unset=True,
+    responses=errors(401, 503),
+)
 def engines(_user: CurrentUser) -> dict:
     """The engines, models, sizes and limits the worker offers."""
     try:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse
 
+from imagegen.api.schemas import binary, errors
 from imagegen.services.errors import NotFound
 from imagegen.services.storage import get_storage
 from imagegen.services.storage.local import LocalStorage
@@ -16,9 +17,22 @@ router = APIRouter(tags=["files"])
 _TYPES = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
 
 
-@router.get("/api/files/{key:path}")
+@router.get(
+    "/api/files/{key:path}",
+    response_class=FileResponse,
+    responses={
+        **binary(*_TYPES.values(), "application/octet-stream", description="The stored bytes."),
+        **errors(404),
+    },
+)
 def get_file(
-    key: str,
+    key: Annotated[
+        str,
+        Path(
+            description="The object's key, slashes and all",
+            openapi_examples={"image": {"value": "generations/c0ab/0.png"}},
+        ),
+    ],
     exp: Annotated[int, Query()],
     sig: Annotated[str, Query(max_length=128)],
     download: Annotated[str | None, Query(max_length=255)] = None,
@@ -27,8 +41,8 @@ def get_file(
     storage = get_storage()
     if not isinstance(storage, LocalStorage):
         raise NotFound("Not found.")
-    try:
-        ok = storage.verify(key, exp, sig, download is not None)
+    try:  # hmac.compare_digest raises on a non-ASCII str: such a signature is simply wrong
+        ok = sig.isascii() and storage.verify(key, exp, sig, download)
         path = storage.path(key) if ok else None
     except ValueError:
         path = None

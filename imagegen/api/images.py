@@ -9,20 +9,37 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from imagegen.api.deps import CurrentUser
+from imagegen.api.schemas import (
+    WRITE,
+    FavoriteOut,
+    GalleryPage,
+    GenerationDeleted,
+    GenerationOut,
+    ImageDeleted,
+    RetryOut,
+    binary,
+    errors,
+)
 from imagegen.services import generations as svc
+from imagegen.services.errors import NotFound
 from imagegen.services.search import parse_filter
 
 router = APIRouter(tags=["images"])
 
 
-@router.post("/api/images/generate", status_code=201)
+@router.post(
+    "/api/images/generate",
+    status_code=201,
+    response_model=GenerationOut,
+    responses=errors(*WRITE, 401, 404, 429),
+)
 async def generate(body: svc.GenerationRequest, user: CurrentUser) -> dict:
     """Records the generation and hands it to the worker; it completes via webhook."""
     gen = await run_in_threadpool(svc.create_generation, user.user_id, body)
     return {"success": True, "generation": svc.generation_json(gen, [])}
 
 
-@router.get("/api/images/user")
+@router.get("/api/images/user", response_model=GalleryPage, responses=errors(401))
 def user_images(
     user: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=100, description="page size (default 100)")] = 100,
@@ -59,7 +76,9 @@ def user_images(
     )
 
 
-@router.get("/api/generations/{generation_id}")
+@router.get(
+    "/api/generations/{generation_id}", response_model=GenerationOut, responses=errors(401, 404)
+)
 def get_generation(generation_id: str, user: CurrentUser) -> dict:
     """One of the caller's generations in any status, with its error and images."""
     gen = svc.get_generation(user.user_id, generation_id)
@@ -69,53 +88,85 @@ def get_generation(generation_id: str, user: CurrentUser) -> dict:
     }
 
 
-@router.post("/api/generations/{generation_id}/retry", status_code=201)
+@router.post(
+    "/api/generations/{generation_id}/retry",
+    status_code=201,
+    response_model=RetryOut,
+    responses=errors(*WRITE, 401, 404, 409, 429),
+)
 async def retry(generation_id: str, user: CurrentUser) -> dict:
     """Runs a failed or cancelled generation again, same parameters; the new one replaces it."""
     gen = await run_in_threadpool(svc.retry_generation, user.user_id, generation_id)
     return {"success": True, "generation": svc.generation_json(gen, []), "replaces": generation_id}
 
 
-@router.post("/api/generations/{generation_id}/cancel")
+@router.post(
+    "/api/generations/{generation_id}/cancel",
+    response_model=GenerationOut,
+    responses=errors(*WRITE, 401, 404, 409),
+)
 async def cancel(generation_id: str, user: CurrentUser) -> dict:
     """Stops one of the caller's in-flight generations; it ends CANCELLED (409 if finished)."""
     gen = await run_in_threadpool(svc.cancel_generation, user.user_id, generation_id)
     return {"success": True, "generation": svc.generation_json(gen, [])}
 
 
-@router.delete("/api/generations/{generation_id}")
+@router.delete(
+    "/api/generations/{generation_id}",
+    response_model=GenerationDeleted,
+    responses=errors(*WRITE, 401, 404),
+)
 def delete_generation(generation_id: str, user: CurrentUser) -> dict:
     """Deletes one of the caller's generations, its images and their stored files."""
     removed = svc.delete_generation(user.user_id, generation_id)
     return {"success": True, "deletedObjects": removed}
 
 
-@router.delete("/api/images/{image_id}")
+@router.delete(
+    "/api/images/{image_id}", response_model=ImageDeleted, responses=errors(*WRITE, 401, 404)
+)
 def delete_image(image_id: str, user: CurrentUser) -> dict:
     """Deletes one of the caller's images (original and thumbnail); an emptied generation goes."""
     generation_id = svc.delete_image(user.user_id, image_id)
     return {"success": True, "generationId": generation_id}
 
 
-@router.put("/api/images/{image_id}/favorite")
+@router.put(
+    "/api/images/{image_id}/favorite",
+    response_model=FavoriteOut,
+    responses=errors(*WRITE, 401, 404),
+)
 def star(image_id: str, user: CurrentUser) -> dict:
     """Marks one of the caller's images as a favourite."""
     svc.set_favorite(user.user_id, image_id, True)
     return {"success": True, "favorite": True}
 
 
-@router.delete("/api/images/{image_id}/favorite")
+@router.delete(
+    "/api/images/{image_id}/favorite",
+    response_model=FavoriteOut,
+    responses=errors(*WRITE, 401, 404),
+)
 def unstar(image_id: str, user: CurrentUser) -> dict:
     """Removes the favourite mark."""
     svc.set_favorite(user.user_id, image_id, False)
     return {"success": True, "favorite": False}
 
 
-@router.get("/api/generations/{generation_id}/download.zip")
+@router.get(
+    "/api/generations/{generation_id}/download.zip",
+    response_class=Response,
+    responses={
+        **binary("application/zip", description="The originals, as one ZIP attachment."),
+        **errors(404),
+    },
+)
 def download_all(
     generation_id: str, exp: Annotated[int, Query()], sig: Annotated[str, Query(max_length=128)]
 ) -> Response:
     """All of a generation's originals as one ZIP, behind the signed link from downloadAllUrl."""
+    if not sig.isascii():  # hmac.compare_digest would raise (a 500): it is just a bad link
+        raise NotFound("Not found, or the link has expired.")
     name, data = svc.zip_generation(generation_id, exp, sig)
     return Response(
         data,

@@ -75,6 +75,9 @@ def _parse_date(value: str | None, field: str) -> date | None:
 
 def parse_filter(params: dict[str, str | None]) -> GalleryFilter:
     """A filter from query parameters (API or page URL); bad values raise InvalidInput."""
+    for name in ("engine", "model"):  # compared as is in SQL, and PostgreSQL refuses NUL
+        if "\x00" in (params.get(name) or ""):
+            raise InvalidInput(f"{name} contains a NUL character.", name)
     q = " ".join((params.get("q") or "").split())
     if len(q) > MAX_QUERY_CHARS:
         raise InvalidInput(f"The search is longer than {MAX_QUERY_CHARS} characters.", "q")
@@ -93,6 +96,8 @@ def parse_filter(params: dict[str, str | None]) -> GalleryFilter:
         raise InvalidInput(f"favorites must be true or false (got {favorites!r}).", "favorites")
     date_from = _parse_date(params.get("from"), "from")
     date_to = _parse_date(params.get("to"), "to")
+    if date_to == date.max:  # the search ends at the next midnight, which does not exist
+        raise InvalidInput(f"to must be a date before {date.max.isoformat()}.", "to")
     if date_from and date_to and date_from > date_to:
         raise InvalidInput("The start date is after the end date.", "from")
     return GalleryFilter(
