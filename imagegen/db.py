@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, make_url, text
 from sqlmodel import Session, create_engine
 
 from imagegen.settings import get_settings
@@ -25,10 +28,26 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
 def make_engine(url: str) -> Engine:
     """Builds an engine; SQLite gets WAL, FKs and a busy timeout on every connection."""
     if url.startswith("sqlite"):
+        _private_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _private_file(url: str) -> None:
+    """The database file readable by its owner only (SQLite gives its -wal and -shm files
+    the same mode)."""
+    path = make_url(url).database
+    if not path or path == ":memory:":
+        return
+    p = Path(path)
+    with contextlib.suppress(OSError):
+        if not p.exists():
+            p.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(p, os.O_CREAT | os.O_WRONLY, 0o600))
+        elif p.stat().st_mode & 0o077:
+            p.chmod(0o600)
 
 
 @lru_cache

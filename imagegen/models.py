@@ -206,5 +206,7 @@ class ShareLink(SQLModel, table=True):
         max_length=64,
         ondelete="CASCADE",
     )
+    # Whether the shared files keep their PNG parameters (prompt, seed, model); off by default.
+    include_parameters: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     revoked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from imagegen.api.schemas import WRITE, ClerkEventOut, CompletionOut, Ok, errors, json_body
 from imagegen.contract import Completion, Progress
 from imagegen.services import generations as svc
 from imagegen.services import users
@@ -54,7 +55,15 @@ async def _verified_body(request: Request) -> tuple[bytes, str] | JSONResponse:
     return body, headers["webhook-id"]
 
 
-@router.post("/api/webhooks/image-completion")
+_SIGNED = ("webhook-id", "webhook-timestamp", "webhook-signature")
+
+
+@router.post(
+    "/api/webhooks/image-completion",
+    response_model=CompletionOut,
+    responses=errors(*WRITE, 401, 404, 415, 503),
+    openapi_extra=json_body(Completion, *_SIGNED),
+)
 async def image_completion(request: Request) -> JSONResponse:
     """Marks the generation COMPLETED (with its ImageFile rows), FAILED or CANCELLED; replays
     are no-ops."""
@@ -64,8 +73,10 @@ async def image_completion(request: Request) -> JSONResponse:
     body, webhook_id = verified
     try:
         completion = Completion.model_validate_json(body)
-    except ValidationError:
-        return _err(400, "Malformed completion payload.")
+    except ValidationError as e:  # nonsense values are refused whole: nothing is recorded
+        first = e.errors()[0] if e.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _err(422, f"Invalid completion: {where}: {first.get('msg', 'invalid')}.")
     try:
         gen, changed = await run_in_threadpool(svc.apply_completion, completion, webhook_id)
     except InvalidInput as e:
@@ -73,7 +84,12 @@ async def image_completion(request: Request) -> JSONResponse:
     return JSONResponse({"success": True, "status": gen.status, "changed": changed})
 
 
-@router.post("/api/webhooks/image-progress")
+@router.post(
+    "/api/webhooks/image-progress",
+    response_model=Ok,
+    responses=errors(*WRITE, 401, 415),
+    openapi_extra=json_body(Progress, *_SIGNED),
+)
 async def image_progress(request: Request) -> JSONResponse:
     """Progress of a running or queued job: kept in memory, never a database write."""
     verified = await _verified_body(request)
@@ -89,7 +105,13 @@ async def image_progress(request: Request) -> JSONResponse:
     return JSONResponse({"success": True})
 
 
-@router.post("/api/webhooks/clerk")
+# 404 while CLERK_WEBHOOK_SECRET is unset. The event body is Clerk's (any JSON object).
+@router.post(
+    "/api/webhooks/clerk",
+    response_model=ClerkEventOut,
+    responses=errors(*WRITE, 401, 404),
+    openapi_extra=json_body({"type": "object"}, "svix-id", "svix-timestamp", "svix-signature"),
+)
 async def clerk_events(request: Request) -> JSONResponse:
     """Clerk's user lifecycle events (Svix-signed); user.deleted removes all the user's data."""
     settings = get_settings()

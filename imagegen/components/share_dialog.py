@@ -16,6 +16,23 @@ def share_dialog() -> rx.Component:
                 "Anyone with this link sees the image(s) and the prompt, nothing else of yours.",
                 size="2",
             ),
+            rx.el.label(
+                rx.hstack(
+                    rx.switch(
+                        checked=S.share_parameters,
+                        on_change=S.set_share_parameters,
+                        id="share-parameters",
+                    ),
+                    rx.text(
+                        "Include the generation settings (negative prompt, seed, model) "
+                        "in the image files",
+                        size="2",
+                    ),
+                    align="center",
+                    spacing="2",
+                ),
+                margin_top="3",
+            ),
             rx.cond(
                 S.share_error != "",
                 rx.callout(S.share_error, icon="circle_alert", color_scheme="red", role="alert"),

@@ -20,7 +20,14 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
-from imagegen.contract import Completion, Job, JobParams, object_key, thumbnail_key
+from imagegen.contract import (
+    Completion,
+    Job,
+    JobParams,
+    filename_stem,
+    object_key,
+    thumbnail_key,
+)
 from imagegen.db import serialize_on, session_scope
 from imagegen.models import (
     GenerationStatus,
@@ -79,7 +86,12 @@ class ResolvedParams:
 
 
 def _clean_text(text: str) -> str:
-    return "".join(ch for ch in (text or "") if ch == "\n" or ch == "\t" or ord(ch) >= 32).strip()
+    """Control characters and lone UTF-16 surrogates (no UTF-8 can hold them) dropped."""
+    return "".join(
+        ch
+        for ch in (text or "")
+        if (ch == "\n" or ch == "\t" or ord(ch) >= 32) and not 0xD800 <= ord(ch) <= 0xDFFF
+    ).strip()
 
 
 def validate_request(req: GenerationRequest, catalog: Catalog | None) -> ResolvedParams:
@@ -526,6 +538,10 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
         return gen, False
     status, error = completion.status, completion.error
     images = completion.images
+    if len(images) > gen.num_images:
+        raise InvalidInput(
+            f"{len(images)} images reported; the generation asked for {gen.num_images}."
+        )
     if status == "COMPLETED":
         prefix = f"generations/{gen.id}/"
         if not images:
@@ -773,4 +789,4 @@ def zip_generation(generation_id: str, expires: int, sig: str) -> tuple[str, byt
                 zf.writestr(f.filename, get_storage().get(f.s3_key))
             except KeyError as e:
                 raise NotFound("An image of this generation is missing from storage.") from e
-    return f"imagegen-{generation_id}.zip", buf.getvalue()
+    return f"{filename_stem(gen.prompt if gen else '')}.zip", buf.getvalue()

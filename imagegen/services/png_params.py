@@ -80,3 +80,26 @@ def read_parameters(data: bytes, filename: str = "the file") -> PngParameters:
             field="file",
         )
     return parse_a1111(text)
+
+
+_TEXT_CHUNKS = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
+
+
+def strip_metadata(png: bytes) -> bytes:
+    """The same PNG without its text, EXIF and time chunks: a shared image that carries
+    nothing but pixels (no prompt, seed or model). Not a PNG: returned unchanged."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        return png
+    out, pos = [png[:8]], 8
+    while pos + 12 <= len(png):
+        length = int.from_bytes(png[pos : pos + 4], "big")
+        end = pos + 12 + length
+        kind = png[pos + 4 : pos + 8]
+        if end > len(png):
+            return png  # truncated: leave it as it is
+        if kind not in _TEXT_CHUNKS:
+            out.append(png[pos:end])
+        pos = end
+        if kind == b"IEND":
+            break
+    return b"".join(out)

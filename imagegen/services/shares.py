@@ -11,6 +11,7 @@ from imagegen.db import session_scope
 from imagegen.models import ImageFile, ImageGeneration, ShareLink, utcnow
 from imagegen.services.errors import InvalidInput, NotFound
 from imagegen.services.generations import get_generation, images_for, iso_utc
+from imagegen.services.png_params import strip_metadata
 from imagegen.services.storage import get_storage
 from imagegen.services.urls import public_base_url
 
@@ -24,6 +25,7 @@ class SharedView:
     token: str
     prompt: str
     images: list[ImageFile]
+    include_parameters: bool = False
 
 
 def share_url(token: str, base_url: str | None = None) -> str:
@@ -41,9 +43,14 @@ def _image_of(owner_id: str, image_id: str) -> ImageFile:
 
 
 def create_share(
-    owner_id: str, *, generation_id: str | None = None, image_id: str | None = None
+    owner_id: str,
+    *,
+    generation_id: str | None = None,
+    image_id: str | None = None,
+    include_parameters: bool = False,
 ) -> ShareLink:
-    """A share link for one of the owner's images or generations; reuses a live one."""
+    """A share link for one of the owner's images or generations; reuses a live one made
+    with the same choice of whether the files keep their generation parameters."""
     if (generation_id is None) == (image_id is None):
         raise InvalidInput("Share either an image or a generation.", field="imageId")
     if image_id is not None:
@@ -60,6 +67,7 @@ def create_share(
                 if image_id is not None
                 else col(ShareLink.image_id).is_(None),
                 col(ShareLink.revoked_at).is_(None),
+                ShareLink.include_parameters == include_parameters,
             )
         ).first()
         if live is not None:
@@ -69,6 +77,7 @@ def create_share(
             owner_id=owner_id,
             generation_id=gen.id,
             image_id=image_id,
+            include_parameters=include_parameters,
         )
         db.add(link)
     return link
@@ -110,7 +119,7 @@ def resolve(token: str) -> SharedView:
         images = [i for i in images if i.id == link.image_id]
     if not images:
         raise NotFound(GONE)
-    return SharedView(token, gen.prompt, images)
+    return SharedView(token, gen.prompt, images, link.include_parameters)
 
 
 def shared_image(token: str, image_id: str, thumbnail: bool) -> tuple[bytes, str]:
@@ -124,7 +133,9 @@ def shared_image(token: str, image_id: str, thumbnail: bool) -> tuple[bytes, str
         data = get_storage().get(key)
     except KeyError as e:
         raise NotFound(GONE) from e
-    return data, "image/webp" if key.endswith(".webp") else "image/png"
+    if key.endswith(".webp"):
+        return data, "image/webp"
+    return (data if view.include_parameters else strip_metadata(data)), "image/png"
 
 
 def share_json(link: ShareLink, base_url: str | None = None) -> dict:
@@ -134,5 +145,6 @@ def share_json(link: ShareLink, base_url: str | None = None) -> dict:
         "url": share_url(link.token, base_url),
         "generationId": link.generation_id,
         "imageId": link.image_id,
+        "includeParameters": link.include_parameters,
         "createdAt": iso_utc(link.created_at),
     }

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import time
 
+from cryptography.fernet import Fernet, InvalidToken
 
-def _mac(key: bytes, object_key: str, expires: int, download: bool) -> str:
-    msg = f"{object_key}\n{expires}\n{int(download)}".encode()
+TICKET_SECONDS = 60
+
+
+def _mac(key: bytes, object_key: str, expires: int, download: bool, name: str) -> str:
+    # The download name is signed too: a link can't be renamed (to invoice.html, say).
+    msg = f"{object_key}\n{expires}\n{int(download)}\n{name if download else ''}".encode()
     return hmac.new(key, msg, hashlib.sha256).hexdigest()
 
 
 def sign(
-    key: bytes, object_key: str, ttl: int, download: bool = False, now: float | None = None
+    key: bytes,
+    object_key: str,
+    ttl: int,
+    download: bool = False,
+    now: float | None = None,
+    name: str = "",
 ) -> tuple[int, str]:
-    """Returns (expires, signature) for object_key, valid for ttl seconds."""
+    """Returns (expires, signature) for object_key (and its download name), valid for ttl s."""
     expires = int((now if now is not None else time.time()) + ttl)
-    return expires, _mac(key, object_key, expires, download)
+    return expires, _mac(key, object_key, expires, download, name)
 
 
 def verify(
@@ -27,8 +38,27 @@ def verify(
     signature: str,
     download: bool = False,
     now: float | None = None,
+    name: str = "",
 ) -> bool:
     """True only for an unexpired signature made with key for exactly these arguments."""
-    if expires < (now if now is not None else time.time()):
-        return False
-    return hmac.compare_digest(_mac(key, object_key, expires, download), signature)
+    if not signature.isascii() or expires < (now if now is not None else time.time()):
+        return False  # compare_digest refuses non-ASCII str: such a signature is just wrong
+    return hmac.compare_digest(_mac(key, object_key, expires, download, name), signature)
+
+
+def _fernet(key: bytes) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"ticket\n" + key).digest()))
+
+
+def seal_ticket(key: bytes, token: str) -> str:
+    """An encrypted, minute-long ticket for a session token: the page hands it to the server,
+    which sets the HttpOnly cookie, so page script never holds the token itself."""
+    return _fernet(key).encrypt(token.encode()).decode()
+
+
+def open_ticket(key: bytes, ticket: str) -> str | None:
+    """The token inside a fresh ticket, else None (forged, altered or over a minute old)."""
+    try:
+        return _fernet(key).decrypt(ticket.encode(), ttl=TICKET_SECONDS).decode()
+    except (InvalidToken, ValueError):
+        return None

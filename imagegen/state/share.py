@@ -19,21 +19,29 @@ class ShareState(SessionState):
     share_what: str = ""
     share_error: str = ""
     share_revoked: bool = False
+    share_parameters: bool = False  # whether the shared files keep prompt, seed and model
     _token: str = ""
+    _target: dict[str, str] = {}
 
     def _forget_user(self) -> None:
         """Closes the dialog and forgets the previous user's link."""
         self.share_open, self.share_url, self.share_error, self._token = False, "", "", ""
+        self.share_parameters, self._target = False, {}
 
     async def _create(self, what: str, **target: str) -> None:
         principal = await self._principal()
         self.share_open, self.share_revoked, self.share_url = True, False, ""
-        self.share_what = what
+        self.share_what, self._target = what, dict(target)
         if principal is None:
             self.share_error = "Your session has ended; sign in again."
             return
         try:
-            link = await asyncio.to_thread(svc.create_share, principal.user_id, **target)
+            link = await asyncio.to_thread(
+                svc.create_share,
+                principal.user_id,
+                include_parameters=self.share_parameters,
+                **target,
+            )
         except ServiceError as e:
             self.share_error = e.message
             return
@@ -41,13 +49,23 @@ class ShareState(SessionState):
 
     @rx.event
     async def share_generation(self, generation_id: str) -> None:
-        """Opens the dialog with a link to a whole generation."""
+        """Opens the dialog with a link to a whole generation (the image alone by default)."""
+        self.share_parameters = False
         await self._create("this generation", generation_id=generation_id)
 
     @rx.event
     async def share_image(self, image_id: str) -> None:
-        """Opens the dialog with a link to one image."""
+        """Opens the dialog with a link to one image (the image alone by default)."""
+        self.share_parameters = False
         await self._create("this image", image_id=image_id)
+
+    @rx.event
+    async def set_share_parameters(self, value: bool) -> None:
+        """The owner's choice for this share: a link whose files keep their parameters is
+        another link (the one without stays as it was)."""
+        self.share_parameters = bool(value)
+        if self._target:
+            await self._create(self.share_what, **self._target)
 
     @rx.event
     async def revoke(self) -> None:

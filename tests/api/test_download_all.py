@@ -22,6 +22,8 @@ def test_download_all_gives_every_original_in_one_zip(stack):
     r = httpx.get(gen["downloadAllUrl"])  # no auth header: the link is the capability
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     assert r.headers["content-disposition"].startswith("attachment")
+    assert "zip-me.zip" in r.headers["content-disposition"]  # the prompt, never the id
+    assert [i["filename"] for i in gen["images"]] == [f"zip-me-{n}.png" for n in (1, 2, 3)]
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
         assert zf.namelist() == [i["filename"] for i in gen["images"]]
         for info, img in zip(zf.infolist(), gen["images"], strict=True):

@@ -88,3 +88,26 @@ def test_bad_share_requests(stack):
     assert client.post("/api/shares", json={"imageId": "nope"}).status_code == 404
     assert httpx.get(f"{stack['url']}/s/not-a-token").status_code == 404
     assert httpx.post(f"{stack['url']}/api/shares", json={"imageId": "x"}).status_code == 401
+
+
+def test_the_shared_file_carries_its_parameters_only_when_the_owner_says_so(stack):
+    from imagegen.services.png_params import read_parameters
+
+    client = signup(stack["url"], "params@example.com")
+    gen = _generation(client, n=1)
+    image_id = gen["images"][0]["id"]
+    own = client.get(gen["images"][0]["fileUrl"]).content
+    assert read_parameters(own).negative_prompt == "secret negative"  # the owner's file keeps them
+
+    plain = client.post("/api/shares", json={"imageId": image_id}).json()["share"]
+    assert plain["includeParameters"] is False
+    data = httpx.get(f"{stack['url']}/s/{plain['token']}/images/{image_id}").content
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and b"secret negative" not in data
+    assert b"Seed:" not in data and b"parameters" not in data
+
+    full = client.post("/api/shares", json={"imageId": image_id, "includeParameters": True}).json()[
+        "share"
+    ]
+    assert full["includeParameters"] is True and full["token"] != plain["token"]
+    data = httpx.get(f"{stack['url']}/s/{full['token']}/images/{image_id}").content
+    assert read_parameters(data).negative_prompt == "secret negative"

@@ -101,6 +101,20 @@ def test_share_link_public_page_and_revoke(page: Page, harness, browser: Browser
     og = other.locator('meta[property="og:image"]').get_attribute("content")
     assert httpx.get(og).headers["content-type"] == "image/png"
     assert "@example.com" not in other.content()
+    shared_png = httpx.get(og).content
+    assert b"Seed:" not in shared_png  # the image alone, by default
+
+    # The owner chooses to share the settings too: another link, whose files carry them.
+    page.locator("#share-parameters").click()
+    expect(url_box).not_to_have_value(url)
+    expect(url_box).to_have_value(re.compile(r"/s/[\w-]{32}$"))
+    with_settings = url_box.input_value()
+    other.goto(with_settings)
+    og2 = other.locator('meta[property="og:image"]').get_attribute("content")
+    assert b"Seed:" in httpx.get(og2).content
+    page.locator("#share-parameters").click()  # back to the image alone: the first link
+    expect(url_box).to_have_value(url)
+    other.goto(url)
 
     page.locator("#share-revoke").click()
     expect(page.locator("#share-revoked")).to_be_visible()

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from pwdlib import PasswordHash
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import delete, select
+from sqlmodel import col, delete, select, update
 
 from imagegen.db import serialize_on, session_scope
 from imagegen.models import AuthSession, LoginThrottle, User, as_utc, utcnow
@@ -25,6 +25,7 @@ _hasher = PasswordHash.recommended()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 # argon2 takes 64 MB per hash: a burst of sign-ups must not multiply that by the burst's size.
 _HASHING = threading.BoundedSemaphore(2)
+SLIDE_EVERY = timedelta(hours=1)  # an active session's expiry moves forward this often at most
 
 
 def _hash(password: str) -> str:
@@ -41,8 +42,18 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _text(value: str, field: str) -> str:
+    """Refuses text that UTF-8 cannot hold (a lone surrogate), before it reaches a hash or the
+    database."""
+    try:
+        (value or "").encode()
+    except UnicodeEncodeError as e:
+        raise InvalidInput(f"The {field} contains an invalid character.", field=field) from e
+    return value or ""
+
+
 def _normalise_email(email: str) -> str:
-    email = (email or "").strip().lower()
+    email = _text(email, "email").strip().lower()
     if len(email) > 320 or not _EMAIL.match(email):
         raise InvalidInput("Enter a valid email address.", field="email")
     return email
@@ -92,7 +103,8 @@ class LocalAuth(AuthProvider):
     def signup(self, email: str, password: str) -> str:
         """Creates an account and returns a session token."""
         email = _normalise_email(email)
-        if len(password or "") < MIN_PASSWORD:
+        password = _text(password, "password")
+        if len(password) < MIN_PASSWORD:
             raise InvalidInput(
                 f"Password must be at least {MIN_PASSWORD} characters.", field="password"
             )
@@ -108,7 +120,8 @@ class LocalAuth(AuthProvider):
 
     def login(self, email: str, password: str) -> str:
         """Checks the password and returns a new session token; repeated failures lock out."""
-        email = (email or "").strip().lower()[:320]
+        email = _text(email, "email").strip().lower()[:320]
+        password = _text(password, "password")
         _reserve_attempt(email)
         with session_scope() as db:
             user = db.exec(select(User).where(User.email == email)).first()
@@ -118,6 +131,18 @@ class LocalAuth(AuthProvider):
         with session_scope() as db:
             db.exec(delete(LoginThrottle).where(LoginThrottle.email == email))
         return self._new_session(user.id)
+
+    def rotate(self, token: str) -> str | None:
+        """Swaps a live session token for a new one (the old one stops working): a sign-in
+        ticket can then be used once only. None when the token is unknown or expired."""
+        principal = self.authenticate(token)
+        if principal is None:
+            return None
+        with session_scope() as db:
+            gone = db.exec(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+        if gone.rowcount != 1:  # type: ignore[attr-defined]
+            return None  # a concurrent use of the same ticket won
+        return self._new_session(principal.user_id)
 
     def logout(self, token: str) -> None:
         """Ends the session: the token stops working at once."""
@@ -136,6 +161,14 @@ class LocalAuth(AuthProvider):
         if row is None:
             return None
         sess, user = row
-        if as_utc(sess.expires_at) <= utcnow():
+        now = utcnow()
+        if as_utc(sess.expires_at) <= now:
             return None
+        if as_utc(sess.expires_at) < now + self.ttl - SLIDE_EVERY:  # slide, at most hourly
+            with session_scope() as db:
+                db.execute(
+                    update(AuthSession)
+                    .where(col(AuthSession.token_hash) == sess.token_hash)
+                    .values(expires_at=now + self.ttl)
+                )
         return Principal(user_id=user.id, email=user.email)

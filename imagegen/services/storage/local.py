@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from imagegen.services import signing
 from imagegen.services.storage.base import Storage, StorageError, validate_key
+from imagegen.settings import private_dir
 
 
 class LocalStorage(Storage):
@@ -18,8 +19,7 @@ class LocalStorage(Storage):
     kind = "local"
 
     def __init__(self, root: Path, secret_key: bytes) -> None:
-        self.root = Path(root).resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root = private_dir(Path(root).resolve())
         self._key = secret_key
 
     def path(self, key: str) -> Path:
@@ -32,8 +32,8 @@ class LocalStorage(Storage):
     def put(self, key: str, data: bytes, content_type: str) -> None:
         p = self.path(key)
         try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
+            p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")  # created 0600
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             os.replace(tmp, p)
@@ -75,7 +75,7 @@ class LocalStorage(Storage):
 
     def url(self, key: str, ttl: int, download_name: str | None = None, base_url: str = "") -> str:
         download = download_name is not None
-        expires, sig = signing.sign(self._key, key, ttl, download)
+        expires, sig = signing.sign(self._key, key, ttl, download, name=download_name or "")
         # exp is digits and sig hex: only the key and the name need quoting (a page mints
         # hundreds of these, so urlencode's generality shows in the gallery's latency).
         query = f"exp={expires}&sig={sig}"
@@ -83,6 +83,8 @@ class LocalStorage(Storage):
             query += f"&download={quote(download_name, safe='')}"
         return f"{base_url.rstrip('/')}/api/files/{quote(key)}?{query}"
 
-    def verify(self, key: str, expires: int, sig: str, download: bool) -> bool:
-        """Checks a URL's signature as minted by url()."""
-        return signing.verify(self._key, key, expires, sig, download)
+    def verify(self, key: str, expires: int, sig: str, download: str | bool | None) -> bool:
+        """Checks a URL's signature as minted by url(), download name included (a str)."""
+        name = download if isinstance(download, str) else ""
+        wanted = download is not None and download is not False
+        return signing.verify(self._key, key, expires, sig, wanted, name=name)
