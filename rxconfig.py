@@ -7,6 +7,15 @@ from reflex_base.plugins.sitemap import SitemapPlugin
 
 _port = int(os.environ.get("PORT", "3000"))
 
+
+def _cors_origins() -> list[str]:
+    """Only IMAGEGEN_PUBLIC_URL and IMAGEGEN_CORS_ORIGINS may read answers cross-origin (with
+    credentials); Reflex's default would reflect any origin."""
+    from imagegen.settings import Settings
+
+    return Settings().allowed_origins()
+
+
 config = rx.Config(
     app_name="imagegen",
     frontend_port=_port,
@@ -15,6 +24,7 @@ config = rx.Config(
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="violet", radius="medium"))],
     disable_plugins=[SitemapPlugin],
+    cors_allowed_origins=_cors_origins(),
     # REDIS_URL (or Reflex's own REFLEX_REDIS_URL) switches state to Redis: several workers.
     redis_url=os.environ.get("REFLEX_REDIS_URL") or os.environ.get("REDIS_URL") or None,
 )

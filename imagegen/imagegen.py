@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.api import create_api
+from imagegen.api.origins import socket_origin_allowed
 from imagegen.api.security import SecurityHeaders
 from imagegen.pages.albums import album_page, albums_page
 from imagegen.pages.auth import sign_in_page, sign_up_page
@@ -24,6 +25,9 @@ app = rx.App(
     stylesheets=["/styles.css"],
 )
 app.register_lifespan_task(maintenance_loop)  # the watchdog and the orphan sweeper
+# The websocket handshake refuses a page from another origin (cross-site websocket hijacking).
+if app.sio is not None:
+    app.sio.eio.cors_allowed_origins = socket_origin_allowed
 CLERK = get_settings().auth == "clerk"
 if CLERK:
     from imagegen.pages.clerk_auth import clerk_sign_in_page, clerk_sign_up_page, guarded

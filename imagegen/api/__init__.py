@@ -6,17 +6,28 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from imagegen.api.origins import CrossSiteGuard
 from imagegen.api.security import SecurityHeaders
+from imagegen.api.session import SlidingSession
+from imagegen.http_guards import BodyLimit
 from imagegen.services.errors import ServiceError
 from imagegen.services.maintenance import maintenance_loop
+from imagegen.settings import get_settings
 
 log = logging.getLogger("imagegen.api")
+
+DOCS_URL = "/api/docs"
+DOCS_STATIC = f"{DOCS_URL}/static"
 
 
 def _field_name(loc: tuple) -> str:
@@ -29,7 +40,7 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
     security_headers=False when an outer SecurityHeaders already wraps it (inside Reflex);
     housekeeping=False when the host runs the watchdog and sweeper itself (Reflex does).
     """
-    from imagegen.api import albums, auth, engines, files, images, shares, webhooks
+    from imagegen.api import albums, auth, engines, files, images, session, shares, webhooks
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -42,7 +53,7 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
         lifespan=lifespan,
         title="imagegen API",
         version="1",
-        docs_url="/api/docs",
+        docs_url=None,  # served by _add_docs, from our own files
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -84,8 +95,50 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
             {"success": False, "error": "Internal error; it has been logged."}, status_code=500
         )
 
-    for module in (auth, images, albums, shares, webhooks, files, engines):
+    for module in (auth, session, images, albums, shares, webhooks, files, engines):
         api.include_router(module.router)
+    _add_docs(api)
+    # Outermost last: body limits, then cross-site refusal, then CORS, then the cookie slide.
+    api.add_middleware(SlidingSession)
+    api.add_middleware(
+        CORSMiddleware,
+        allow_origins=get_settings().allowed_origins(),
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+    api.add_middleware(CrossSiteGuard)
+    api.add_middleware(
+        BodyLimit,
+        max_bytes=get_settings().max_body_bytes,
+        overrides={"/api/webhooks/": get_settings().webhook_max_bytes},
+    )
     if security_headers:
         api.add_middleware(SecurityHeaders)
     return api
+
+
+def _add_docs(api: FastAPI) -> None:
+    """Swagger UI at /api/docs with its assets served by the app: the CSP allows no CDN.
+
+    The files come from the fastapi-offline wheel (Swagger UI 5, which reads OpenAPI 3.1;
+    swagger-ui-bundle's 4.x cannot).
+    """
+    api.mount(
+        DOCS_STATIC,
+        StaticFiles(directory=str(resources.files("fastapi_offline") / "static")),
+        name="docs-static",
+    )
+
+    @api.get(DOCS_URL, include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        """The interactive API reference."""
+        return get_swagger_ui_html(
+            openapi_url=str(api.openapi_url),
+            title=f"{api.title} - Swagger UI",
+            swagger_js_url=f"{DOCS_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_STATIC}/favicon.png",
+            # No badge image from validator.swagger.io (the CSP would block it anyway).
+            swagger_ui_parameters={"validatorUrl": None},
+        )

@@ -8,15 +8,19 @@ from fastapi import Cookie, Depends, Header
 
 from imagegen.services.auth import Principal, get_auth
 from imagegen.services.errors import Unauthorized
+from imagegen.settings import get_settings
 
 
 def bearer_token(
     authorization: Annotated[str | None, Header()] = None,
     session_cookie: Annotated[str | None, Cookie(alias="__session")] = None,
 ) -> str | None:
-    """The token from 'Authorization: Bearer …', else from Clerk's __session cookie."""
+    """The token from 'Authorization: Bearer …', else (Clerk mode only) Clerk's __session
+    cookie; cross-site use of that cookie is refused by CrossSiteGuard."""
     if authorization and authorization[:7].lower() == "bearer ":
         return authorization[7:].strip() or None
+    if get_settings().auth != "clerk":
+        return None
     return session_cookie or None
 
 

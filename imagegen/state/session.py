@@ -1,14 +1,21 @@
-"""Who is signed in: the session token lives in a cookie; every event re-checks it."""
+"""Who is signed in: the session token lives in an HttpOnly cookie that page script never
+sees; the websocket's handshake carries it, and every event re-checks it."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import urlsplit
 
 import reflex as rx
 
+from imagegen.services import signing
 from imagegen.services.auth import Principal, get_auth
 from imagegen.services.errors import ServiceError
 from imagegen.settings import get_settings
+
+SESSION_COOKIE = "imagegen_session"  # set by /api/auth/session, read from the handshake
 
 HOME = "/generate-images"
 SIGN_IN = "/sign-in"
@@ -17,15 +24,48 @@ SIGN_IN = "/sign-in"
 class SessionState(rx.State):
     """The signed-in user, and the sign-up / sign-in / sign-out forms."""
 
-    token: str = rx.Cookie("", name="imagegen_session", same_site="strict", max_age=30 * 24 * 3600)
     email: str = ""
     auth_error: str = ""
     auth_busy: bool = False
     _synced_user: str = ""
+    _clerk_token: str = ""  # Clerk mode: the token its browser script hands over
+
+    def _session_token(self) -> str:
+        """The session token: Clerk's, else the cookie sent with this tab's websocket."""
+        if get_settings().auth == "clerk":
+            return self._clerk_token
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(self.router.headers.cookie or "")
+        except CookieError:
+            return ""
+        morsel = jar.get(SESSION_COOKIE)
+        return morsel.value if morsel else ""
 
     async def _principal(self) -> Principal | None:
         """The user behind the cookie, verified against the database."""
-        return await asyncio.to_thread(get_auth().authenticate, self.token or None)
+        return await asyncio.to_thread(get_auth().authenticate, self._session_token() or None)
+
+    def _backend_url(self, path: str) -> str:
+        """An address on the server this tab's websocket reached (the page's own in
+        production; the backend's port in development)."""
+        h = self.router.headers
+        scheme = urlsplit(h.origin).scheme if h.origin else "http"
+        return f"{scheme or 'http'}://{h.host}{path}" if h.host else path
+
+    def _post_navigation(self, path: str, fields: dict[str, str]) -> rx.event.EventSpec:
+        """A real form POST, so the server's answer can set or clear the HttpOnly cookie
+        and then lead the browser on."""
+        url = json.dumps(self._backend_url(path))
+        inputs = json.dumps(fields)
+        return rx.call_script(
+            "(() => { const f = document.createElement('form'); f.method = 'POST';"
+            f" f.action = {url}; f.style.display = 'none';"
+            f" for (const [k, v] of Object.entries({inputs})) {{"
+            " const i = document.createElement('input'); i.type = 'hidden'; i.name = k;"
+            " i.value = v; f.appendChild(i); }"
+            " document.body.appendChild(f); f.submit(); })()"
+        )
 
     async def _forget_page_state(self) -> None:
         """Signing out wipes what this tab showed, so the next user starts from nothing."""
@@ -51,7 +91,7 @@ class SessionState(rx.State):
     @rx.event
     async def redirect_if_signed_in(self) -> rx.event.EventSpec | None:
         """The sign-in and sign-up pages skip straight to the studio for a signed-in user."""
-        self.auth_error = ""
+        self.auth_error, self.auth_busy = "", False  # the tab's last sign-in may have left it
         if await self._principal():
             return rx.redirect(HOME)
         return None
@@ -65,14 +105,14 @@ class SessionState(rx.State):
         self.auth_busy = True
         try:
             email, password = (str(form.get(k) or "") for k in ("email", "password"))
-            self.token = await asyncio.to_thread(fn, email, password)
+            token = await asyncio.to_thread(fn, email, password)
         except ServiceError as e:
             self.auth_error = e.message
-            return None
-        finally:
             self.auth_busy = False
+            return None
         self.auth_error = ""
-        return rx.redirect(HOME)
+        ticket = signing.seal_ticket(get_settings().resolved_secret_key(), token)
+        return self._post_navigation("/api/auth/session", {"ticket": ticket})
 
     @rx.event
     async def sign_up(self, form: dict) -> rx.event.EventSpec | None:
@@ -89,7 +129,7 @@ class SessionState(rx.State):
         """Clerk mode: the browser's current session token; a new user loads their studio."""
         if get_settings().auth != "clerk":
             return None
-        self.token = token or ""
+        self._clerk_token = token or ""
         principal = await self._principal() if token else None
         if principal is None:
             self.email, self._synced_user = "", ""
@@ -112,10 +152,10 @@ class SessionState(rx.State):
 
     @rx.event
     async def sign_out(self) -> rx.event.EventSpec:
-        """Ends the session server-side, forgets the cookie and leaves."""
-        if self.token:
-            await asyncio.to_thread(get_auth().logout, self.token)  # type: ignore[attr-defined]
-        self.token = ""
+        """Ends the session server-side, then lets the server clear the cookie and leave."""
+        token = self._session_token()
+        if token:
+            await asyncio.to_thread(get_auth().logout, token)  # type: ignore[attr-defined]
         self.email = ""
         await self._forget_page_state()
-        return rx.redirect(SIGN_IN)
+        return self._post_navigation("/api/auth/session/end", {})

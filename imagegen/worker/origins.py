@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from imagegen.settings import Settings
 
-DEFAULT_APP_URL = "http://127.0.0.1:3000"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class CallbackRefused(ValueError):
@@ -24,9 +24,15 @@ def check_callback(url: str | None, settings: Settings) -> None:
     would hand a stranger a valid signature and our images."""
     if url is None:
         return
-    base = settings.app_url or DEFAULT_APP_URL
     try:
         scheme, host, port, path = _parts(url)
+        if not settings.app_url:  # not configured: this machine's own addresses only
+            if scheme in ("http", "https") and host in LOOPBACK:
+                return
+            raise CallbackRefused(
+                "must be on this machine (127.0.0.1 or localhost) while IMAGEGEN_APP_URL is not set"
+            )
+        base = settings.app_url
         b_scheme, b_host, b_port, b_path = _parts(base)
     except ValueError as e:  # a bad port number
         raise CallbackRefused(f"not a valid URL ({e})") from e

@@ -83,7 +83,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 
 def frontend(h: object) -> str:
-    return h.frontend_url.rstrip("/")  # type: ignore[attr-defined]
+    """The dev frontend, on the backend's host: the HttpOnly session cookie is SameSite=Lax,
+    so the page and the websocket's server must be one site (localhost vs 127.0.0.1 are two)."""
+    url = h.frontend_url.rstrip("/")  # type: ignore[attr-defined]
+    return url.replace("//localhost:", "//127.0.0.1:")
 
 
 def backend(h: object) -> str:

@@ -189,6 +189,8 @@ HTTP_TABLE: dict[tuple[str, str], Callable[[World], httpx.Response] | None] = {
     ("POST", "/api/auth/signup"): NO_ID,
     ("POST", "/api/auth/login"): NO_ID,
     ("POST", "/api/auth/logout"): NO_ID,  # ends the caller's own token only
+    ("POST", "/api/auth/session"): NO_ID,  # trades a sealed ticket (see test_cookies_and_origins)
+    ("POST", "/api/auth/session/end"): NO_ID,  # ends the cookie's own session only
     ("GET", "/api/auth/me"): NO_ID,
     ("POST", "/api/images/generate"): attack_remix_parent,  # parentId
     ("GET", "/api/images/user"): attack_list_contains_nothing_of_a,
@@ -488,6 +490,7 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "ShareState.share_image": attack_share_events,
     "ShareState.revoke": attack_share_events,
     "ShareState.set_share_open": NO_ID,
+    "ShareState.set_share_parameters": NO_ID,  # re-shares the dialog's own (checked) target
 }
 
 
@@ -499,8 +502,19 @@ def _state_for(cls: type, token: str):  # noqa: ANN202
     RegistrationContext.set(_registry())  # pytest-asyncio runs each test in a fresh context
     root = rx.State(_reflex_internal_init=True)
     state = root.get_substate(cls.get_full_name().split(".")[1:])
-    state.token = token
+    _sign_in_as(root, state, token)
     return state
+
+
+def _sign_in_as(root, state, token: str) -> None:  # noqa: ANN001
+    """As the websocket handshake would carry it: the HttpOnly cookie (local mode), or the
+    token Clerk's script hands over (Clerk mode)."""
+    from reflex.istate.data import RouterData
+
+    root.router = RouterData.from_router_data(
+        {"headers": {"cookie": f"imagegen_session={token}"} if token else {}}
+    )
+    state._clerk_token = token
 
 
 _REGISTRY: list = []
@@ -615,7 +629,7 @@ async def test_password_events_in_clerk_mode_answer_clearly(app_env, monkeypatch
     reset_caches()
     state = _state_for(SessionState, "")
     assert await SessionState.sign_in.fn(state, {"email": ["x"], "password": 1}) is None
-    assert "handled by clerk" in state.auth_error and state.token == ""
+    assert "handled by clerk" in state.auth_error and state._session_token() == ""
 
 
 async def test_odd_form_values_get_a_clear_message(app_env):
@@ -623,4 +637,4 @@ async def test_odd_form_values_get_a_clear_message(app_env):
 
     state = _state_for(SessionState, "")
     assert await SessionState.sign_in.fn(state, {"email": ["x"], "password": None}) is None
-    assert state.auth_error == "Wrong email or password." and state.token == ""
+    assert state.auth_error == "Wrong email or password." and state._session_token() == ""
