@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.api import create_api
-from imagegen.api.origins import socket_origin_allowed
+from imagegen.api.origins import socket_origin_allowed, use_trusted_cors
 from imagegen.api.security import SecurityHeaders
 from imagegen.pages.albums import album_page, albums_page
 from imagegen.pages.auth import sign_in_page, sign_up_page
@@ -19,6 +19,8 @@ from imagegen.state.session import SessionState
 
 get_settings().check_production()
 
+# Every CORS layer Reflex adds answers only the trusted origins (its default reflects any).
+rx.App._add_cors = staticmethod(use_trusted_cors)  # type: ignore[method-assign]
 app = rx.App(
     # The FastAPI routes mount over Reflex's; the middleware then wraps pages and API alike.
     api_transformer=[create_api(security_headers=False, housekeeping=False), SecurityHeaders],

@@ -10,13 +10,12 @@ from importlib import resources
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from imagegen.api.origins import CrossSiteGuard
+from imagegen.api.origins import CrossSiteGuard, TrustedCors
 from imagegen.api.security import SecurityHeaders
 from imagegen.api.session import SlidingSession
 from imagegen.http_guards import BodyLimit
@@ -100,13 +99,7 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
     _add_docs(api)
     # Outermost last: body limits, then cross-site refusal, then CORS, then the cookie slide.
     api.add_middleware(SlidingSession)
-    api.add_middleware(
-        CORSMiddleware,
-        allow_origins=get_settings().allowed_origins(),
-        allow_credentials=True,
-        allow_methods=["*"],
-        allow_headers=["*"],
-    )
+    api.add_middleware(TrustedCors)
     api.add_middleware(CrossSiteGuard)
     api.add_middleware(
         BodyLimit,

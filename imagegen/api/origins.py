@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from imagegen.settings import get_settings
@@ -107,3 +109,22 @@ class CrossSiteGuard:
         if site:
             return site in ("same-origin", "none")
         return origin != "null"  # no browser headers at all: not a browser, so no CSRF
+
+
+class TrustedCors(CORSMiddleware):
+    """CORS for the trusted origins only, read per request: the dev frontend's address is
+    known only once it has started, and Reflex's own CORS would reflect any origin."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(
+            app, allow_origins=[], allow_credentials=True, allow_methods=["*"], allow_headers=["*"]
+        )
+
+    def is_allowed_origin(self, origin: str) -> bool:
+        """Same-origin requests need no CORS; other origins must be trusted."""
+        return _origin_of(origin) in trusted_origins()
+
+
+def use_trusted_cors(api: Starlette) -> None:
+    """Stands in for Reflex's App._add_cors, so every layer Reflex builds applies TrustedCors."""
+    api.add_middleware(TrustedCors)

@@ -89,3 +89,42 @@ def infinite_scroll(handler: rx.EventHandler, has_more: rx.Var, busy: rx.Var) ->
 def _name(handler: rx.EventHandler) -> str:
     state, name = handler.state_full_name, handler.fn.__name__  # type: ignore[attr-defined]
     return f"{state}.{name}"
+
+
+class SessionHandoff(rx.Component):
+    """Posts a hidden form to the server when `ticket` changes, so an HTTP answer can set or
+    clear the HttpOnly session cookie; compiled code, so the page's CSP needs no eval. A
+    ticket is posted once per tab (sessionStorage), even when the state comes back later."""
+
+    tag = "ImagegenSessionHandoff"
+    ticket: rx.Var[str]
+    path: rx.Var[str]
+
+    def add_imports(self) -> dict:
+        return {
+            "react": [ImportVar(tag="useEffect")],
+            "$/utils/state": [ImportVar(tag="getBackendURL")],
+            "$/env.json": [ImportVar(tag="env", is_default=True)],
+        }
+
+    def add_custom_code(self) -> list[str]:
+        return [
+            """function ImagegenSessionHandoff({ ticket, path }) {
+  useEffect(() => {
+    if (!ticket || !path) return;
+    const key = "imagegen-handoff";
+    if (window.sessionStorage.getItem(key) === ticket) return;
+    window.sessionStorage.setItem(key, ticket);
+    const url = getBackendURL(env.UPLOAD);
+    url.pathname = path; url.search = ""; url.hash = "";
+    const form = document.createElement("form");
+    form.method = "POST"; form.action = url.href; form.style.display = "none";
+    const input = document.createElement("input");
+    input.type = "hidden"; input.name = "ticket"; input.value = ticket;
+    form.appendChild(input);
+    document.body.appendChild(form);
+    form.submit();
+  }, [ticket, path]);
+  return null;
+}"""
+        ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from imagegen.components.behaviors import SessionHandoff
 from imagegen.settings import get_settings
 from imagegen.state.session import SessionState
 
@@ -20,6 +21,7 @@ def account_controls() -> list[rx.Component]:
     return [
         rx.text(SessionState.email, size="2", color_scheme="gray"),
         rx.button("Sign out", on_click=SessionState.sign_out, variant="soft", size="2"),
+        SessionHandoff.create(ticket=SessionState.handoff_ticket, path=SessionState.handoff_path),
     ]
 
 

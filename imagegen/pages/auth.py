@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from imagegen.components.behaviors import SessionHandoff
 from imagegen.state.session import SessionState
 
 
@@ -56,6 +57,7 @@ def _auth_form(
             ),
             width="min(420px, 92vw)",
         ),
+        SessionHandoff.create(ticket=SessionState.handoff_ticket, path=SessionState.handoff_path),
         min_height="100vh",
     )
 

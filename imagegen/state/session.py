@@ -4,9 +4,8 @@ sees; the websocket's handshake carries it, and every event re-checks it."""
 from __future__ import annotations
 
 import asyncio
-import json
+import uuid
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import urlsplit
 
 import reflex as rx
 
@@ -25,6 +24,10 @@ class SessionState(rx.State):
     """The signed-in user, and the sign-up / sign-in / sign-out forms."""
 
     email: str = ""
+    # A form post the page makes at once (SessionHandoff): the server's answer sets or
+    # clears the HttpOnly cookie, then leads the browser on.
+    handoff_path: str = ""
+    handoff_ticket: str = ""
     auth_error: str = ""
     auth_busy: bool = False
     _synced_user: str = ""
@@ -45,27 +48,6 @@ class SessionState(rx.State):
     async def _principal(self) -> Principal | None:
         """The user behind the cookie, verified against the database."""
         return await asyncio.to_thread(get_auth().authenticate, self._session_token() or None)
-
-    def _backend_url(self, path: str) -> str:
-        """An address on the server this tab's websocket reached (the page's own in
-        production; the backend's port in development)."""
-        h = self.router.headers
-        scheme = urlsplit(h.origin).scheme if h.origin else "http"
-        return f"{scheme or 'http'}://{h.host}{path}" if h.host else path
-
-    def _post_navigation(self, path: str, fields: dict[str, str]) -> rx.event.EventSpec:
-        """A real form POST, so the server's answer can set or clear the HttpOnly cookie
-        and then lead the browser on."""
-        url = json.dumps(self._backend_url(path))
-        inputs = json.dumps(fields)
-        return rx.call_script(
-            "(() => { const f = document.createElement('form'); f.method = 'POST';"
-            f" f.action = {url}; f.style.display = 'none';"
-            f" for (const [k, v] of Object.entries({inputs})) {{"
-            " const i = document.createElement('input'); i.type = 'hidden'; i.name = k;"
-            " i.value = v; f.appendChild(i); }"
-            " document.body.appendChild(f); f.submit(); })()"
-        )
 
     async def _forget_page_state(self) -> None:
         """Signing out wipes what this tab showed, so the next user starts from nothing."""
@@ -111,8 +93,9 @@ class SessionState(rx.State):
             self.auth_busy = False
             return None
         self.auth_error = ""
-        ticket = signing.seal_ticket(get_settings().resolved_secret_key(), token)
-        return self._post_navigation("/api/auth/session", {"ticket": ticket})
+        self.handoff_path = "/api/auth/session"
+        self.handoff_ticket = signing.seal_ticket(get_settings().resolved_secret_key(), token)
+        return None
 
     @rx.event
     async def sign_up(self, form: dict) -> rx.event.EventSpec | None:
@@ -151,11 +134,11 @@ class SessionState(rx.State):
         return [GalleryState.load, PromptFormState.load_options, AlbumsState.load_albums]
 
     @rx.event
-    async def sign_out(self) -> rx.event.EventSpec:
+    async def sign_out(self) -> None:
         """Ends the session server-side, then lets the server clear the cookie and leave."""
         token = self._session_token()
         if token:
             await asyncio.to_thread(get_auth().logout, token)  # type: ignore[attr-defined]
         self.email = ""
         await self._forget_page_state()
-        return self._post_navigation("/api/auth/session/end", {})
+        self.handoff_path, self.handoff_ticket = "/api/auth/session/end", uuid.uuid4().hex

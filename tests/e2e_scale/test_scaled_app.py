@@ -12,7 +12,7 @@ def _sign_up(page: Page, url: str, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("password-123")
     page.get_by_role("button", name="Sign up").click()
-    page.wait_for_url("**/generate-images")
+    page.wait_for_url("**/generate-images**")  # prod adds a trailing slash
 
 
 def _generate(page: Page, prompt: str, n: int = 1) -> None:
