@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.config import get_config
 
 from imagegen.api import create_api
 from imagegen.api.origins import socket_origin_allowed, use_trusted_cors
@@ -10,6 +11,7 @@ from imagegen.api.security import SecurityHeaders
 from imagegen.pages.albums import album_page, albums_page
 from imagegen.pages.auth import sign_in_page, sign_up_page
 from imagegen.pages.studio import studio_page
+from imagegen.services import urls
 from imagegen.services.maintenance import maintenance_loop
 from imagegen.settings import get_settings
 from imagegen.state.albums import AlbumPageState, AlbumsState
@@ -27,6 +29,7 @@ app = rx.App(
     stylesheets=["/styles.css"],
 )
 app.register_lifespan_task(maintenance_loop)  # the watchdog and the orphan sweeper
+urls.register_fallback(lambda: get_config().api_url)  # callbacks when IMAGEGEN_APP_URL is unset
 # The websocket handshake refuses a page from another origin (cross-site websocket hijacking).
 if app.sio is not None:
     app.sio.eio.cors_allowed_origins = socket_origin_allowed

@@ -44,6 +44,10 @@ class GenerationStatus(enum.StrEnum):
         )
 
 
+# The statuses of a generation still running somewhere (queued or rendering).
+IN_FLIGHT: tuple[str, ...] = (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value)
+
+
 class User(SQLModel, table=True):
     """A local account (Clerk users get a row too, keyed by their Clerk id)."""
 

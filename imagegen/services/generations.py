@@ -30,6 +30,7 @@ from imagegen.contract import (
 )
 from imagegen.db import serialize_on, session_scope
 from imagegen.models import (
+    IN_FLIGHT,
     GenerationStatus,
     ImageFile,
     ImageGeneration,
@@ -211,7 +212,7 @@ def _check_active_limit(db: Session, author_id: str) -> None:
         .select_from(ImageGeneration)
         .where(
             ImageGeneration.author_id == author_id,
-            col(ImageGeneration.status).in_(("PENDING", "PROCESSING")),
+            col(ImageGeneration.status).in_(IN_FLIGHT),
             col(ImageGeneration.created_at) >= since,
         )
     ).one()
@@ -251,9 +252,8 @@ def cancel_generation(author_id: str, generation_id: str) -> ImageGeneration:
     Anything the worker still reports afterwards is discarded, its stored files deleted.
     """
     gen = get_generation(author_id, generation_id)
-    in_flight = (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value)
     if not _set_status(
-        gen.id, GenerationStatus.CANCELLED, only_from=in_flight, error="Cancelled by you."
+        gen.id, GenerationStatus.CANCELLED, only_from=IN_FLIGHT, error="Cancelled by you."
     ):
         raise Conflict("This generation has already finished.")
     announce(gen.id, gen.author_id, ended=True)
@@ -433,7 +433,6 @@ def list_generations(
 def recent_changes(author_id: str, since: datetime) -> list[ImageGeneration]:
     """The author's generations in flight, or ended since `since`: what another of their tabs
     may not have seen yet (at most a page of each)."""
-    in_flight = (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value)
     # Nothing ends later than its timeout after it was created: this bound keeps the scan on
     # the (author, created) index however long the history.
     born_after = since - timedelta(seconds=get_settings().generation_timeout_seconds + 60)
@@ -442,7 +441,7 @@ def recent_changes(author_id: str, since: datetime) -> list[ImageGeneration]:
             select(ImageGeneration)
             .where(
                 ImageGeneration.author_id == author_id,
-                col(ImageGeneration.status).in_(in_flight),
+                col(ImageGeneration.status).in_(IN_FLIGHT),
             )
             .order_by(col(ImageGeneration.created_at).desc())
             .limit(50)
@@ -453,7 +452,7 @@ def recent_changes(author_id: str, since: datetime) -> list[ImageGeneration]:
                 ImageGeneration.author_id == author_id,
                 col(ImageGeneration.created_at) >= born_after,
                 col(ImageGeneration.completed_at) >= since,
-                col(ImageGeneration.status).not_in(in_flight),
+                col(ImageGeneration.status).not_in(IN_FLIGHT),
             )
             .order_by(col(ImageGeneration.completed_at).desc())
             .limit(50)
@@ -610,7 +609,7 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
 
 def _progress_json(gen: ImageGeneration) -> dict | None:
     """Live progress of an in-flight generation (from memory), else None."""
-    if gen.status not in (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value):
+    if gen.status not in IN_FLIGHT:
         return None
     info = get_progress_board().get(gen.id)
     if info is None or info.done:
@@ -722,13 +721,20 @@ def delete_generation(author_id: str, generation_id: str) -> int:
     return purge([get_generation(author_id, generation_id)])
 
 
+def owned_image(db: Session, author_id: str, image_id: str) -> tuple[ImageFile, ImageGeneration]:
+    """One of the author's images with its generation, in the caller's session; another
+    user's image is simply not found."""
+    img = db.get(ImageFile, image_id)
+    gen = db.get(ImageGeneration, img.generation_id) if img else None
+    if img is None or gen is None or gen.author_id != author_id:
+        raise NotFound("Image not found.")
+    return img, gen
+
+
 def delete_image(author_id: str, image_id: str) -> str:
     """Deletes one of the author's images; a generation left with none goes too. Returns its id."""
     with session_scope() as db:
-        img = db.get(ImageFile, image_id)
-        gen = db.get(ImageGeneration, img.generation_id) if img else None
-        if img is None or gen is None or gen.author_id != author_id:
-            raise NotFound("Image not found.")
+        img, gen = owned_image(db, author_id, image_id)
         db.delete(img)
         db.flush()
         left = db.exec(
@@ -743,20 +749,14 @@ def delete_image(author_id: str, image_id: str) -> str:
 def original_url(author_id: str, image_id: str) -> str:
     """A fresh expiring URL of one of the author's originals (the large preview loads it)."""
     with session_scope() as db:
-        img = db.get(ImageFile, image_id)
-        gen = db.get(ImageGeneration, img.generation_id) if img else None
-    if img is None or gen is None or gen.author_id != author_id:
-        raise NotFound("Image not found.")
+        img, _gen = owned_image(db, author_id, image_id)
     return image_json(img)["fileUrl"]
 
 
 def set_favorite(author_id: str, image_id: str, favorite: bool) -> ImageFile:
     """Stars or unstars one of the author's images."""
     with session_scope() as db:
-        img = db.get(ImageFile, image_id)
-        gen = db.get(ImageGeneration, img.generation_id) if img else None
-        if img is None or gen is None or gen.author_id != author_id:
-            raise NotFound("Image not found.")
+        img, _gen = owned_image(db, author_id, image_id)
         img.favorite = favorite
         db.add(img)
     return img

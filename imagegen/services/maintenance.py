@@ -11,14 +11,13 @@ from datetime import timedelta
 from sqlmodel import col, or_, select, update
 
 from imagegen.db import session_scope
-from imagegen.models import GenerationStatus, ImageFile, ImageGeneration, utcnow
+from imagegen.models import IN_FLIGHT, GenerationStatus, ImageFile, ImageGeneration, utcnow
 from imagegen.services.generations import announce
 from imagegen.services.storage import StorageError, get_storage
 from imagegen.services.worker_client import get_worker_client
 from imagegen.settings import get_settings
 
 log = logging.getLogger("imagegen.maintenance")
-IN_FLIGHT = (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value)
 
 
 def expire_overdue(timeout_seconds: int | None = None) -> list[str]:

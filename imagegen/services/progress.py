@@ -83,4 +83,6 @@ class ProgressBoard:
 @lru_cache
 def get_progress_board() -> ProgressBoard:
     """The process-wide board; with Redis, every process's board hears every update."""
-    return ProgressBoard()
+    board = ProgressBoard()
+    get_notifier().relay_sink = board.apply
+    return board

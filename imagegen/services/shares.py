@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from imagegen.db import session_scope
 from imagegen.models import ImageFile, ImageGeneration, ShareLink, utcnow
 from imagegen.services.errors import InvalidInput, NotFound
-from imagegen.services.generations import get_generation, images_for, iso_utc
+from imagegen.services.generations import get_generation, images_for, iso_utc, owned_image
 from imagegen.services.png_params import strip_metadata
 from imagegen.services.storage import get_storage
 from imagegen.services.urls import public_base_url
@@ -33,15 +33,6 @@ def share_url(token: str, base_url: str | None = None) -> str:
     return f"{(public_base_url() if base_url is None else base_url)}/s/{token}"
 
 
-def _image_of(owner_id: str, image_id: str) -> ImageFile:
-    with session_scope() as db:
-        img = db.get(ImageFile, image_id)
-        gen = db.get(ImageGeneration, img.generation_id) if img else None
-    if img is None or gen is None or gen.author_id != owner_id:
-        raise NotFound("Image not found.")
-    return img
-
-
 def create_share(
     owner_id: str,
     *,
@@ -54,7 +45,8 @@ def create_share(
     if (generation_id is None) == (image_id is None):
         raise InvalidInput("Share either an image or a generation.", field="imageId")
     if image_id is not None:
-        generation_id = _image_of(owner_id, image_id).generation_id
+        with session_scope() as db:
+            generation_id = owned_image(db, owner_id, image_id)[0].generation_id
     gen = get_generation(owner_id, generation_id)  # type: ignore[arg-type]
     if not images_for([gen.id])[gen.id]:
         raise InvalidInput("Only a generation with images can be shared.", field="generationId")

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from imagegen.settings import get_settings
+
+# The host framework's own idea of its address (Reflex's api_url), registered by the
+# composition root: services know no web framework.
+_fallback: list[Callable[[], str]] = []
+
+
+def register_fallback(address: Callable[[], str]) -> None:
+    """Where the app is when IMAGEGEN_APP_URL is unset (read at each call: it may change)."""
+    _fallback[:] = [address]
 
 
 def _reflex_api_url() -> str:
-    try:
-        from reflex.config import get_config
-
-        return get_config().api_url
-    except Exception:  # no rxconfig (e.g. the API served alone in tests)
-        return ""
+    return _fallback[0]() if _fallback else ""
 
 
 def app_base_url() -> str:

@@ -30,6 +30,11 @@ class AlbumCard:
 class AlbumsState(SessionState):
     """The signed-in user's albums: list, create, rename, delete, add images."""
 
+    @classmethod
+    def _loads_after_sign_in(cls, path: str) -> list:
+        """The album list (studio and albums pages), once Clerk says who is signed in."""
+        return [cls.load_albums] if not path.startswith("/albums/") else []
+
     albums: list[AlbumCard] = []
     album_error: str = ""
     album_notice: str = ""
@@ -188,6 +193,11 @@ class AlbumItem:
 
 class AlbumPageState(AlbumsState):
     """One album's page: its images, most recently added first, and a large preview."""
+
+    @classmethod
+    def _loads_after_sign_in(cls, path: str) -> list:
+        """The album on an album's page, once Clerk says who is signed in."""
+        return [cls.load_album] if path.startswith("/albums/") else []
 
     album_name: str = ""
     items: list[AlbumItem] = []

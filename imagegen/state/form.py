@@ -20,6 +20,11 @@ DEFAULT_SIZES = ["1024x1024"]
 class PromptFormState(SessionState):
     """What the user is about to generate."""
 
+    @classmethod
+    def _loads_after_sign_in(cls, path: str) -> list:
+        """The studio's loads, once Clerk says who is signed in."""
+        return [cls.load_options] if not path.startswith("/albums") else []
+
     prompt: str = ""
     negative_prompt: str = ""
     size: str = "1024x1024"

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import reflex as rx
 
-from imagegen.models import GenerationStatus
+from imagegen.models import IN_FLIGHT, GenerationStatus
 from imagegen.services import generations as svc
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
 from imagegen.services.errors import ServiceError
@@ -25,7 +25,6 @@ from imagegen.state.session import HOME, SIGN_IN, SessionState
 PAGE_SIZE = 24
 FOLLOW_CHECK_SECONDS = 20  # how often an idle follower checks that its tab is still there
 BOOT_ID = uuid.uuid4().hex[:12]  # this process: watches of a dead one are not waited for
-IN_FLIGHT = (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value)
 
 
 def _engine_labels() -> dict[str, str]:
@@ -64,6 +63,11 @@ class GalleryState(SessionState):
     Live arrivals go to `fresh` (shown above `history`) and results to `shown_results`, so a
     generation landing sends one or two cards over the websocket, never the loaded history.
     """
+
+    @classmethod
+    def _loads_after_sign_in(cls, path: str) -> list:
+        """The studio's loads, once Clerk says who is signed in."""
+        return [cls.load] if not path.startswith("/albums") else []
 
     shown_results: list[GenerationCard] = []
     fresh: list[GenerationCard] = []

@@ -49,21 +49,27 @@ class SessionState(rx.State):
         """The user behind the cookie, verified against the database."""
         return await asyncio.to_thread(get_auth().authenticate, self._session_token() or None)
 
+    @classmethod
+    def _page_states(cls) -> list[type[SessionState]]:
+        """Every state class built on this one (the gallery, the form, albums...), found
+        without importing them: they import this module."""
+        found, todo = [], list(SessionState.get_substates())
+        while todo:
+            sub = todo.pop()
+            found.append(sub)
+            todo.extend(sub.get_substates())
+        return sorted(found, key=lambda c: c.get_full_name())
+
+    @classmethod
+    def _loads_after_sign_in(cls, path: str) -> list:
+        """What a page state loads once a user is known on `path` (Clerk mode); none here."""
+        return []
+
     async def _forget_page_state(self) -> None:
         """Signing out wipes what this tab showed, so the next user starts from nothing."""
-        from imagegen.state.albums import AlbumPageState, AlbumsState, SelectionState
-        from imagegen.state.form import PromptFormState
-        from imagegen.state.gallery import GalleryState
-        from imagegen.state.lightbox import LightboxState
-        from imagegen.state.share import ShareState
-
-        (await self.get_state(GalleryState))._forget_user()
-        (await self.get_state(PromptFormState))._forget_user()
-        (await self.get_state(AlbumsState))._forget_user()
-        (await self.get_state(AlbumPageState))._forget_user()
-        (await self.get_state(SelectionState))._forget_user()
-        (await self.get_state(LightboxState))._forget_user()
-        (await self.get_state(ShareState))._forget_user()
+        for cls in self._page_states():
+            if "_forget_user" in cls.__dict__:
+                (await self.get_state(cls))._forget_user()
 
     @rx.event
     async def redirect_home_or_sign_in(self) -> rx.event.EventSpec:
@@ -122,16 +128,13 @@ class SessionState(rx.State):
         if principal.user_id == self._synced_user:
             return None
         self._synced_user = principal.user_id
-        from imagegen.state.albums import AlbumPageState, AlbumsState
-        from imagegen.state.form import PromptFormState
-        from imagegen.state.gallery import GalleryState
-
         path = self.router.page.path
-        if path.startswith("/albums/"):
-            return [AlbumPageState.load_album]
-        if path.startswith("/albums"):
-            return [AlbumsState.load_albums]
-        return [GalleryState.load, PromptFormState.load_options, AlbumsState.load_albums]
+        return [
+            e
+            for cls in self._page_states()
+            if "_loads_after_sign_in" in cls.__dict__  # its own, not one it inherits
+            for e in cls._loads_after_sign_in(path)
+        ]
 
     @rx.event
     async def sign_out(self) -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
 class Notifier(abc.ABC):
     """Publish 'topic X changed' (with an optional progress relay); subscribers wait for it."""
+
+    # Where relays from other processes go (the progress board registers itself), so the
+    # notifier needs no import of what listens to it.
+    relay_sink: Callable[[str, dict], None] | None = None
 
     @abc.abstractmethod
     def publish(self, topic: str, relay: dict | None = None) -> None:

@@ -97,8 +97,6 @@ class RedisNotifier(Notifier):
             return
         if origin == self.origin:
             return
-        if relay:
-            from imagegen.services.progress import get_progress_board
-
-            get_progress_board().apply(topic, relay)
+        if relay and self.relay_sink is not None:
+            self.relay_sink(topic, relay)
         self.local.publish(topic)
