@@ -21,7 +21,6 @@ from imagegen.api.session import SlidingSession
 from imagegen.http_guards import BodyLimit
 from imagegen.services.errors import ServiceError
 from imagegen.services.maintenance import maintenance_loop
-from imagegen.services.progress import get_progress_board
 from imagegen.settings import get_settings
 
 log = logging.getLogger("imagegen.api")
@@ -44,7 +43,6 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        get_progress_board()  # hears other processes' progress from the start
         task = asyncio.create_task(maintenance_loop()) if housekeeping else None
         yield
         if task is not None:

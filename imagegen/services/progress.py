@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from imagegen.services.notify import get_notifier
+from imagegen.services.notify.base import on_relay
 
 TTL_SECONDS = 3600.0
 
@@ -83,6 +84,7 @@ class ProgressBoard:
 @lru_cache
 def get_progress_board() -> ProgressBoard:
     """The process-wide board; with Redis, every process's board hears every update."""
-    board = ProgressBoard()
-    get_notifier().relay_sink = board.apply
-    return board
+    return ProgressBoard()
+
+
+on_relay(lambda topic, relay: get_progress_board().apply(topic, relay))

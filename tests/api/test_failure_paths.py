@@ -15,8 +15,8 @@ from imagegen.contract import object_key, thumbnail_key
 from imagegen.services import generations as svc
 from imagegen.services.maintenance import sweep_orphans
 from imagegen.services.storage import StorageError, get_storage
-from imagegen.worker.app import Worker
 from imagegen.worker.engines.procedural import ProceduralEngine
+from imagegen.worker.runner import Worker
 from tests.helpers import (
     ThreadedServer,
     completion_body,
@@ -221,14 +221,14 @@ def test_a_slow_storage_never_holds_the_webhook_past_its_budget(stack, monkeypat
     monkeypatch.setenv("IMAGEGEN_WEBHOOK_BUDGET", "0.5")
     reset_caches()
     real = get_storage()
-    monkeypatch.setattr(generations, "get_storage", lambda: SlowStorage(real))
+    monkeypatch.setattr(generations.ingest, "get_storage", lambda: SlowStorage(real))
     url = f"{stack['url']}/api/webhooks/image-completion"
     started = time.monotonic()
     r = post_signed(url, body, "msg_budget")
     assert r.status_code == 503 and "send it again" in r.json()["error"]
     assert time.monotonic() - started < 2.5  # the storage check alone would take 3 s
     assert client.get(f"/api/generations/{gid}").json()["generation"]["status"] == "PROCESSING"
-    monkeypatch.setattr(generations, "get_storage", lambda: real)
+    monkeypatch.setattr(generations.ingest, "get_storage", lambda: real)
     r = post_signed(url, body, "msg_budget")  # the worker's retry, same webhook id
     assert r.status_code == 200 and r.json()["status"] == "COMPLETED"
 

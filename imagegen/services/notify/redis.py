@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import redis
 
-from imagegen.services.notify.base import Notifier
+from imagegen.services.notify.base import Notifier, deliver_relay
 from imagegen.services.notify.local import InProcessNotifier
 
 log = logging.getLogger("imagegen.notify")
@@ -97,6 +97,6 @@ class RedisNotifier(Notifier):
             return
         if origin == self.origin:
             return
-        if relay and self.relay_sink is not None:
-            self.relay_sink(topic, relay)
+        if relay:
+            deliver_relay(topic, relay)
         self.local.publish(topic)

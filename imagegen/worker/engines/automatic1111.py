@@ -16,13 +16,11 @@ import binascii
 import contextlib
 import io
 import threading
-import time
 
 import httpx
 from PIL import Image, UnidentifiedImageError
 
 from imagegen.worker.engines.base import (
-    Engine,
     EngineCapabilities,
     EngineError,
     RenderControl,
@@ -30,13 +28,13 @@ from imagegen.worker.engines.base import (
     RenderRequest,
 )
 from imagegen.worker.engines.procedural import SIZES
-from imagegen.worker.engines.remote import request_json
+from imagegen.worker.engines.remote import Probe, ProbedEngine, request_json
 
 LOADED = "loaded"  # "whatever checkpoint the server has loaded": no override is sent
 STEPS = 20
 
 
-class Automatic1111Engine(Engine):
+class Automatic1111Engine(ProbedEngine):
     """txt2img on an AUTOMATIC1111 server, with its progress and its interrupt."""
 
     name = "automatic1111"
@@ -47,35 +45,23 @@ class Automatic1111Engine(Engine):
         self.auth = httpx.BasicAuth(user, password) if user else None
         self.timeout = timeout
         self.retries = retries
-        self._models: tuple[float, list[str], tuple[bool, str]] | None = None
 
-    def _check(self) -> tuple[list[str], tuple[bool, str]]:
-        """Checkpoints on the server and whether it answers, asked at most once a minute."""
-        now = time.monotonic()
-        if self._models and now - self._models[0] < 60:
-            return self._models[1], self._models[2]
-        models: list[str] = []
+    def _probe(self) -> Probe:
+        """Lists the server's checkpoints: proves it is up, and names the models."""
         try:
             r = httpx.get(f"{self.url}/sdapi/v1/sd-models", auth=self.auth, timeout=5)
             if r.status_code == 401:
-                status = (False, "the server refused the username or password (401)")
-            elif r.status_code >= 400:
-                status = (False, f"{self.url} answered HTTP {r.status_code}")
-            else:
-                models = [m["model_name"] for m in r.json() if isinstance(m, dict)]
-                status = (True, "")
+                return Probe(False, "the server refused the username or password (401)")
+            if r.status_code >= 400:
+                return Probe(False, f"{self.url} answered HTTP {r.status_code}")
+            models = [m["model_name"] for m in r.json() if isinstance(m, dict)]
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as e:
-            status = (False, f"{self.url} is unreachable ({type(e).__name__})")
-        self._models = (now, models, status)
-        return models, status
-
-    def availability(self) -> tuple[bool, str]:
-        return self._check()[1]
+            return Probe(False, f"{self.url} is unreachable ({type(e).__name__})")
+        return Probe(True, "", models)
 
     def capabilities(self) -> EngineCapabilities:
-        models, _ = self._check()
         return EngineCapabilities(
-            models=[LOADED, *models],
+            models=[LOADED, *self.probed().models],
             default_model=LOADED,
             sizes=SIZES,
             max_images=4,

@@ -29,7 +29,6 @@ from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
 
 from imagegen.worker.engines.base import (
-    Engine,
     EngineCapabilities,
     EngineError,
     RenderControl,
@@ -37,7 +36,7 @@ from imagegen.worker.engines.base import (
     RenderRequest,
 )
 from imagegen.worker.engines.procedural import SIZES
-from imagegen.worker.engines.remote import as_png, request_json
+from imagegen.worker.engines.remote import Probe, ProbedEngine, as_png, request_json
 
 DEFAULT_WORKFLOW = Path(__file__).parent / "workflows" / "txt2img.json"
 STEPS = 20
@@ -63,7 +62,7 @@ def fill_workflow(template: dict, values: dict[str, object]) -> dict:
     return fill(copy.deepcopy(template))  # type: ignore[return-value]
 
 
-class ComfyUIEngine(Engine):
+class ComfyUIEngine(ProbedEngine):
     """A ComfyUI server running our txt2img workflow (or yours)."""
 
     name = "comfyui"
@@ -78,29 +77,22 @@ class ComfyUIEngine(Engine):
             self.template = json.loads(path.read_text())
         except (OSError, ValueError) as e:
             raise EngineError(f"The ComfyUI workflow {path} cannot be read: {e}") from e
-        self._checked: tuple[float, list[str], tuple[bool, str]] | None = None
 
-    def _check(self) -> tuple[list[str], tuple[bool, str]]:
-        now = time.monotonic()
-        if self._checked and now - self._checked[0] < 60:
-            return self._checked[1], self._checked[2]
-        models: list[str] = []
+    def _probe(self) -> Probe:
+        """Reads the checkpoint loader's choices: proves it is ComfyUI, and names the models."""
         try:
             r = httpx.get(f"{self.url}/object_info/CheckpointLoaderSimple", timeout=5)
             r.raise_for_status()
             info = r.json()["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0]
             models = [m for m in info if isinstance(m, str)]
-            status = (True, "") if models else (False, "the server has no checkpoints")
         except (httpx.HTTPError, ValueError, KeyError, TypeError, IndexError) as e:
-            status = (False, f"{self.url} is unreachable or not ComfyUI ({type(e).__name__})")
-        self._checked = (now, models, status)
-        return models, status
-
-    def availability(self) -> tuple[bool, str]:
-        return self._check()[1]
+            return Probe(False, f"{self.url} is unreachable or not ComfyUI ({type(e).__name__})")
+        if not models:
+            return Probe(False, "the server has no checkpoints")
+        return Probe(True, "", models)
 
     def capabilities(self) -> EngineCapabilities:
-        models, _ = self._check()
+        models = self.probed().models
         return EngineCapabilities(
             models=models or ["default"],
             default_model=(models or ["default"])[0],

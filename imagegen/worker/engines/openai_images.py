@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import time
 
 import httpx
 
 from imagegen.worker.engines.base import (
-    Engine,
     EngineCapabilities,
     EngineError,
     RenderControl,
     RenderedImage,
     RenderRequest,
 )
-from imagegen.worker.engines.remote import as_png, request_json
+from imagegen.worker.engines.remote import Probe, ProbedEngine, as_png, request_json
 
 # Each model's own rules (sizes, images per request), from the API reference.
 MODELS: dict[str, dict] = {
@@ -31,7 +29,7 @@ MODELS: dict[str, dict] = {
 }
 
 
-class OpenAIImagesEngine(Engine):
+class OpenAIImagesEngine(ProbedEngine):
     """Images from OpenAI's API (or a compatible server at OPENAI_BASE_URL)."""
 
     name = "openai"
@@ -42,7 +40,6 @@ class OpenAIImagesEngine(Engine):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.retries = retries
-        self._availability: tuple[float, tuple[bool, str]] | None = None
 
     def capabilities(self) -> EngineCapabilities:
         sizes = sorted({s for m in MODELS.values() for s in m["sizes"]})
@@ -62,23 +59,17 @@ class OpenAIImagesEngine(Engine):
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"}
 
-    def availability(self) -> tuple[bool, str]:
-        """Asks GET /models (cheap) at most once a minute."""
-        now = time.monotonic()
-        if self._availability and now - self._availability[0] < 60:
-            return self._availability[1]
+    def _probe(self) -> Probe:
+        """Asks GET /models (cheap): proves the key works."""
         try:
             r = httpx.get(f"{self.base_url}/models", headers=self._headers(), timeout=5)
-            if r.status_code in (401, 403):
-                result = (False, f"the API key was refused ({r.status_code})")
-            elif r.status_code >= 400:
-                result = (False, f"{self.base_url} answered HTTP {r.status_code}")
-            else:
-                result = (True, "")
         except httpx.HTTPError as e:
-            result = (False, f"{self.base_url} is unreachable ({type(e).__name__})")
-        self._availability = (now, result)
-        return result
+            return Probe(False, f"{self.base_url} is unreachable ({type(e).__name__})")
+        if r.status_code in (401, 403):
+            return Probe(False, f"the API key was refused ({r.status_code})")
+        if r.status_code >= 400:
+            return Probe(False, f"{self.base_url} answered HTTP {r.status_code}")
+        return Probe(True)
 
     def validate(self, request: RenderRequest) -> None:
         """The model's own rules, checked before the job is queued."""

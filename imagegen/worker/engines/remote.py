@@ -7,15 +7,23 @@ fails with a clear reason. Nothing ever leaves a generation waiting forever.
 
 from __future__ import annotations
 
+import abc
 import io
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from PIL import Image, UnidentifiedImageError
 
-from imagegen.worker.engines.base import EngineError, RenderControl, RenderedImage, RenderRequest
+from imagegen.worker.engines.base import (
+    Engine,
+    EngineError,
+    RenderControl,
+    RenderedImage,
+    RenderRequest,
+)
 from imagegen.worker.engines.procedural import encode_png, parameters_text
 
 MAX_RETRY_WAIT = 20.0
@@ -106,3 +114,37 @@ def request_json(
             return r.json()
         except ValueError as e:
             raise EngineError(f"{provider} sent an answer that is not JSON.") from e
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a look at the provider found: up or not (with why), and its models if it lists any."""
+
+    ok: bool
+    reason: str = ""
+    models: list[str] = field(default_factory=list)
+
+
+class ProbedEngine(Engine):
+    """A remote engine that asks its server whether it is up at most once a PROBE_TTL: the
+    catalogue is read on every form load, and a slow provider must not slow the page."""
+
+    PROBE_TTL = 60.0
+
+    @abc.abstractmethod
+    def _probe(self) -> Probe:
+        """Asks the provider (a cheap call); never raises."""
+
+    def probed(self) -> Probe:
+        """The latest probe, fresh within PROBE_TTL."""
+        now = time.monotonic()
+        cached: tuple[float, Probe] | None = getattr(self, "_probe_cache", None)
+        if cached is not None and now - cached[0] < self.PROBE_TTL:
+            return cached[1]
+        probe = self._probe()
+        self._probe_cache = (now, probe)
+        return probe
+
+    def availability(self) -> tuple[bool, str]:
+        probe = self.probed()
+        return probe.ok, probe.reason

@@ -19,14 +19,13 @@ import httpx
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from imagegen.worker.engines.base import (
-    Engine,
     EngineCapabilities,
     EngineError,
     RenderControl,
     RenderedImage,
     RenderRequest,
 )
-from imagegen.worker.engines.remote import as_png, request_json
+from imagegen.worker.engines.remote import Probe, ProbedEngine, as_png, request_json
 
 # Sizes offered, as the aspect ratios FLUX-style models take (their output size is their own).
 ASPECTS = {
@@ -39,7 +38,7 @@ ASPECTS = {
 POLL_SECONDS = 2.0
 
 
-class ReplicateEngine(Engine):
+class ReplicateEngine(ProbedEngine):
     """Image models hosted on Replicate (or a server speaking its API at REPLICATE_BASE_URL)."""
 
     name = "replicate"
@@ -63,7 +62,6 @@ class ReplicateEngine(Engine):
         self._done: dict[str, tuple[threading.Event, list[dict]]] = {}
         self._lock = threading.Lock()
         self._secret: str | None = None
-        self._availability: tuple[float, tuple[bool, str]] | None = None
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
@@ -79,18 +77,13 @@ class ReplicateEngine(Engine):
             cancel=True,
         )
 
-    def availability(self) -> tuple[bool, str]:
-        """Asks for the webhook signing key (it proves the token works) once a minute."""
-        now = time.monotonic()
-        if self._availability and now - self._availability[0] < 60:
-            return self._availability[1]
+    def _probe(self) -> Probe:
+        """Asks for the webhook signing key: it proves the token works."""
         try:
             self._webhook_secret(refresh=True)
-            result = (True, "")
         except EngineError as e:
-            result = (False, str(e))
-        self._availability = (now, result)
-        return result
+            return Probe(False, str(e))
+        return Probe(True)
 
     def _webhook_secret(self, refresh: bool = False) -> str:
         if self._secret and not refresh:

@@ -1,0 +1,104 @@
+"""Deleting, starring and downloading a user's images, with their stored files."""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+
+from sqlmodel import col, delete, func, select
+
+from imagegen.contract import (
+    filename_stem,
+    object_key,
+    thumbnail_key,
+)
+from imagegen.db import session_scope
+from imagegen.models import (
+    ImageFile,
+    ImageGeneration,
+)
+from imagegen.services import signing
+from imagegen.services.errors import NotFound
+from imagegen.services.generations.queries import get_generation, images_for, owned_image
+from imagegen.services.generations.shaping import image_json
+from imagegen.services.storage import delete_objects, get_storage
+from imagegen.settings import get_settings
+
+log = logging.getLogger("imagegen.generations")
+
+
+def purge(gens: list[ImageGeneration]) -> int:
+    """Deletes the generations' rows, then every object they may have; returns objects removed."""
+    if not gens:
+        return 0
+    ids = [g.id for g in gens]
+    with session_scope() as db:
+        files = db.exec(select(ImageFile).where(col(ImageFile.generation_id).in_(ids))).all()
+        db.exec(delete(ImageFile).where(col(ImageFile.generation_id).in_(ids)))
+        db.exec(delete(ImageGeneration).where(col(ImageGeneration.id).in_(ids)))
+    keys = {k for f in files for k in (f.s3_key, f.thumbnail_key) if k}
+    # In-flight generations may have objects but no rows yet: their keys are derivable.
+    keys |= {
+        k
+        for g in gens
+        for i in range(g.num_images)
+        for k in (object_key(g.id, i), thumbnail_key(g.id, i))
+    }
+    return delete_objects(keys)
+
+
+def delete_generation(author_id: str, generation_id: str) -> int:
+    """Deletes one of the author's generations with its images and stored files."""
+    return purge([get_generation(author_id, generation_id)])
+
+
+def delete_image(author_id: str, image_id: str) -> str:
+    """Deletes one of the author's images; a generation left with none goes too. Returns its id."""
+    with session_scope() as db:
+        img, gen = owned_image(db, author_id, image_id)
+        db.delete(img)
+        db.flush()
+        left = db.exec(
+            select(func.count()).select_from(ImageFile).where(ImageFile.generation_id == gen.id)
+        ).one()
+        if left == 0:
+            db.delete(gen)
+    delete_objects([k for k in (img.s3_key, img.thumbnail_key) if k])
+    return gen.id
+
+
+def original_url(author_id: str, image_id: str) -> str:
+    """A fresh expiring URL of one of the author's originals (the large preview loads it)."""
+    with session_scope() as db:
+        img, _gen = owned_image(db, author_id, image_id)
+    return image_json(img)["fileUrl"]
+
+
+def set_favorite(author_id: str, image_id: str, favorite: bool) -> ImageFile:
+    """Stars or unstars one of the author's images."""
+    with session_scope() as db:
+        img, _gen = owned_image(db, author_id, image_id)
+        img.favorite = favorite
+        db.add(img)
+    return img
+
+
+def zip_generation(generation_id: str, expires: int, sig: str) -> tuple[str, bytes]:
+    """(filename, ZIP bytes) of a generation's originals, for a valid signature only."""
+    key = get_settings().resolved_secret_key()
+    if not signing.verify(key, f"zip/{generation_id}", expires, sig, download=True):
+        raise NotFound("Not found, or the link has expired.")
+    with session_scope() as db:
+        gen = db.get(ImageGeneration, generation_id)
+    files = images_for([generation_id])[generation_id] if gen else []
+    if not files:
+        raise NotFound("Not found, or the link has expired.")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:  # PNGs are compressed already
+        for f in files:
+            try:
+                zf.writestr(f.filename, get_storage().get(f.s3_key))
+            except KeyError as e:
+                raise NotFound("An image of this generation is missing from storage.") from e
+    return f"{filename_stem(gen.prompt if gen else '')}.zip", buf.getvalue()

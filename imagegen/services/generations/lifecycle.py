@@ -1,0 +1,223 @@
+"""A generation's life: create (within the in-flight limit), dispatch, cancel, retry."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import update
+from sqlmodel import Session, col, func, select
+
+from imagegen.contract import (
+    Job,
+    JobParams,
+)
+from imagegen.db import serialize_on, session_scope
+from imagegen.models import (
+    IN_FLIGHT,
+    GenerationStatus,
+    ImageGeneration,
+    utcnow,
+)
+from imagegen.services.catalog import Catalog, WorkerUnavailable, get_catalog
+from imagegen.services.errors import Conflict, TooMany
+from imagegen.services.generations.images import purge
+from imagegen.services.generations.queries import get_generation
+from imagegen.services.generations.requests import GenerationRequest, validate_request
+from imagegen.services.notify import get_notifier, user_topic
+from imagegen.services.progress import get_progress_board
+from imagegen.services.urls import completion_callback_url, progress_callback_url
+from imagegen.services.worker_client import get_worker_client
+from imagegen.settings import get_settings
+
+log = logging.getLogger("imagegen.generations")
+
+
+def create_generation(author_id: str, req: GenerationRequest) -> ImageGeneration:
+    """Validates, records a PENDING generation, then hands it to the worker."""
+    try:
+        catalog: Catalog | None = get_catalog()
+    except WorkerUnavailable:
+        catalog = None
+    p = validate_request(req, catalog)
+    if req.parent_id is not None:
+        get_generation(author_id, req.parent_id)  # a remix of someone else's is not found
+    gen = ImageGeneration(
+        author_id=author_id,
+        prompt=p.prompt,
+        negative_prompt=p.negative_prompt,
+        width=p.width,
+        height=p.height,
+        num_images=p.num_images,
+        seed=p.seed,
+        engine=p.engine,
+        model=p.model,
+        parent_id=req.parent_id,
+    )
+    with session_scope() as db:
+        serialize_on(db, f"active/{author_id}")  # count and insert as one step, per user
+        _check_active_limit(db, author_id)
+        db.add(gen)
+    return dispatch(gen)
+
+
+def _check_active_limit(db: Session, author_id: str) -> None:
+    """At most IMAGEGEN_MAX_ACTIVE_PER_USER in flight; stale ones past the timeout don't count."""
+    s = get_settings()
+    since = utcnow() - timedelta(seconds=s.generation_timeout_seconds)
+    active = db.exec(
+        select(func.count())
+        .select_from(ImageGeneration)
+        .where(
+            ImageGeneration.author_id == author_id,
+            col(ImageGeneration.status).in_(IN_FLIGHT),
+            col(ImageGeneration.created_at) >= since,
+        )
+    ).one()
+    if active >= s.max_active_per_user:
+        raise TooMany(
+            f"You already have {active} generations in progress (the limit is "
+            f"{s.max_active_per_user}). Wait for one to finish, then try again."
+        )
+
+
+def _set_status(
+    gen_id: str, status: GenerationStatus, *, only_from: tuple[str, ...], error: str | None = None
+) -> bool:
+    values: dict = {"status": status.value}
+    if status.terminal:
+        values["completed_at"] = utcnow()
+        values["error"] = error
+    with session_scope() as db:
+        res = db.execute(
+            update(ImageGeneration)
+            .where(col(ImageGeneration.id) == gen_id, col(ImageGeneration.status).in_(only_from))
+            .values(**values)
+        )
+        return res.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _owner_key(author_id: str) -> str:
+    """An opaque per-user key for the worker's fair queue; the worker never learns who it is."""
+    secret = get_settings().resolved_secret_key()
+    key = secret if isinstance(secret, bytes) else secret.encode()
+    return hmac.new(key, f"owner/{author_id}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def cancel_generation(author_id: str, generation_id: str) -> ImageGeneration:
+    """Stops one of the author's in-flight generations: CANCELLED now, the worker told to stop.
+
+    Anything the worker still reports afterwards is discarded, its stored files deleted.
+    """
+    gen = get_generation(author_id, generation_id)
+    if not _set_status(
+        gen.id, GenerationStatus.CANCELLED, only_from=IN_FLIGHT, error="Cancelled by you."
+    ):
+        raise Conflict("This generation has already finished.")
+    announce(gen.id, gen.author_id, ended=True)
+    get_worker_client().cancel(gen.id)  # if it can't be told, a late result is discarded
+    return get_generation(author_id, gen.id)
+
+
+DISPATCH_ATTEMPTS = 3  # a timed-out submit is sent again (the worker ignores a repeat)
+
+
+def dispatch(gen: ImageGeneration) -> ImageGeneration:
+    """POSTs the job; a worker that is down or refuses ends the generation FAILED, with why."""
+    job = Job(
+        generation_id=gen.id,
+        prompt=gen.prompt,
+        callback_url=completion_callback_url(),
+        progress_url=progress_callback_url(),
+        owner_key=_owner_key(gen.author_id),
+        params=JobParams(
+            negative_prompt=gen.negative_prompt,
+            width=gen.width,
+            height=gen.height,
+            num_images=gen.num_images,
+            seed=gen.seed,
+            engine=gen.engine,
+            model=gen.model,
+        ),
+    )
+    error = None
+    for attempt in range(1, DISPATCH_ATTEMPTS + 1):
+        error = None
+        try:
+            r = get_worker_client().submit(job, timeout=get_settings().dispatch_timeout)
+            # 409: a repeat of a job it already ran (a submit that timed out, then landed)
+            if r.status_code not in (202, 409):
+                try:
+                    detail = r.json().get("detail")
+                except ValueError:
+                    detail = None
+                error = (
+                    f"The generation worker refused the job: {detail or f'HTTP {r.status_code}'}"
+                )
+            break
+        except httpx.TimeoutException as e:  # it may have taken the job: sending it again is safe
+            error = (
+                f"The generation worker at {get_settings().worker_url} did not answer in time "
+                f"({type(e).__name__}, {attempt} attempts)."
+            )
+            if attempt == DISPATCH_ATTEMPTS:  # and if it did take it, it should not run it
+                get_worker_client().cancel(gen.id, timeout=2)
+        except httpx.HTTPError as e:
+            error = (
+                f"The generation worker at {get_settings().worker_url} is unreachable "
+                f"({type(e).__name__})."
+            )
+            break
+    pending = (GenerationStatus.PENDING.value,)
+    if error:
+        log.warning("generation %s failed to dispatch: %s", gen.id, error)
+        _set_status(gen.id, GenerationStatus.FAILED, only_from=pending, error=error)
+        announce(gen.id, gen.author_id, ended=True)
+    else:
+        _set_status(gen.id, GenerationStatus.PROCESSING, only_from=pending)
+        announce(gen.id, gen.author_id, ended=False)  # the user's other tabs show it too
+    return get_generation(gen.author_id, gen.id)
+
+
+def announce(generation_id: str, author_id: str, *, ended: bool) -> None:
+    """Wakes the generation's watchers and every open tab of its author, in every app
+    process; an ended one also stops its progress everywhere."""
+    if ended:
+        get_progress_board().finish(generation_id)
+    else:
+        get_notifier().publish(generation_id)
+    get_notifier().publish(user_topic(author_id))
+
+
+def retry_generation(author_id: str, generation_id: str) -> ImageGeneration:
+    """Runs a failed or cancelled generation again with the same parameters, seed included.
+
+    The new generation replaces the old one, which had no images; if it cannot even be
+    created (a limit, a parameter the engine no longer takes), the old one stays.
+    """
+    old = get_generation(author_id, generation_id)
+    if old.status not in (GenerationStatus.FAILED.value, GenerationStatus.CANCELLED.value):
+        raise Conflict("Only a failed or cancelled generation can be retried.")
+    parent = old.parent_id
+    if parent is not None:
+        with session_scope() as db:
+            parent = parent if db.get(ImageGeneration, parent) is not None else None
+    new = create_generation(
+        author_id,
+        GenerationRequest(
+            prompt=old.prompt,
+            negative_prompt=old.negative_prompt,
+            width=old.width,
+            height=old.height,
+            num_images=old.num_images,
+            seed=old.seed,
+            engine=old.engine,
+            model=old.model or None,
+            parent_id=parent,
+        ),
+    )
+    purge([old])
+    return new
