@@ -106,12 +106,13 @@ def kill9(proc: subprocess.Popen) -> None:
 
 
 def post_signed(
-    url: str, payload: dict, msg_id: str, secret: str = WEBHOOK_SECRET
+    url: str, payload: dict | bytes, msg_id: str, secret: str = WEBHOOK_SECRET
 ) -> httpx.Response:
-    """A webhook signed like the worker signs it (Standard Webhooks)."""
+    """A webhook signed like the worker signs it (Standard Webhooks); bytes are sent as they
+    are (for bodies json.dumps would not make)."""
     from standardwebhooks import Webhook
 
-    body = json.dumps(payload)
+    body = payload.decode() if isinstance(payload, bytes) else json.dumps(payload)
     now = datetime.now(UTC)
     return httpx.post(
         url,

@@ -84,29 +84,9 @@ def test_deeply_nested_json_is_a_clear_400(stack):
     assert r.status_code == 400 and "nested" in r.json()["error"]
 
 
-def _signed_raw(url: str, body: bytes, msg_id: str) -> httpx.Response:
-    from datetime import UTC, datetime
-
-    from standardwebhooks import Webhook
-
-    from tests.helpers import WEBHOOK_SECRET
-
-    now = datetime.now(UTC)
-    return httpx.post(
-        f"{url}/api/webhooks/image-completion",
-        content=body,
-        headers={
-            "content-type": "application/json",
-            "webhook-id": msg_id,
-            "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(WEBHOOK_SECRET).sign(msg_id, now, body.decode()),
-        },
-    )
-
-
 def test_a_signed_webhook_nested_deeply_is_a_clear_400(stack):
     deep = b'{"generationId": "x", "status": "FAILED", "error": ' + b"[" * 3000 + b"]" * 3000
-    r = _signed_raw(stack["url"], deep + b"}", "msg_deep")
+    r = post_signed(f"{stack['url']}/api/webhooks/image-completion", deep + b"}", "msg_deep")
     assert r.status_code == 400
 
 
