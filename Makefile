@@ -5,6 +5,7 @@ SHELL := /bin/bash
 VENV    := .venv
 PY      := $(VENV)/bin/python
 BUN     := .tools/node_modules/.bin/bun
+UV      := .tools/uv/bin/uv
 PORT    ?= 3000
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export REFLEX_TELEMETRY_ENABLED := false
@@ -15,18 +16,21 @@ help:
 	@echo "make run    install everything, migrate, start worker + app on http://localhost:$(PORT)"
 	@echo "make test   install test dependencies (chromium, S3 server, ...) and run the suite"
 
-$(VENV)/.stamp-runtime: pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e .
+# uv installs from its cache in seconds where pip takes minutes (a fresh clone's venv).
+$(UV):
+	python3 -m pip install -q --disable-pip-version-check --target .tools/uv uv
+	$(UV) --version
+
+$(VENV)/.stamp-runtime: pyproject.toml | $(UV)
+	test -x $(PY) || $(UV) venv -q --seed $(VENV)
+	$(UV) pip install -q --python $(PY) -e .
 	touch $@
 
-# The tests run the diffusers engine on the CPU: this machine's torch wheel, never a CUDA
-# download (override TORCH for other hardware, e.g. TORCH=torch).
-TORCH ?= torch==2.13.0
+# The tests run the diffusers engine on the CPU: this machine's CPU torch wheel when it lies on
+# disk, never a CUDA download (override TORCH for other hardware, e.g. TORCH=torch).
+TORCH ?= $(or $(firstword $(wildcard /opt/wheels/torch-2.13.0+cpu-cp311-*.whl)),torch==2.13.0)
 $(VENV)/.stamp-test: $(VENV)/.stamp-runtime pyproject.toml
-	$(PY) -m pip install -q '$(TORCH)'
-	$(PY) -m pip install -q -e '.[test,diffusers]'
+	$(UV) pip install -q --python $(PY) '$(TORCH)' -e '.[test,diffusers]'
 	touch $@
 
 # Reflex downloads bun from GitHub by default, which is unreachable here: take it from npm.

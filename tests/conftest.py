@@ -4,64 +4,86 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import (
     UNSET_FOR_TESTS,
+    InProcessWorker,
     ThreadedServer,
     base_env,
     free_port,
+    migrated_sqlite,
     reset_caches,
     start_worker,
 )
+
+AUTH_VARS = ("IMAGEGEN_AUTH", "CLERK_JWT_KEY", "CLERK_SECRET_KEY", "CLERK_AUTHORIZED_PARTIES")
+
+
+@contextmanager
+def fresh_env(data_dir: Path, mp: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """A fresh data dir and migrated database, with every singleton reset."""
+    env = base_env(data_dir, free_port())
+    for k, v in env.items():
+        mp.setenv(k, v)
+    for k in (*UNSET_FOR_TESTS, *AUTH_VARS):  # a module's shared world may have set these
+        mp.delenv(k, raising=False)
+    reset_caches()
+    migrated_sqlite(data_dir / "imagegen.db")
+    yield env
+    reset_caches()
+
+
+@contextmanager
+def running_stack(
+    app_env: dict[str, str], tmp: Path, mp: pytest.MonkeyPatch, *, worker_process: bool = False
+) -> Iterator[dict]:
+    """The API on a real port plus a real worker calling back into it: in this process on a
+    thread, or (worker_process) as its own process, for tests about processes."""
+    from imagegen.api import create_api
+
+    api_port = free_port()
+    base = f"http://127.0.0.1:{api_port}"
+    mp.setenv("IMAGEGEN_APP_URL", base)
+    mp.setenv("IMAGEGEN_PUBLIC_URL", base)
+    reset_caches()
+    worker_port = int(app_env["IMAGEGEN_WORKER_URL"].rsplit(":", 1)[1])
+    env = {**app_env, "IMAGEGEN_APP_URL": base}
+    if worker_process:
+        worker = start_worker(env, worker_port, tmp / "worker.log")
+    else:
+        worker = InProcessWorker(worker_port)
+    try:
+        with ThreadedServer(create_api(), api_port) as server:
+            yield {"url": server.url, "worker": worker, "worker_port": worker_port, "env": env,
+                   "tmp": tmp}  # fmt: skip
+    finally:
+        worker.kill()
+        worker.wait()
 
 
 @pytest.fixture
 def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """A fresh data dir and database for one test, with every singleton reset."""
-    from imagegen.migrate import upgrade
-
-    env = base_env(tmp_path / "data", free_port())
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    for k in UNSET_FOR_TESTS:
-        monkeypatch.delenv(k, raising=False)
-    reset_caches()
-    upgrade()
-    yield env
-    reset_caches()
+    with fresh_env(tmp_path / "data", monkeypatch) as env:
+        yield env
 
 
 @pytest.fixture
 def stack(
-    app_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app_env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> Iterator[dict]:
-    """The API on a real port plus a real worker process calling back into it."""
-    from imagegen.api import create_api
-
-    api_port = free_port()
-    base = f"http://127.0.0.1:{api_port}"
-    monkeypatch.setenv("IMAGEGEN_APP_URL", base)
-    monkeypatch.setenv("IMAGEGEN_PUBLIC_URL", base)
-    reset_caches()
-    worker_port = int(app_env["IMAGEGEN_WORKER_URL"].rsplit(":", 1)[1])
-    worker = start_worker(
-        {**app_env, "IMAGEGEN_APP_URL": base}, worker_port, tmp_path / "worker.log"
-    )
-    try:
-        with ThreadedServer(create_api(), api_port) as server:
-            yield {
-                "url": server.url,
-                "worker": worker,
-                "worker_port": worker_port,
-                "env": {**app_env, "IMAGEGEN_APP_URL": base},
-                "tmp": tmp_path,
-            }
-    finally:
-        worker.kill()
-        worker.wait()
+    """The API on a real port plus a real worker calling back into it (its own process for
+    tests marked worker_process)."""
+    own = request.node.get_closest_marker("worker_process") is not None
+    with running_stack(app_env, tmp_path, monkeypatch, worker_process=own) as s:
+        yield s
 
 
 @pytest.fixture(autouse=True)

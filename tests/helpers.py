@@ -21,18 +21,50 @@ WEBHOOK_SECRET = "whsec_" + "dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5YWI="
 
 
 _GIVEN: set[int] = set()
+# pytest-xdist runs several test processes: each takes only the ports of its own residue, so two
+# processes never hand out the same port either.
+_XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
+_SHARE = (
+    (int(_XDIST.removeprefix("gw")), int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
+    if _XDIST
+    else (0, 1)
+)
 
 
 def free_port() -> int:
     """A free loopback port never handed out before in this run: the OS may offer a port it
     just gave (and we released) again, and two servers of one test would then collide."""
+    mine, count = _SHARE
     while True:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        if port not in _GIVEN:
+        if port not in _GIVEN and port % count == mine:
             _GIVEN.add(port)
             return port
+
+
+_TEMPLATE: list[Path] = []
+
+
+def migrated_sqlite(db_path: Path) -> None:
+    """A database at db_path at the latest migration: Alembic runs once per test process into a
+    template, and each test gets a copy (migrating costs about a second, a copy a millisecond)."""
+    import shutil
+    import sqlite3
+    import tempfile
+
+    from imagegen.migrate import upgrade
+
+    if not _TEMPLATE:
+        template = Path(tempfile.mkdtemp(prefix="imagegen-template-")) / "imagegen.db"
+        upgrade(f"sqlite:///{template}")
+        with sqlite3.connect(template) as con:  # fold the WAL in: one file holds it all
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _TEMPLATE.append(template)
+    db_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    shutil.copyfile(_TEMPLATE[0], db_path)
+    db_path.chmod(0o600)
 
 
 def reset_caches() -> None:
@@ -126,22 +158,52 @@ def post_signed(
     )
 
 
+class InProcessWorker:
+    """The worker app served in this test process, on a thread: what a worker process does,
+    without the second or two each new Python process spends importing. It answers kill() and
+    wait() as a Popen does, for tests that take the worker away."""
+
+    def __init__(self, port: int) -> None:
+        from imagegen.settings import get_settings
+        from imagegen.worker.app import create_worker_app
+
+        self.server = ThreadedServer(create_worker_app(get_settings()), port, graceful=False)
+        self.server.__enter__()
+        self.returncode: int | None = None
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            self.server.__exit__()
+            self.returncode = -9
+
+    terminate = kill
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self.returncode if self.returncode is not None else 0
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+
 class ThreadedServer:
     """Runs an ASGI app on uvicorn in a thread (the API without the Reflex UI)."""
 
-    def __init__(self, app: object, port: int) -> None:
+    def __init__(self, app: object, port: int, *, graceful: bool = True) -> None:
         self.server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
         )
+        self.graceful = graceful
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = f"http://127.0.0.1:{port}"
 
     def __enter__(self) -> ThreadedServer:
         self.thread.start()
-        wait_until(lambda: self.server.started, 15, what="uvicorn start")
+        wait_until(lambda: self.server.started, 15, interval=0.01, what="uvicorn start")
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # Not graceful: stop at once, as a killed process would (no lifespan shutdown, no drain).
+        self.server.force_exit = not self.graceful
         self.server.should_exit = True
         self.thread.join(10)
 

@@ -8,7 +8,7 @@ can be added without saying how it is isolated. Each attack runs in both auth mo
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -32,6 +32,7 @@ class World:
     a_album: str = ""
     a_share: str = ""
     a_failed: str = ""
+    mode: str = "local"
 
 
 def _snapshot(w: World) -> dict:
@@ -571,23 +572,49 @@ def test_every_event_is_in_the_table():
             assert EVENT_TABLE[name] is not None, f"{name} takes an id but has no attack"
 
 
-@pytest.fixture(params=["local", "clerk"])
-def world(request, stack, monkeypatch) -> World:
-    url = stack["url"]
-    if request.param == "clerk":
-        monkeypatch.setenv("IMAGEGEN_AUTH", "clerk")
-        monkeypatch.setenv("CLERK_JWT_KEY", PUBLIC)
-        monkeypatch.setenv("CLERK_AUTHORIZED_PARTIES", APP_ORIGIN)
-        reset_caches()
-        tokens = [session_token(PRIVATE, f"user_{n}", expires_in=600) for n in ("a", "b")]
-        a, b = (
-            httpx.Client(base_url=url, timeout=30, headers={"Authorization": f"Bearer {t}"})
-            for t in tokens
+@pytest.fixture(scope="module", params=["local", "clerk"])
+def a_world(request, tmp_path_factory) -> Iterator[World]:
+    """A's side, built once per auth mode and shared by every attack: each attack's snapshot
+    check proves it changed nothing of A's, so the next attack meets the same world."""
+    from tests.conftest import fresh_env, running_stack
+
+    tmp = tmp_path_factory.mktemp(f"world-{request.param}")
+    with (
+        pytest.MonkeyPatch.context() as mp,
+        fresh_env(tmp / "data", mp) as env,
+        running_stack(env, tmp, mp) as stack,
+    ):
+        if request.param == "clerk":
+            mp.setenv("IMAGEGEN_AUTH", "clerk")
+            mp.setenv("CLERK_JWT_KEY", PUBLIC)
+            mp.setenv("CLERK_AUTHORIZED_PARTIES", APP_ORIGIN)
+            reset_caches()
+        yield _build_a_side(request.param, stack["url"])
+
+
+@pytest.fixture
+def world(a_world: World) -> World:
+    """The shared world with a new B for each attack, so no attack sees what another left."""
+    import dataclasses
+    import uuid
+
+    b, b_token = _new_user(a_world.mode, a_world.url, f"b-{uuid.uuid4().hex[:10]}")
+    return dataclasses.replace(a_world, b=b, b_token=b_token)
+
+
+def _new_user(mode: str, url: str, name: str) -> tuple[httpx.Client, str]:
+    if mode == "clerk":
+        token = session_token(PRIVATE, f"user_{name}", expires_in=600)
+        client = httpx.Client(
+            base_url=url, timeout=30, headers={"Authorization": f"Bearer {token}"}
         )
-        b_token = tokens[1]
-    else:
-        a, b = signup(url, "a@example.com"), signup(url, "b@example.com")
-        b_token = b.headers["Authorization"].split()[1]
+        return client, token
+    client = signup(url, f"{name}@example.com")
+    return client, client.headers["Authorization"].split()[1]
+
+
+def _build_a_side(mode: str, url: str) -> World:
+    a, _ = _new_user(mode, url, "a")
     gid = a.post(
         "/api/images/generate",
         json={"prompt": "A's private prompt", "width": 512, "height": 512, "numImages": 2},
@@ -602,7 +629,7 @@ def world(request, stack, monkeypatch) -> World:
     failed = insert_generation(
         a.get("/api/auth/me").json()["id"], "A's failed prompt", status="FAILED", error="boom"
     )
-    return World(url, a, b, b_token, a_gen, album, share, failed)
+    return World(url, a, None, "", a_gen, album, share, failed, mode)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("door", [k for k, v in HTTP_TABLE.items() if v], ids=" ".join)
