@@ -10,11 +10,12 @@ PORT    ?= 3000
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: help install migrate run worker test test-deps lint e2e fmt clean bench loadtest
+.PHONY: help install migrate run worker test test-fast test-deps lint e2e fmt clean bench loadtest
 
 help:
 	@echo "make run    install everything, migrate, start worker + app on http://localhost:$(PORT)"
 	@echo "make test   install test dependencies (chromium, S3 server, ...) and run the suite"
+	@echo "make test-fast   the unit and API tiers only (under a minute)"
 
 # uv installs from its cache in seconds where pip takes minutes (a fresh clone's venv).
 $(UV):
@@ -59,11 +60,17 @@ lint: $(VENV)/.stamp-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# Test processes for pytest-xdist: the tests mostly wait on servers, so more than the cores.
+JOBS ?= 3
 test: test-deps lint
-	$(PY) -m pytest tests/unit tests/api tests/integration tests/security tests/load -q
+	$(PY) -m pytest tests/unit tests/api tests/integration tests/security tests/load -q -n $(JOBS)
 	$(PY) -m pytest tests/e2e -q
 	$(PY) -m pytest tests/e2e_clerk -q
 	$(PY) -m pytest tests/e2e_scale -q
+
+# The inner loop: unit and API tiers only (no browser, no PostgreSQL), in under a minute.
+test-fast: $(VENV)/.stamp-test
+	$(PY) -m pytest tests/unit tests/api -q -n $(JOBS)
 
 # 50 users x 5 generations on PostgreSQL + Redis, duplicated and delayed webhooks, kill -9 of
 # an API process and of the worker; the last line printed is one JSON object of figures.

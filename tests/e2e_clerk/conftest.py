@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,8 @@ PRIVATE, PUBLIC = new_keypair()
 STANDIN = Path(__file__).with_name("clerk_standin.js")
 # Short-lived tokens (Clerk's live 60 s) so a test can outlive several of them.
 TOKEN_TTL = 4
+# (sub, when) of every token signed, so a test can wait for the page's refreshes.
+ISSUED: list[tuple[str, float]] = []
 PUBLISHABLE = "pk_test_" + base64.b64encode(b"clerk.imagegen.test$").decode()
 
 
@@ -37,6 +40,7 @@ def _clerk_server() -> FastAPI:
     @app.get("/session-token")
     def token(sub: str, request: Request) -> PlainTextResponse:
         azp = request.headers.get("origin", "")
+        ISSUED.append((sub, time.time()))
         return PlainTextResponse(
             session_token(PRIVATE, sub, azp=azp, expires_in=TOKEN_TTL), headers=cors
         )

@@ -66,13 +66,20 @@ def test_a_token_for_another_origin_is_refused_by_the_backend(page: Page, clerk_
 
 
 def test_the_token_is_refreshed_before_it_expires(page: Page, clerk_harness):
-    from tests.e2e_clerk.conftest import TOKEN_TTL
+    from tests.e2e_clerk.conftest import ISSUED, TOKEN_TTL
+    from tests.helpers import wait_until
 
     page.goto(_url(clerk_harness, "/generate-images"))
     _sign_in(page, "user_clerk_refresh")
     expect(page.get_by_text("user_clerk_refresh")).to_be_visible()
-    # Outlive the first token and clerk-backend-api's 5 s clock-skew allowance, twice over.
-    page.wait_for_timeout((TOKEN_TTL + 5) * 2 * 1000)
+    # Outlive the first token and clerk-backend-api's 5 s clock-skew allowance: the page has
+    # fetched a token after the first one stopped being accepted anywhere.
+    first = min(t for sub, t in ISSUED if sub == "user_clerk_refresh")
+    wait_until(
+        lambda: any(s == "user_clerk_refresh" and t > first + TOKEN_TTL + 6 for s, t in ISSUED),
+        60,
+        what="a token fetched after the first expired",
+    )
     page.get_by_label("Prompt", exact=True).fill("Still signed in after the token expired")
     page.get_by_role("button", name="Generate").click()
     expect(
