@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, DateTime, Enum, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from imagegen.contract import GenerationStatus
 from imagegen.ids import new_id
 
 
@@ -25,27 +25,22 @@ def _ts(nullable: bool = False, index: bool = False) -> Column:
     return Column(DateTime(timezone=True), nullable=nullable, index=index)
 
 
-class GenerationStatus(enum.StrEnum):
-    """Lifecycle of a generation; every one ends COMPLETED, FAILED or CANCELLED."""
-
-    PENDING = "PENDING"
-    PROCESSING = "PROCESSING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    CANCELLED = "CANCELLED"
-
-    @property
-    def terminal(self) -> bool:
-        """Whether nothing more will happen to the generation."""
-        return self in (
-            GenerationStatus.COMPLETED,
-            GenerationStatus.FAILED,
-            GenerationStatus.CANCELLED,
-        )
-
-
 # The statuses of a generation still running somewhere (queued or rendering).
-IN_FLIGHT: tuple[str, ...] = (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value)
+IN_FLIGHT: tuple[GenerationStatus, ...] = (GenerationStatus.PENDING, GenerationStatus.PROCESSING)
+
+
+def _status() -> Column:
+    """VARCHAR(16) of the members' values (the strings the rows always held), read as members."""
+    return Column(
+        Enum(
+            GenerationStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+            validate_strings=True,
+        ),
+        nullable=False,
+    )
 
 
 class User(SQLModel, table=True):
@@ -92,7 +87,7 @@ class ImageGeneration(SQLModel, table=True):
     seed: int = Field(sa_column=Column(BigInteger, nullable=False))
     engine: str = Field(max_length=64)
     model: str = Field(max_length=128)
-    status: str = Field(default=GenerationStatus.PENDING.value, max_length=16)
+    status: GenerationStatus = Field(default=GenerationStatus.PENDING, sa_column=_status())
     error: str | None = Field(default=None, max_length=2000)
     duration_ms: int | None = None
     parent_id: str | None = Field(default=None, max_length=64)

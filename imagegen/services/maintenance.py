@@ -45,7 +45,7 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
             res = db.execute(
                 update(ImageGeneration)
                 .where(col(ImageGeneration.id) == gid, col(ImageGeneration.status).in_(IN_FLIGHT))
-                .values(status=GenerationStatus.FAILED.value, error=reason, completed_at=utcnow())
+                .values(status=GenerationStatus.FAILED, error=reason, completed_at=utcnow())
             )
         if res.rowcount == 1:  # type: ignore[attr-defined]
             expired.append(gid)

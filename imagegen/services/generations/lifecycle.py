@@ -85,9 +85,13 @@ def _check_active_limit(db: Session, author_id: str) -> None:
 
 
 def _set_status(
-    gen_id: str, status: GenerationStatus, *, only_from: tuple[str, ...], error: str | None = None
+    gen_id: str,
+    status: GenerationStatus,
+    *,
+    only_from: tuple[GenerationStatus, ...],
+    error: str | None = None,
 ) -> bool:
-    values: dict = {"status": status.value}
+    values: dict = {"status": status}
     if status.terminal:
         values["completed_at"] = utcnow()
         values["error"] = error
@@ -171,7 +175,7 @@ def dispatch(gen: ImageGeneration) -> ImageGeneration:
                 f"({type(e).__name__})."
             )
             break
-    pending = (GenerationStatus.PENDING.value,)
+    pending = (GenerationStatus.PENDING,)
     if error:
         log.warning("generation %s failed to dispatch: %s", gen.id, error)
         _set_status(gen.id, GenerationStatus.FAILED, only_from=pending, error=error)
@@ -199,7 +203,7 @@ def retry_generation(author_id: str, generation_id: str) -> ImageGeneration:
     created (a limit, a parameter the engine no longer takes), the old one stays.
     """
     old = get_generation(author_id, generation_id)
-    if old.status not in (GenerationStatus.FAILED.value, GenerationStatus.CANCELLED.value):
+    if old.status not in (GenerationStatus.FAILED, GenerationStatus.CANCELLED):
         raise Conflict("Only a failed or cancelled generation can be retried.")
     parent = old.parent_id
     if parent is not None:

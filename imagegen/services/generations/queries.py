@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from imagegen.db import session_scope
 from imagegen.models import (
     IN_FLIGHT,
+    GenerationStatus,
     ImageFile,
     ImageGeneration,
     as_utc,
@@ -87,7 +88,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 def list_generations(
     author_id: str,
     *,
-    statuses: tuple[str, ...] | None = None,
+    statuses: tuple[GenerationStatus, ...] | None = None,
     limit: int | None = None,
     cursor: str | None = None,
     filters: GalleryFilter | None = None,

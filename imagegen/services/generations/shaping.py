@@ -80,7 +80,7 @@ def generation_json(
         "status": gen.status,
         "error": gen.error,
         # Some images are missing (the error says why); the ones here are complete.
-        "partial": gen.status == GenerationStatus.COMPLETED.value and bool(gen.error),
+        "partial": gen.status == GenerationStatus.COMPLETED and bool(gen.error),
         "width": gen.width,
         "height": gen.height,
         "numImages": gen.num_images,
