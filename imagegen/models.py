@@ -72,13 +72,13 @@ class ImageGeneration(SQLModel, table=True):
 
     __tablename__ = "image_generations"
     __table_args__ = (
-        Index("ix_generations_author_status_created", "author_id", "status", "created_at", "id"),
-        Index("ix_generations_author_created", "author_id", "created_at", "id"),
+        Index("ix_generations_owner_status_created", "owner_id", "status", "created_at", "id"),
+        Index("ix_generations_owner_created", "owner_id", "created_at", "id"),
         {"extend_existing": True},
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
-    author_id: str = Field(max_length=64)
+    owner_id: str = Field(max_length=64)
     prompt: str = Field(max_length=4000)
     negative_prompt: str = Field(default="", max_length=4000)
     width: int
@@ -117,14 +117,14 @@ class ImageFile(SQLModel, table=True):
     )
     idx: int = 0
     filename: str = Field(max_length=255)
-    s3_key: str = Field(max_length=512, unique=True)
+    storage_key: str = Field(max_length=512, unique=True)
     thumbnail_key: str | None = Field(default=None, max_length=512)
     favorite: bool = Field(default=False)
     file_size: int
     format: str = Field(max_length=16)
     width: int
     height: int
-    aspect_ratio: str = Field(max_length=32)
+    dimensions: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 

@@ -112,21 +112,21 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
                             generation_id=gen.id,
                             idx=n,
                             filename=i.filename,
-                            s3_key=i.key,
+                            storage_key=i.key,
                             thumbnail_key=i.thumbnail_key,
                             file_size=i.file_size,
                             format=i.format.upper(),
                             width=i.width,
                             height=i.height,
-                            aspect_ratio=f"{i.width}x{i.height}",
+                            dimensions=f"{i.width}x{i.height}",
                         )
                     )
             db.add(row)
     except IntegrityError:  # same delivery raced us, or a replay: the first one won
         with session_scope() as db:
             return db.get(ImageGeneration, gen.id), False  # type: ignore[return-value]
-    announce(gen.id, gen.author_id, ended=True)
-    return get_generation(gen.author_id, gen.id), True
+    announce(gen.id, gen.owner_id, ended=True)
+    return get_generation(gen.owner_id, gen.id), True
 
 
 def _discard(gen: ImageGeneration, completion: Completion) -> None:

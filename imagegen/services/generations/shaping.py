@@ -51,18 +51,18 @@ def image_json(img: ImageFile, base_url: str | None = None) -> dict:
     return {
         "id": img.id,
         "filename": img.filename,
-        "fileUrl": storage.url(img.s3_key, s.url_ttl_seconds, base_url=base),
+        "fileUrl": storage.url(img.storage_key, s.url_ttl_seconds, base_url=base),
         # The grid loads these; originals only in the large preview and on download.
         "thumbnailUrl": storage.url(
-            img.thumbnail_key or img.s3_key, s.url_ttl_seconds, base_url=base
+            img.thumbnail_key or img.storage_key, s.url_ttl_seconds, base_url=base
         ),
         "downloadUrl": storage.url(
-            img.s3_key, s.url_ttl_seconds, download_name=img.filename, base_url=base
+            img.storage_key, s.url_ttl_seconds, download_name=img.filename, base_url=base
         ),
         "format": img.format,
         "width": img.width,
         "height": img.height,
-        "aspectRatio": img.aspect_ratio,
+        "aspectRatio": img.dimensions,
         "fileSize": img.file_size,
         "favorite": img.favorite,
         "createdAt": iso_utc(img.created_at),
