@@ -1,4 +1,4 @@
-"""Generations and images as the seed's camelCase JSON, with freshly minted links."""
+"""Generations and images as the spec's camelCase JSON, with freshly minted links."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def iso_utc(dt: datetime | None) -> str | None:
 
 
 def image_json(img: ImageFile, base_url: str | None = None) -> dict:
-    """One image in the seed's camelCase shape, with freshly minted expiring URLs."""
+    """One image in the spec's camelCase shape, with freshly minted expiring URLs."""
     s = get_settings()
     storage = get_storage()
     base = public_base_url() if base_url is None else base_url
@@ -72,7 +72,7 @@ def image_json(img: ImageFile, base_url: str | None = None) -> dict:
 def generation_json(
     gen: ImageGeneration, images: list[ImageFile], base_url: str | None = None
 ) -> dict:
-    """One generation in the seed's camelCase shape, plus its parameters."""
+    """One generation in the spec's camelCase shape, plus its parameters."""
     return {
         "id": gen.id,
         "prompt": gen.prompt,
