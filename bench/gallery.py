@@ -125,7 +125,7 @@ def seed(user_id: str, start: int, stop: int, t0: datetime) -> None:
             gens.append(
                 {
                     "id": gid,
-                    "author_id": user_id,
+                    "owner_id": user_id,
                     "prompt": f"{words[n % 9]} {words[(n // 9) % 9]} study number {n}",
                     "negative_prompt": "",
                     "width": 1024,
@@ -147,14 +147,14 @@ def seed(user_id: str, start: int, stop: int, t0: datetime) -> None:
                         "generation_id": gid,
                         "idx": i,
                         "filename": f"{gid}-{i + 1}.png",
-                        "s3_key": f"generations/{gid}/{i}.png",
+                        "storage_key": f"generations/{gid}/{i}.png",
                         "thumbnail_key": f"generations/{gid}/{i}.thumb.webp",
                         "favorite": False,
                         "file_size": 1_500_000,
                         "format": "PNG",
                         "width": 1024,
                         "height": 1024,
-                        "aspect_ratio": "1024x1024",
+                        "dimensions": "1024x1024",
                         "created_at": created,
                     }
                 )
@@ -185,7 +185,7 @@ def seed_style(user_id: str) -> int:
         rows = db.exec(
             select(ImageGeneration, ImageFile)
             .join(ImageFile, col(ImageFile.generation_id) == ImageGeneration.id)
-            .where(ImageGeneration.author_id == user_id, ImageGeneration.status == "COMPLETED")
+            .where(ImageGeneration.owner_id == user_id, ImageGeneration.status == "COMPLETED")
             .order_by(col(ImageGeneration.created_at).desc(), col(ImageFile.idx))
         ).all()
     grouped: dict[str, tuple] = {}

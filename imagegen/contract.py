@@ -3,6 +3,7 @@ and the Standard Webhooks signature that every request in either direction carri
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import os
 import re
@@ -20,6 +21,25 @@ from standardwebhooks import Webhook, WebhookVerificationError
 MAX_IMAGES_PER_JOB = 16
 MAX_SIDE = 8192
 MAX_FILE_BYTES = 2**36  # 64 GiB: far above any image, far below a BIGINT
+
+
+class GenerationStatus(enum.StrEnum):
+    """Lifecycle of a generation; every one ends COMPLETED, FAILED or CANCELLED."""
+
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def terminal(self) -> bool:
+        """Whether nothing more will happen to the generation."""
+        return self in (
+            GenerationStatus.COMPLETED,
+            GenerationStatus.FAILED,
+            GenerationStatus.CANCELLED,
+        )
 
 
 class _Camel(BaseModel):
@@ -89,7 +109,7 @@ class Completion(_Camel):
 
     type: str = "generation.completed"
     generation_id: str = Field(min_length=1, max_length=64)
-    status: Literal["COMPLETED", "FAILED", "CANCELLED"]
+    status: Literal[GenerationStatus.COMPLETED, GenerationStatus.FAILED, GenerationStatus.CANCELLED]
     error: str | None = Field(default=None, max_length=10_000)
     engine: str = Field(default="", max_length=64)
     model: str = Field(default="", max_length=256)

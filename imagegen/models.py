@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, DateTime, Enum, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from imagegen.contract import GenerationStatus
 from imagegen.ids import new_id
 
 
@@ -25,27 +25,22 @@ def _ts(nullable: bool = False, index: bool = False) -> Column:
     return Column(DateTime(timezone=True), nullable=nullable, index=index)
 
 
-class GenerationStatus(enum.StrEnum):
-    """Lifecycle of a generation; every one ends COMPLETED, FAILED or CANCELLED."""
-
-    PENDING = "PENDING"
-    PROCESSING = "PROCESSING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    CANCELLED = "CANCELLED"
-
-    @property
-    def terminal(self) -> bool:
-        """Whether nothing more will happen to the generation."""
-        return self in (
-            GenerationStatus.COMPLETED,
-            GenerationStatus.FAILED,
-            GenerationStatus.CANCELLED,
-        )
-
-
 # The statuses of a generation still running somewhere (queued or rendering).
-IN_FLIGHT: tuple[str, ...] = (GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value)
+IN_FLIGHT: tuple[GenerationStatus, ...] = (GenerationStatus.PENDING, GenerationStatus.PROCESSING)
+
+
+def _status() -> Column:
+    """VARCHAR(16) of the members' values (the strings the rows always held), read as members."""
+    return Column(
+        Enum(
+            GenerationStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+            validate_strings=True,
+        ),
+        nullable=False,
+    )
 
 
 class User(SQLModel, table=True):
@@ -77,13 +72,13 @@ class ImageGeneration(SQLModel, table=True):
 
     __tablename__ = "image_generations"
     __table_args__ = (
-        Index("ix_generations_author_status_created", "author_id", "status", "created_at", "id"),
-        Index("ix_generations_author_created", "author_id", "created_at", "id"),
+        Index("ix_generations_owner_status_created", "owner_id", "status", "created_at", "id"),
+        Index("ix_generations_owner_created", "owner_id", "created_at", "id"),
         {"extend_existing": True},
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
-    author_id: str = Field(max_length=64)
+    owner_id: str = Field(max_length=64)
     prompt: str = Field(max_length=4000)
     negative_prompt: str = Field(default="", max_length=4000)
     width: int
@@ -92,7 +87,7 @@ class ImageGeneration(SQLModel, table=True):
     seed: int = Field(sa_column=Column(BigInteger, nullable=False))
     engine: str = Field(max_length=64)
     model: str = Field(max_length=128)
-    status: str = Field(default=GenerationStatus.PENDING.value, max_length=16)
+    status: GenerationStatus = Field(default=GenerationStatus.PENDING, sa_column=_status())
     error: str | None = Field(default=None, max_length=2000)
     duration_ms: int | None = None
     parent_id: str | None = Field(default=None, max_length=64)
@@ -122,14 +117,14 @@ class ImageFile(SQLModel, table=True):
     )
     idx: int = 0
     filename: str = Field(max_length=255)
-    s3_key: str = Field(max_length=512, unique=True)
+    storage_key: str = Field(max_length=512, unique=True)
     thumbnail_key: str | None = Field(default=None, max_length=512)
     favorite: bool = Field(default=False)
     file_size: int
     format: str = Field(max_length=16)
     width: int
     height: int
-    aspect_ratio: str = Field(max_length=32)
+    dimensions: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 

@@ -261,7 +261,7 @@ def user_id(client: httpx.Client) -> str:
 
 
 def insert_generation(
-    author_id: str,
+    owner_id: str,
     prompt: str,
     *,
     created_at: datetime | None = None,
@@ -279,7 +279,7 @@ def insert_generation(
     from imagegen.models import ImageFile, ImageGeneration
 
     gen = ImageGeneration(
-        author_id=author_id,
+        owner_id=owner_id,
         prompt=prompt,
         width=width,
         height=height,
@@ -300,26 +300,26 @@ def insert_generation(
                     generation_id=gen.id,
                     idx=n,
                     filename=f"{gen.id}-{n}.png",
-                    s3_key=f"generations/{gen.id}/{n}.png",
+                    storage_key=f"generations/{gen.id}/{n}.png",
                     thumbnail_key=f"generations/{gen.id}/{n}.thumb.webp",
                     favorite=n in favorite,
                     file_size=1000,
                     format="PNG",
                     width=width,
                     height=height,
-                    aspect_ratio=f"{width}x{height}",
+                    dimensions=f"{width}x{height}",
                 )
             )
     return gen.id
 
 
-def processing_generation(author_id: str, images: int = 2, *, store: bool = True) -> str:
+def processing_generation(owner_id: str, images: int = 2, *, store: bool = True) -> str:
     """A PROCESSING generation no worker will finish, its objects stored (store=True) as a
     worker would leave them just before sending its webhook."""
     from imagegen.contract import object_key, thumbnail_key
     from imagegen.services.storage import get_storage
 
-    gid = insert_generation(author_id, "in flight", status="PROCESSING", images=images)
+    gid = insert_generation(owner_id, "in flight", status="PROCESSING", images=images)
     if store:
         for i in range(images):
             for k in (object_key(gid, i), thumbnail_key(gid, i)):

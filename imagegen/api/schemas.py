@@ -49,7 +49,7 @@ class Image(_Out):
     format: str
     width: int
     height: int
-    aspect_ratio: str
+    aspect_ratio: str  # "WxH" (ImageFile.dimensions); the name is the contract
     file_size: int
     favorite: bool
     created_at: str

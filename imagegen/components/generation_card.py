@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_core.react_router.dom import ReactRouterLink
 
+from imagegen.contract import GenerationStatus
 from imagegen.state.cards import GenerationCard, ImageCard
 
 
@@ -171,7 +172,7 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
     return rx.match(
         card.status,
         (
-            "COMPLETED",
+            GenerationStatus.COMPLETED,
             rx.vstack(
                 rx.cond(
                     card.error != "",
@@ -195,7 +196,7 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
             ),
         ),
         (
-            "FAILED",
+            GenerationStatus.FAILED,
             rx.callout(
                 rx.flex(
                     rx.text(card.error),
@@ -213,7 +214,7 @@ def _body(card: GenerationCard, large: bool) -> rx.Component:
             ),
         ),
         (
-            "CANCELLED",
+            GenerationStatus.CANCELLED,
             rx.callout(
                 rx.flex(
                     rx.text("Cancelled."),
@@ -381,7 +382,7 @@ def generation_card(card: GenerationCard, large: bool = False) -> rx.Component:
                     ),
                 ),
                 rx.cond(
-                    card.status == "COMPLETED",
+                    card.status == GenerationStatus.COMPLETED,
                     rx.icon_button(
                         rx.icon("share-2", size=14),
                         aria_label="Share generation",
@@ -393,7 +394,8 @@ def generation_card(card: GenerationCard, large: bool = False) -> rx.Component:
                 ),
                 remix_button(card),
                 rx.cond(
-                    (card.status != "PENDING") & (card.status != "PROCESSING"),
+                    (card.status != GenerationStatus.PENDING)
+                    & (card.status != GenerationStatus.PROCESSING),
                     delete_button(card),
                 ),
                 width="100%",

@@ -124,7 +124,7 @@ def _owned_images(db: object, owner_id: str, image_ids: list[str]) -> set[str]:
     rows = db.exec(  # type: ignore[attr-defined]
         select(ImageFile.id)
         .join(ImageGeneration, col(ImageGeneration.id) == ImageFile.generation_id)
-        .where(col(ImageFile.id).in_(image_ids), ImageGeneration.author_id == owner_id)
+        .where(col(ImageFile.id).in_(image_ids), ImageGeneration.owner_id == owner_id)
     ).all()
     return set(rows)
 

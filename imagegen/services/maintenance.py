@@ -28,7 +28,7 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
     cutoff = utcnow() - timedelta(seconds=timeout)
     with session_scope() as db:
         rows = db.exec(
-            select(ImageGeneration.id, ImageGeneration.author_id)
+            select(ImageGeneration.id, ImageGeneration.owner_id)
             .where(
                 col(ImageGeneration.status).in_(IN_FLIGHT),
                 col(ImageGeneration.created_at) < cutoff,
@@ -40,16 +40,16 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
         f"Timed out: no result from the generation worker within {timeout} s "
         f"(it may have stopped). Retry to run it again."
     )
-    for gid, author_id in rows:
+    for gid, owner_id in rows:
         with session_scope() as db:
             res = db.execute(
                 update(ImageGeneration)
                 .where(col(ImageGeneration.id) == gid, col(ImageGeneration.status).in_(IN_FLIGHT))
-                .values(status=GenerationStatus.FAILED.value, error=reason, completed_at=utcnow())
+                .values(status=GenerationStatus.FAILED, error=reason, completed_at=utcnow())
             )
         if res.rowcount == 1:  # type: ignore[attr-defined]
             expired.append(gid)
-            announce(gid, author_id, ended=True)
+            announce(gid, owner_id, ended=True)
     for gid in expired:  # a late result is discarded; tell the worker to stop, if it is there
         get_worker_client().cancel(gid, timeout=2)
     if expired:
@@ -70,8 +70,11 @@ def sweep_orphans(grace_seconds: int | None = None) -> int:
     def flush() -> int:
         with session_scope() as db:
             rows = db.exec(
-                select(ImageFile.s3_key, ImageFile.thumbnail_key).where(
-                    or_(col(ImageFile.s3_key).in_(batch), col(ImageFile.thumbnail_key).in_(batch))
+                select(ImageFile.storage_key, ImageFile.thumbnail_key).where(
+                    or_(
+                        col(ImageFile.storage_key).in_(batch),
+                        col(ImageFile.thumbnail_key).in_(batch),
+                    )
                 )
             ).all()
         known = {k for row in rows for k in row if k}

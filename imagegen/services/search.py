@@ -18,13 +18,13 @@ MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
 SORTS = ("newest", "oldest")
 STATUS_CHOICES = {
-    "completed": (GenerationStatus.COMPLETED.value,),
-    "failed": (GenerationStatus.FAILED.value,),
-    "cancelled": (GenerationStatus.CANCELLED.value,),
+    "completed": (GenerationStatus.COMPLETED,),
+    "failed": (GenerationStatus.FAILED,),
+    "cancelled": (GenerationStatus.CANCELLED,),
     "all": (
-        GenerationStatus.COMPLETED.value,
-        GenerationStatus.FAILED.value,
-        GenerationStatus.CANCELLED.value,
+        GenerationStatus.COMPLETED,
+        GenerationStatus.FAILED,
+        GenerationStatus.CANCELLED,
     ),
 }
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
@@ -46,7 +46,7 @@ class GalleryFilter:
     sort: str = "newest"
 
     @property
-    def statuses(self) -> tuple[str, ...]:
+    def statuses(self) -> tuple[GenerationStatus, ...]:
         """The generation statuses this filter admits."""
         return STATUS_CHOICES[self.status]
 

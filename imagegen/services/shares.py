@@ -120,7 +120,7 @@ def shared_image(token: str, image_id: str, thumbnail: bool) -> tuple[bytes, str
     img = next((i for i in view.images if i.id == image_id), None)
     if img is None:
         raise NotFound(GONE)
-    key = img.thumbnail_key if thumbnail and img.thumbnail_key else img.s3_key
+    key = img.thumbnail_key if thumbnail and img.thumbnail_key else img.storage_key
     try:
         data = get_storage().get(key)
     except KeyError as e:

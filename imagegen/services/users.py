@@ -13,7 +13,7 @@ def delete_user_data(user_id: str) -> dict[str, int]:
     """Removes every row of the user, then every object; returns what was removed."""
     with session_scope() as db:
         gens = list(
-            db.exec(select(ImageGeneration).where(ImageGeneration.author_id == user_id)).all()
+            db.exec(select(ImageGeneration).where(ImageGeneration.owner_id == user_id)).all()
         )
     removed = purge(gens)
     with session_scope() as db:

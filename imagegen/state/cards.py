@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+from imagegen.models import GenerationStatus
+
 
 @dataclasses.dataclass
 class ImageCard:
@@ -27,7 +29,7 @@ class GenerationCard:
     id: str = ""
     prompt: str = ""
     negative_prompt: str = ""
-    status: str = "PENDING"
+    status: str = GenerationStatus.PENDING.value
     error: str = ""  # why it failed; on a COMPLETED card, why some images are missing
     engine: str = ""
     model: str = ""

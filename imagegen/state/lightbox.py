@@ -6,6 +6,7 @@ import asyncio
 
 import reflex as rx
 
+from imagegen.models import GenerationStatus
 from imagegen.services import generations as svc
 from imagegen.services.errors import ServiceError
 from imagegen.state.cards import GenerationCard, ImageCard
@@ -33,7 +34,7 @@ class LightboxState(GalleryState):
 
     def _items(self) -> list[tuple[GenerationCard, ImageCard]]:
         cards = self.shown_results if self._source == "results" else self._gallery_cards()
-        return [(c, i) for c in cards if c.status == "COMPLETED" for i in c.images]
+        return [(c, i) for c in cards if c.status == GenerationStatus.COMPLETED for i in c.images]
 
     async def _show(self, image_id: str) -> bool:
         items = self._items()

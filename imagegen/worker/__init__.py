@@ -1,1 +1,1 @@
-"""The generation worker: its own process, the seed's Flask backend rebuilt on FastAPI."""
+"""The generation worker: its own process, the spec's Flask backend rebuilt on FastAPI."""

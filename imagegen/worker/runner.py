@@ -12,6 +12,7 @@ import time
 from imagegen.contract import (
     CompletedImage,
     Completion,
+    GenerationStatus,
     Job,
     filename_stem,
     object_key,
@@ -51,7 +52,7 @@ def render_request(job: Job) -> RenderRequest:
     )
 
 
-def _ended(job: Job, status: str, reason: str) -> Completion:
+def _ended(job: Job, status: GenerationStatus, reason: str) -> Completion:
     """A completion with no images: a job that was cancelled or failed before it rendered."""
     p = job.params
     return Completion(
@@ -104,7 +105,9 @@ class Worker:
         if self.queues[job.params.engine].remove(generation_id) is not None:
             self.jobs.pop(generation_id, None)
             self._positions.pop(generation_id, None)
-            self._finish(job, _ended(job, "CANCELLED", "Cancelled before it started."))
+            self._finish(
+                job, _ended(job, GenerationStatus.CANCELLED, "Cancelled before it started.")
+            )
             self._announce(job.params.engine)
             return True
         control = self.controls.get(generation_id)
@@ -162,7 +165,7 @@ class Worker:
                 reason = f"The worker restarted without the {job.params.engine} engine."
             if reason:
                 failed += 1
-                self._finish(job, _ended(job, "FAILED", reason))
+                self._finish(job, _ended(job, GenerationStatus.FAILED, reason))
             else:
                 rerun += 1
                 self.submit(job, attempts + 1)
@@ -195,22 +198,26 @@ class Worker:
             )
             wanted = p.num_images
             if not images:
-                completion = Completion(**base, status="FAILED", error=problem)
+                completion = Completion(**base, status=GenerationStatus.FAILED, error=problem)
             elif len(images) < wanted:  # keep what was made, and say what is missing
                 why = problem or f"the {engine.label} engine returned only {len(rendered)}"
                 note = f"Only {len(images)} of {wanted} images were made: {why}"
-                completion = Completion(**base, status="COMPLETED", images=images, error=note)
+                completion = Completion(
+                    **base, status=GenerationStatus.COMPLETED, images=images, error=note
+                )
             else:
-                completion = Completion(**base, status="COMPLETED", images=images)
+                completion = Completion(**base, status=GenerationStatus.COMPLETED, images=images)
         except Cancelled:
             log.info("job %s cancelled while running", job.generation_id)
-            completion = Completion(**base, status="CANCELLED", error="Cancelled.")
+            completion = Completion(**base, status=GenerationStatus.CANCELLED, error="Cancelled.")
         except (EngineError, StorageError) as e:
-            completion = Completion(**base, status="FAILED", error=str(e))
+            completion = Completion(**base, status=GenerationStatus.FAILED, error=str(e))
         except Exception as e:  # an engine bug must still end the generation
             log.exception("job %s crashed", job.generation_id)
             completion = Completion(
-                **base, status="FAILED", error=f"internal engine error ({type(e).__name__})"
+                **base,
+                status=GenerationStatus.FAILED,
+                error=f"internal engine error ({type(e).__name__})",
             )
         finally:
             self.running[p.engine] -= 1

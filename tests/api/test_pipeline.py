@@ -1,4 +1,4 @@
-"""The seed's flow over HTTP: generate → worker → signed webhook → gallery, with real parts."""
+"""The spec's flow over HTTP: generate → worker → signed webhook → gallery, with real parts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The seed's own test plan, in a real browser against the real app, worker and database."""
+"""The spec's own test plan, in a real browser against the real app, worker and database."""
 
 from __future__ import annotations
 

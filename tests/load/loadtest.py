@@ -264,7 +264,7 @@ def _burst(api_urls: list[str], n: int, concurrency: int) -> tuple[float, list[f
         db.add(user)
         db.flush()
         gens = [
-            ImageGeneration(author_id=user.id, prompt=f"burst {i}", width=512, height=512,
+            ImageGeneration(owner_id=user.id, prompt=f"burst {i}", width=512, height=512,
                             num_images=1, seed=i, engine="procedural", model="procedural-v1",
                             status="PROCESSING")
             for i in range(n)
@@ -323,7 +323,7 @@ def _consistency() -> dict[str, int]:
 
     storage = get_storage()
     with session_scope() as db:
-        files = db.exec(select(ImageFile.s3_key, ImageFile.thumbnail_key)).all()
+        files = db.exec(select(ImageFile.storage_key, ImageFile.thumbnail_key)).all()
         over = db.exec(
             select(func.count())
             .select_from(ImageGeneration)

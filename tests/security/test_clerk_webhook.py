@@ -53,10 +53,12 @@ def test_user_deleted_removes_their_generations_rows_and_files(clerk_hook_stack)
         thumbs = db.exec(
             select(ImageFile.thumbnail_key)
             .join(ImageGeneration)
-            .where(ImageGeneration.author_id == a_id)
+            .where(ImageGeneration.owner_id == a_id)
         ).all()
         a_keys = db.exec(
-            select(ImageFile.s3_key).join(ImageGeneration).where(ImageGeneration.author_id == a_id)
+            select(ImageFile.storage_key)
+            .join(ImageGeneration)
+            .where(ImageGeneration.owner_id == a_id)
         ).all()
     assert len(a_keys) == 2 and all(get_storage().exists(k) for k in a_keys)
 
@@ -65,7 +67,7 @@ def test_user_deleted_removes_their_generations_rows_and_files(clerk_hook_stack)
     assert not any(get_storage().exists(k) for k in a_keys)
     assert len(thumbs) == 2 and not any(get_storage().exists(k) for k in thumbs)
     with session_scope() as db:
-        assert db.exec(select(ImageGeneration).where(ImageGeneration.author_id == a_id)).all() == []
+        assert db.exec(select(ImageGeneration).where(ImageGeneration.owner_id == a_id)).all() == []
     assert a.get("/api/auth/me").status_code == 401  # their sessions went too
     assert b.get("/api/images/user").json()["count"] == 1  # nobody else's data moved
     assert b_id != a_id

@@ -28,7 +28,7 @@ def _processing_generation(stack) -> str:
     stack["worker"].wait()
     me = client.get("/api/auth/me").json()["id"]
     gen = ImageGeneration(
-        author_id=me,
+        owner_id=me,
         prompt="hook",
         width=512,
         height=512,

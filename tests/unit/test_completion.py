@@ -13,9 +13,9 @@ from imagegen.services.errors import InvalidInput, NotFound
 from imagegen.services.storage import get_storage
 
 
-def _gen(author="u1", n=2) -> ImageGeneration:
+def _gen(owner="u1", n=2) -> ImageGeneration:
     g = ImageGeneration(
-        author_id=author,
+        owner_id=owner,
         prompt="p",
         width=64,
         height=64,
@@ -142,13 +142,13 @@ def test_unknown_generation_is_not_found(app_env):
         svc.apply_completion(Completion(generation_id="nope", status="FAILED"), "m")
 
 
-def test_listing_is_newest_first_keyset_paged_and_per_author(app_env):
+def test_listing_is_newest_first_keyset_paged_and_per_owner(app_env):
     gens = []
     for i in range(5):
         g = _gen()
         svc.apply_completion(_done(g, n=1), f"m{i}")
         gens.append(g.id)
-    _gen(author="someone-else")
+    _gen(owner="someone-else")
     page1 = svc.list_generations("u1", limit=2)
     page2 = svc.list_generations("u1", limit=2, cursor=page1.next_cursor)
     page3 = svc.list_generations("u1", limit=2, cursor=page2.next_cursor)

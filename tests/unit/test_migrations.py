@@ -29,7 +29,8 @@ def test_downgrade_to_base_and_up_again(app_env):
 
 
 def test_upgrading_a_database_with_images_keeps_them(app_env):
-    """Columns added later get sane values on rows that already exist."""
+    """Columns added later get sane values on rows that already exist, and renamed ones keep
+    theirs."""
     from sqlalchemy import text
 
     from alembic import command
@@ -54,4 +55,7 @@ def test_upgrading_a_database_with_images_keeps_them(app_env):
     upgrade()
     with get_engine().connect() as conn:
         row = conn.execute(text("SELECT favorite, thumbnail_key FROM image_files")).one()
+        kept = conn.execute(text("SELECT storage_key, dimensions FROM image_files")).one()
+        owner = conn.execute(text("SELECT owner_id FROM image_generations")).scalar()
     assert (bool(row[0]), row[1]) == (False, None)
+    assert tuple(kept) == ("generations/g1/0.png", "64x64") and owner == "u1"

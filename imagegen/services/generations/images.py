@@ -37,7 +37,7 @@ def purge(gens: list[ImageGeneration]) -> int:
         files = db.exec(select(ImageFile).where(col(ImageFile.generation_id).in_(ids))).all()
         db.exec(delete(ImageFile).where(col(ImageFile.generation_id).in_(ids)))
         db.exec(delete(ImageGeneration).where(col(ImageGeneration.id).in_(ids)))
-    keys = {k for f in files for k in (f.s3_key, f.thumbnail_key) if k}
+    keys = {k for f in files for k in (f.storage_key, f.thumbnail_key) if k}
     # In-flight generations may have objects but no rows yet: their keys are derivable.
     keys |= {
         k
@@ -48,15 +48,15 @@ def purge(gens: list[ImageGeneration]) -> int:
     return delete_objects(keys)
 
 
-def delete_generation(author_id: str, generation_id: str) -> int:
-    """Deletes one of the author's generations with its images and stored files."""
-    return purge([get_generation(author_id, generation_id)])
+def delete_generation(owner_id: str, generation_id: str) -> int:
+    """Deletes one of the owner's generations with its images and stored files."""
+    return purge([get_generation(owner_id, generation_id)])
 
 
-def delete_image(author_id: str, image_id: str) -> str:
-    """Deletes one of the author's images; a generation left with none goes too. Returns its id."""
+def delete_image(owner_id: str, image_id: str) -> str:
+    """Deletes one of the owner's images; a generation left with none goes too. Returns its id."""
     with session_scope() as db:
-        img, gen = owned_image(db, author_id, image_id)
+        img, gen = owned_image(db, owner_id, image_id)
         db.delete(img)
         db.flush()
         left = db.exec(
@@ -64,21 +64,21 @@ def delete_image(author_id: str, image_id: str) -> str:
         ).one()
         if left == 0:
             db.delete(gen)
-    delete_objects([k for k in (img.s3_key, img.thumbnail_key) if k])
+    delete_objects([k for k in (img.storage_key, img.thumbnail_key) if k])
     return gen.id
 
 
-def original_url(author_id: str, image_id: str) -> str:
-    """A fresh expiring URL of one of the author's originals (the large preview loads it)."""
+def original_url(owner_id: str, image_id: str) -> str:
+    """A fresh expiring URL of one of the owner's originals (the large preview loads it)."""
     with session_scope() as db:
-        img, _gen = owned_image(db, author_id, image_id)
+        img, _gen = owned_image(db, owner_id, image_id)
     return image_json(img)["fileUrl"]
 
 
-def set_favorite(author_id: str, image_id: str, favorite: bool) -> ImageFile:
-    """Stars or unstars one of the author's images."""
+def set_favorite(owner_id: str, image_id: str, favorite: bool) -> ImageFile:
+    """Stars or unstars one of the owner's images."""
     with session_scope() as db:
-        img, _gen = owned_image(db, author_id, image_id)
+        img, _gen = owned_image(db, owner_id, image_id)
         img.favorite = favorite
         db.add(img)
     return img
@@ -98,7 +98,7 @@ def zip_generation(generation_id: str, expires: int, sig: str) -> tuple[str, byt
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:  # PNGs are compressed already
         for f in files:
             try:
-                zf.writestr(f.filename, get_storage().get(f.s3_key))
+                zf.writestr(f.filename, get_storage().get(f.storage_key))
             except KeyError as e:
                 raise NotFound("An image of this generation is missing from storage.") from e
     return f"{filename_stem(gen.prompt if gen else '')}.zip", buf.getvalue()

@@ -49,22 +49,23 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
         gen = db.get(ImageGeneration, completion.generation_id)
     if gen is None:
         raise NotFound("Unknown generation.")
-    if GenerationStatus(gen.status).terminal:
-        if gen.status != GenerationStatus.COMPLETED.value and completion.images:
+    if gen.status.terminal:
+        if gen.status != GenerationStatus.COMPLETED and completion.images:
             # Ended without it (cancelled, timed out, or failed to dispatch while the worker
             # did take the job): a late result keeps no files.
             _discard(gen, completion)
         return gen, False
-    status, error = completion.status, completion.error
+    status: GenerationStatus = completion.status
+    error = completion.error
     images = completion.images
     if len(images) > gen.num_images:
         raise InvalidInput(
             f"{len(images)} images reported; the generation asked for {gen.num_images}."
         )
-    if status == "COMPLETED":
+    if status == GenerationStatus.COMPLETED:
         prefix = f"generations/{gen.id}/"
         if not images:
-            status, error = "FAILED", "The worker reported no images."
+            status, error = GenerationStatus.FAILED, "The worker reported no images."
         elif any(
             not k.startswith(prefix)
             for i in images
@@ -77,13 +78,14 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
             try:
                 missing = _missing_objects(keys)
             except (StorageError, ValueError) as e:
-                missing, status, error = [], "FAILED", f"Storage check failed: {e}"
+                missing, status, error = [], GenerationStatus.FAILED, f"Storage check failed: {e}"
             if missing:
-                status, error = "FAILED", f"{len(missing)} image(s) missing from storage."
+                status = GenerationStatus.FAILED
+                error = f"{len(missing)} image(s) missing from storage."
                 _discard(gen, completion)  # keep none of a result that cannot be whole
-    elif status == "CANCELLED":
+    elif status == GenerationStatus.CANCELLED:
         error = (error or "Cancelled.")[:2000]
-    elif status != "FAILED":
+    elif status != GenerationStatus.FAILED:
         raise InvalidInput(f"Unknown completion status {status!r}.")
     else:
         error = (error or "The worker reported a failure without a reason.")[:2000]
@@ -93,38 +95,38 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
             db.flush()  # a replayed id fails here, before anything else is written
             row = db.get(ImageGeneration, gen.id)
             assert row is not None
-            if GenerationStatus(row.status).terminal:
+            if row.status.terminal:
                 return row, False
             row.status = status
-            row.error = error if status in ("FAILED", "CANCELLED") else None
-            if status == "COMPLETED" and len(images) < row.num_images:  # a partial result
+            row.error = None if status == GenerationStatus.COMPLETED else error
+            if status == GenerationStatus.COMPLETED and len(images) < row.num_images:  # partial
                 row.error = (
                     completion.error or f"Only {len(images)} of {row.num_images} images were made."
                 )[:2000]
             row.completed_at = utcnow()
             row.duration_ms = completion.duration_ms
-            if status == "COMPLETED":
+            if status == GenerationStatus.COMPLETED:
                 for n, i in enumerate(images):
                     db.add(
                         ImageFile(
                             generation_id=gen.id,
                             idx=n,
                             filename=i.filename,
-                            s3_key=i.key,
+                            storage_key=i.key,
                             thumbnail_key=i.thumbnail_key,
                             file_size=i.file_size,
                             format=i.format.upper(),
                             width=i.width,
                             height=i.height,
-                            aspect_ratio=f"{i.width}x{i.height}",
+                            dimensions=f"{i.width}x{i.height}",
                         )
                     )
             db.add(row)
     except IntegrityError:  # same delivery raced us, or a replay: the first one won
         with session_scope() as db:
             return db.get(ImageGeneration, gen.id), False  # type: ignore[return-value]
-    announce(gen.id, gen.author_id, ended=True)
-    return get_generation(gen.author_id, gen.id), True
+    announce(gen.id, gen.owner_id, ended=True)
+    return get_generation(gen.owner_id, gen.id), True
 
 
 def _discard(gen: ImageGeneration, completion: Completion) -> None:

@@ -36,7 +36,7 @@ from imagegen.settings import get_settings
 log = logging.getLogger("imagegen.generations")
 
 
-def create_generation(author_id: str, req: GenerationRequest) -> ImageGeneration:
+def create_generation(owner_id: str, req: GenerationRequest) -> ImageGeneration:
     """Validates, records a PENDING generation, then hands it to the worker."""
     try:
         catalog: Catalog | None = get_catalog()
@@ -44,9 +44,9 @@ def create_generation(author_id: str, req: GenerationRequest) -> ImageGeneration
         catalog = None
     p = validate_request(req, catalog)
     if req.parent_id is not None:
-        get_generation(author_id, req.parent_id)  # a remix of someone else's is not found
+        get_generation(owner_id, req.parent_id)  # a remix of someone else's is not found
     gen = ImageGeneration(
-        author_id=author_id,
+        owner_id=owner_id,
         prompt=p.prompt,
         negative_prompt=p.negative_prompt,
         width=p.width,
@@ -58,13 +58,13 @@ def create_generation(author_id: str, req: GenerationRequest) -> ImageGeneration
         parent_id=req.parent_id,
     )
     with session_scope() as db:
-        serialize_on(db, f"active/{author_id}")  # count and insert as one step, per user
-        _check_active_limit(db, author_id)
+        serialize_on(db, f"active/{owner_id}")  # count and insert as one step, per user
+        _check_active_limit(db, owner_id)
         db.add(gen)
     return dispatch(gen)
 
 
-def _check_active_limit(db: Session, author_id: str) -> None:
+def _check_active_limit(db: Session, owner_id: str) -> None:
     """At most IMAGEGEN_MAX_ACTIVE_PER_USER in flight; stale ones past the timeout don't count."""
     s = get_settings()
     since = utcnow() - timedelta(seconds=s.generation_timeout_seconds)
@@ -72,7 +72,7 @@ def _check_active_limit(db: Session, author_id: str) -> None:
         select(func.count())
         .select_from(ImageGeneration)
         .where(
-            ImageGeneration.author_id == author_id,
+            ImageGeneration.owner_id == owner_id,
             col(ImageGeneration.status).in_(IN_FLIGHT),
             col(ImageGeneration.created_at) >= since,
         )
@@ -85,9 +85,13 @@ def _check_active_limit(db: Session, author_id: str) -> None:
 
 
 def _set_status(
-    gen_id: str, status: GenerationStatus, *, only_from: tuple[str, ...], error: str | None = None
+    gen_id: str,
+    status: GenerationStatus,
+    *,
+    only_from: tuple[GenerationStatus, ...],
+    error: str | None = None,
 ) -> bool:
-    values: dict = {"status": status.value}
+    values: dict = {"status": status}
     if status.terminal:
         values["completed_at"] = utcnow()
         values["error"] = error
@@ -100,26 +104,26 @@ def _set_status(
         return res.rowcount == 1  # type: ignore[attr-defined]
 
 
-def _owner_key(author_id: str) -> str:
+def _owner_key(owner_id: str) -> str:
     """An opaque per-user key for the worker's fair queue; the worker never learns who it is."""
     secret = get_settings().resolved_secret_key()
     key = secret if isinstance(secret, bytes) else secret.encode()
-    return hmac.new(key, f"owner/{author_id}".encode(), hashlib.sha256).hexdigest()[:24]
+    return hmac.new(key, f"owner/{owner_id}".encode(), hashlib.sha256).hexdigest()[:24]
 
 
-def cancel_generation(author_id: str, generation_id: str) -> ImageGeneration:
-    """Stops one of the author's in-flight generations: CANCELLED now, the worker told to stop.
+def cancel_generation(owner_id: str, generation_id: str) -> ImageGeneration:
+    """Stops one of the owner's in-flight generations: CANCELLED now, the worker told to stop.
 
     Anything the worker still reports afterwards is discarded, its stored files deleted.
     """
-    gen = get_generation(author_id, generation_id)
+    gen = get_generation(owner_id, generation_id)
     if not _set_status(
         gen.id, GenerationStatus.CANCELLED, only_from=IN_FLIGHT, error="Cancelled by you."
     ):
         raise Conflict("This generation has already finished.")
-    announce(gen.id, gen.author_id, ended=True)
+    announce(gen.id, gen.owner_id, ended=True)
     get_worker_client().cancel(gen.id)  # if it can't be told, a late result is discarded
-    return get_generation(author_id, gen.id)
+    return get_generation(owner_id, gen.id)
 
 
 DISPATCH_ATTEMPTS = 3  # a timed-out submit is sent again (the worker ignores a repeat)
@@ -132,7 +136,7 @@ def dispatch(gen: ImageGeneration) -> ImageGeneration:
         prompt=gen.prompt,
         callback_url=completion_callback_url(),
         progress_url=progress_callback_url(),
-        owner_key=_owner_key(gen.author_id),
+        owner_key=_owner_key(gen.owner_id),
         params=JobParams(
             negative_prompt=gen.negative_prompt,
             width=gen.width,
@@ -171,42 +175,42 @@ def dispatch(gen: ImageGeneration) -> ImageGeneration:
                 f"({type(e).__name__})."
             )
             break
-    pending = (GenerationStatus.PENDING.value,)
+    pending = (GenerationStatus.PENDING,)
     if error:
         log.warning("generation %s failed to dispatch: %s", gen.id, error)
         _set_status(gen.id, GenerationStatus.FAILED, only_from=pending, error=error)
-        announce(gen.id, gen.author_id, ended=True)
+        announce(gen.id, gen.owner_id, ended=True)
     else:
         _set_status(gen.id, GenerationStatus.PROCESSING, only_from=pending)
-        announce(gen.id, gen.author_id, ended=False)  # the user's other tabs show it too
-    return get_generation(gen.author_id, gen.id)
+        announce(gen.id, gen.owner_id, ended=False)  # the user's other tabs show it too
+    return get_generation(gen.owner_id, gen.id)
 
 
-def announce(generation_id: str, author_id: str, *, ended: bool) -> None:
-    """Wakes the generation's watchers and every open tab of its author, in every app
+def announce(generation_id: str, owner_id: str, *, ended: bool) -> None:
+    """Wakes the generation's watchers and every open tab of its owner, in every app
     process; an ended one also stops its progress everywhere."""
     if ended:
         get_progress_board().finish(generation_id)
     else:
         get_notifier().publish(generation_id)
-    get_notifier().publish(user_topic(author_id))
+    get_notifier().publish(user_topic(owner_id))
 
 
-def retry_generation(author_id: str, generation_id: str) -> ImageGeneration:
+def retry_generation(owner_id: str, generation_id: str) -> ImageGeneration:
     """Runs a failed or cancelled generation again with the same parameters, seed included.
 
     The new generation replaces the old one, which had no images; if it cannot even be
     created (a limit, a parameter the engine no longer takes), the old one stays.
     """
-    old = get_generation(author_id, generation_id)
-    if old.status not in (GenerationStatus.FAILED.value, GenerationStatus.CANCELLED.value):
+    old = get_generation(owner_id, generation_id)
+    if old.status not in (GenerationStatus.FAILED, GenerationStatus.CANCELLED):
         raise Conflict("Only a failed or cancelled generation can be retried.")
     parent = old.parent_id
     if parent is not None:
         with session_scope() as db:
             parent = parent if db.get(ImageGeneration, parent) is not None else None
     new = create_generation(
-        author_id,
+        owner_id,
         GenerationRequest(
             prompt=old.prompt,
             negative_prompt=old.negative_prompt,

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from imagegen.db import session_scope
 from imagegen.models import (
     IN_FLIGHT,
+    GenerationStatus,
     ImageFile,
     ImageGeneration,
     as_utc,
@@ -24,21 +25,21 @@ from imagegen.settings import get_settings
 log = logging.getLogger("imagegen.generations")
 
 
-def get_generation(author_id: str, generation_id: str) -> ImageGeneration:
-    """One of the author's generations; another user's id is simply not found."""
+def get_generation(owner_id: str, generation_id: str) -> ImageGeneration:
+    """One of the owner's generations; another user's id is simply not found."""
     with session_scope() as db:
         gen = db.get(ImageGeneration, generation_id)
-    if gen is None or gen.author_id != author_id:
+    if gen is None or gen.owner_id != owner_id:
         raise NotFound("Generation not found.")
     return gen
 
 
-def owned_image(db: Session, author_id: str, image_id: str) -> tuple[ImageFile, ImageGeneration]:
-    """One of the author's images with its generation, in the caller's session; another
+def owned_image(db: Session, owner_id: str, image_id: str) -> tuple[ImageFile, ImageGeneration]:
+    """One of the owner's images with its generation, in the caller's session; another
     user's image is simply not found."""
     img = db.get(ImageFile, image_id)
     gen = db.get(ImageGeneration, img.generation_id) if img else None
-    if img is None or gen is None or gen.author_id != author_id:
+    if img is None or gen is None or gen.owner_id != owner_id:
         raise NotFound("Image not found.")
     return img, gen
 
@@ -85,17 +86,17 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def list_generations(
-    author_id: str,
+    owner_id: str,
     *,
-    statuses: tuple[str, ...] | None = None,
+    statuses: tuple[GenerationStatus, ...] | None = None,
     limit: int | None = None,
     cursor: str | None = None,
     filters: GalleryFilter | None = None,
 ) -> Page:
-    """The author's generations matching the filter, keyset-paged (newest first by default).
+    """The owner's generations matching the filter, keyset-paged (newest first by default).
 
     One indexed range scan per status, merged here: asked for several statuses at once,
-    SQLite would walk the author's whole history in date order instead.
+    SQLite would walk the owner's whole history in date order instead.
     """
     f = filters or GalleryFilter()
     created, gid_col = col(ImageGeneration.created_at), col(ImageGeneration.id)
@@ -114,7 +115,7 @@ def list_generations(
             q = (
                 select(ImageGeneration)
                 .where(
-                    ImageGeneration.author_id == author_id,
+                    ImageGeneration.owner_id == owner_id,
                     ImageGeneration.status == status,
                     *filter_clauses(f),
                     *keyset,
@@ -133,17 +134,17 @@ def list_generations(
     return Page(gens, images, next_cursor)
 
 
-def recent_changes(author_id: str, since: datetime) -> list[ImageGeneration]:
-    """The author's generations in flight, or ended since `since`: what another of their tabs
+def recent_changes(owner_id: str, since: datetime) -> list[ImageGeneration]:
+    """The owner's generations in flight, or ended since `since`: what another of their tabs
     may not have seen yet (at most a page of each)."""
     # Nothing ends later than its timeout after it was created: this bound keeps the scan on
-    # the (author, created) index however long the history.
+    # the (owner, created) index however long the history.
     born_after = since - timedelta(seconds=get_settings().generation_timeout_seconds + 60)
     with session_scope() as db:
         pending = db.exec(
             select(ImageGeneration)
             .where(
-                ImageGeneration.author_id == author_id,
+                ImageGeneration.owner_id == owner_id,
                 col(ImageGeneration.status).in_(IN_FLIGHT),
             )
             .order_by(col(ImageGeneration.created_at).desc())
@@ -152,7 +153,7 @@ def recent_changes(author_id: str, since: datetime) -> list[ImageGeneration]:
         ended = db.exec(
             select(ImageGeneration)
             .where(
-                ImageGeneration.author_id == author_id,
+                ImageGeneration.owner_id == owner_id,
                 col(ImageGeneration.created_at) >= born_after,
                 col(ImageGeneration.completed_at) >= since,
                 col(ImageGeneration.status).not_in(IN_FLIGHT),
@@ -163,14 +164,14 @@ def recent_changes(author_id: str, since: datetime) -> list[ImageGeneration]:
     return [*pending, *ended]
 
 
-def matches(author_id: str, generation_id: str, filters: GalleryFilter) -> bool:
-    """Whether one generation belongs in the author's filtered gallery (for live appends)."""
+def matches(owner_id: str, generation_id: str, filters: GalleryFilter) -> bool:
+    """Whether one generation belongs in the owner's filtered gallery (for live appends)."""
     q = (
         select(func.count())
         .select_from(ImageGeneration)
         .where(
             ImageGeneration.id == generation_id,
-            ImageGeneration.author_id == author_id,
+            ImageGeneration.owner_id == owner_id,
             col(ImageGeneration.status).in_(filters.statuses),
             *filter_clauses(filters),
         )

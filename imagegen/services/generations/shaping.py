@@ -1,4 +1,4 @@
-"""Generations and images as the seed's camelCase JSON, with freshly minted links."""
+"""Generations and images as the spec's camelCase JSON, with freshly minted links."""
 
 from __future__ import annotations
 
@@ -44,25 +44,25 @@ def iso_utc(dt: datetime | None) -> str | None:
 
 
 def image_json(img: ImageFile, base_url: str | None = None) -> dict:
-    """One image in the seed's camelCase shape, with freshly minted expiring URLs."""
+    """One image in the spec's camelCase shape, with freshly minted expiring URLs."""
     s = get_settings()
     storage = get_storage()
     base = public_base_url() if base_url is None else base_url
     return {
         "id": img.id,
         "filename": img.filename,
-        "fileUrl": storage.url(img.s3_key, s.url_ttl_seconds, base_url=base),
+        "fileUrl": storage.url(img.storage_key, s.url_ttl_seconds, base_url=base),
         # The grid loads these; originals only in the large preview and on download.
         "thumbnailUrl": storage.url(
-            img.thumbnail_key or img.s3_key, s.url_ttl_seconds, base_url=base
+            img.thumbnail_key or img.storage_key, s.url_ttl_seconds, base_url=base
         ),
         "downloadUrl": storage.url(
-            img.s3_key, s.url_ttl_seconds, download_name=img.filename, base_url=base
+            img.storage_key, s.url_ttl_seconds, download_name=img.filename, base_url=base
         ),
         "format": img.format,
         "width": img.width,
         "height": img.height,
-        "aspectRatio": img.aspect_ratio,
+        "aspectRatio": img.dimensions,
         "fileSize": img.file_size,
         "favorite": img.favorite,
         "createdAt": iso_utc(img.created_at),
@@ -72,7 +72,7 @@ def image_json(img: ImageFile, base_url: str | None = None) -> dict:
 def generation_json(
     gen: ImageGeneration, images: list[ImageFile], base_url: str | None = None
 ) -> dict:
-    """One generation in the seed's camelCase shape, plus its parameters."""
+    """One generation in the spec's camelCase shape, plus its parameters."""
     return {
         "id": gen.id,
         "prompt": gen.prompt,
@@ -80,7 +80,7 @@ def generation_json(
         "status": gen.status,
         "error": gen.error,
         # Some images are missing (the error says why); the ones here are complete.
-        "partial": gen.status == GenerationStatus.COMPLETED.value and bool(gen.error),
+        "partial": gen.status == GenerationStatus.COMPLETED and bool(gen.error),
         "width": gen.width,
         "height": gen.height,
         "numImages": gen.num_images,
