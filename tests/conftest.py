@@ -154,6 +154,45 @@ class Deployment:
                     kill9(p)
 
 
+@contextmanager
+def deployed(
+    mode: str,
+    app_env: dict[str, str],
+    tmp: Path,
+    mp: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Iterator[Deployment]:
+    """Starts the pipeline as deployed in one of the two shapes, its processes side by side."""
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = {k: v for k, v in os.environ.items() if k.startswith("IMAGEGEN_")} | app_env
+    api_count = 1
+    if mode == "pg+redis":
+        pg, redis = request.getfixturevalue("pg_server"), request.getfixturevalue("redis_server")
+        url = pg.create_migrated_db(f"d_{uuid.uuid4().hex[:12]}")  # type: ignore[attr-defined]
+        env |= {
+            "DATABASE_URL": url,
+            "REDIS_URL": redis.url,  # type: ignore[attr-defined]
+            "IMAGEGEN_WORKER_PROCESSES": "2",
+        }
+        mp.setenv("DATABASE_URL", url)
+        mp.setenv("REDIS_URL", redis.url)  # type: ignore[attr-defined]
+        reset_caches()
+        api_count = 2
+    d = Deployment(mode, env, tmp, api_count)
+    try:
+        with ThreadPoolExecutor(api_count + 1) as pool:
+            starts = [pool.submit(d.start_api, i) for i in range(api_count)]
+            starts.append(pool.submit(d.start_worker))
+            for f in starts:
+                f.result()
+        yield d
+    finally:
+        d.stop()
+        reset_caches()
+
+
 @pytest.fixture(params=["sqlite", "pg+redis"])
 def deployment(
     request: pytest.FixtureRequest,
@@ -162,31 +201,5 @@ def deployment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Deployment]:
     """The pipeline as deployed, on each of the two supported shapes."""
-    import uuid
-
-    env = {k: v for k, v in os.environ.items() if k.startswith("IMAGEGEN_")} | app_env
-    api_count = 1
-    if request.param == "pg+redis":
-        pg, redis = request.getfixturevalue("pg_server"), request.getfixturevalue("redis_server")
-        url = pg.create_db(f"d_{uuid.uuid4().hex[:12]}")  # type: ignore[attr-defined]
-        env |= {
-            "DATABASE_URL": url,
-            "REDIS_URL": redis.url,  # type: ignore[attr-defined]
-            "IMAGEGEN_WORKER_PROCESSES": "2",
-        }
-        monkeypatch.setenv("DATABASE_URL", url)
-        monkeypatch.setenv("REDIS_URL", redis.url)  # type: ignore[attr-defined]
-        reset_caches()
-        from imagegen.migrate import upgrade
-
-        upgrade()
-        api_count = 2
-    d = Deployment(request.param, env, tmp_path, api_count)
-    try:
-        for i in range(api_count):
-            d.start_api(i)
-        d.start_worker()
+    with deployed(request.param, app_env, tmp_path, monkeypatch, request) as d:
         yield d
-    finally:
-        d.stop()
-        reset_caches()

@@ -35,6 +35,7 @@ class TempPostgres:
         self.port = free_port()
         self.bin = _bindir()
         self.user = "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+        self._template = ""
 
     def _run(self, *args: str) -> subprocess.CompletedProcess:
         cmd = list(args)
@@ -86,6 +87,18 @@ class TempPostgres:
     def create_db(self, name: str) -> str:
         with psycopg.connect(self.url(driver=False), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def create_migrated_db(self, name: str) -> str:
+        """A database at the latest migration, cloned from a template that Alembic migrated
+        once (CREATE DATABASE ... TEMPLATE copies it in milliseconds)."""
+        from imagegen.migrate import upgrade
+
+        if not self._template:
+            upgrade(self.create_db("template_head"))
+            self._template = "template_head"
+        with psycopg.connect(self.url(driver=False), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
         return self.url(name)
 
     def __exit__(self, *exc: object) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from imagegen.contract import object_key
 from imagegen.db import session_scope
 from imagegen.models import ImageFile
 from imagegen.services.storage import get_storage
+from tests.conftest import Deployment
 from tests.helpers import (
     completion_body,
     post_signed,
@@ -27,9 +29,21 @@ from tests.helpers import (
 )
 
 
-@pytest.fixture(autouse=True)
-def slow(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IMAGEGEN_PROCEDURAL_STEP_MS", "60")
+@pytest.fixture(scope="module", params=["sqlite", "pg+redis"])
+def deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    """One deployment of each shape for this module: each test works as a user of its own."""
+    from tests.conftest import deployed, fresh_env
+
+    tmp = tmp_path_factory.mktemp(f"deployment-{request.param.replace('+', '-')}")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IMAGEGEN_PROCEDURAL_STEP_MS", "60")
+        with (
+            fresh_env(tmp / "data", mp) as env,
+            deployed(request.param, env, tmp, mp, request) as d,
+        ):
+            yield d
 
 
 def test_generate_progress_and_gallery(deployment):

@@ -18,18 +18,11 @@ from tests.helpers import (
     start_worker,
     wait_status,
 )
-from tests.integration.postgres import TempPostgres
-
-
-@pytest.fixture(scope="module")
-def pg():
-    with TempPostgres() as server:
-        yield server
 
 
 @pytest.fixture
-def pg_env(app_env, pg, monkeypatch, request):
-    url = pg.create_db(f"t_{request.node.name[:40].lower()}")
+def pg_env(app_env, pg_server, monkeypatch, request):
+    url = pg_server.create_db(f"t_{request.node.name[:40].lower()}")
     monkeypatch.setenv("DATABASE_URL", url)
     reset_caches()
     from imagegen.migrate import upgrade
