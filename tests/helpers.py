@@ -298,13 +298,13 @@ def worker_request(
 
     from standardwebhooks import Webhook
 
-    from imagegen.settings import get_settings
+    from imagegen.settings.app import get_app_settings
 
     body = "" if payload is None else json.dumps(payload)
     if headers is None:
         msg_id = msg_id or f"req_{uuid.uuid4().hex}"
         now = at or datetime.now(UTC)
-        key = secret or get_settings().resolved_worker_secret()
+        key = secret or get_app_settings().resolved_worker_secret()
         headers = {
             "content-type": "application/json",
             "webhook-id": msg_id,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from imagegen.services.worker_client import get_worker_client
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 _TTL = 30.0
 
@@ -91,7 +91,7 @@ def get_catalog(max_age: float = _TTL) -> Catalog:
         )
     except (httpx.HTTPError, KeyError, ValueError) as e:
         message = (
-            f"The generation worker at {get_settings().worker_url} "
+            f"The generation worker at {get_app_settings().worker_url} "
             f"is unreachable ({type(e).__name__})."
         )
         with _lock:

@@ -11,7 +11,7 @@ import httpx
 from standardwebhooks import Webhook
 
 from imagegen.contract import Job, new_msg_id, signed_headers
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.worker_client")
 
@@ -66,5 +66,5 @@ class WorkerClient:
 @lru_cache
 def get_worker_client() -> WorkerClient:
     """The process-wide client for IMAGEGEN_WORKER_URL."""
-    s = get_settings()
+    s = get_app_settings()
     return WorkerClient(s.worker_url, s.resolved_worker_secret())

@@ -21,7 +21,7 @@ from imagegen.contract import (
 )
 from imagegen.http_guards import BodyLimit
 from imagegen.services.storage import make_storage
-from imagegen.settings import Settings, get_settings
+from imagegen.settings.worker import WorkerSettings, get_worker_settings
 from imagegen.worker.engines import (
     EngineError,
     available_engines,
@@ -32,9 +32,9 @@ from imagegen.worker.runner import Worker, render_request
 log = logging.getLogger("imagegen.worker")
 
 
-def create_worker_app(settings: Settings | None = None) -> FastAPI:
+def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
     """Builds the worker's FastAPI app for the given (or environment) settings."""
-    settings = settings or get_settings()
+    settings = settings or get_worker_settings()
     if not logging.getLogger().handlers:  # a process spawned by uvicorn --workers
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s"
