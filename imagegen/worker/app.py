@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from imagegen.contract import (
+    EngineCatalog,
     Job,
     ReplayGuard,
     RequestRefused,
@@ -93,9 +94,10 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
     async def engines() -> dict:
         w = state["worker"]
         described = await asyncio.gather(
-            *(asyncio.to_thread(e.describe) for e in w.engines.values())
+            *(asyncio.to_thread(e.info) for e in w.engines.values())
         )  # remote engines check their server: concurrently, off the loop
-        return {"default": "procedural", "engines": list(described)}
+        catalog = EngineCatalog(default="procedural", engines=list(described))
+        return catalog.model_dump(mode="json", by_alias=True)
 
     @app.post("/v1/replicate/webhook")
     async def replicate_webhook(request: Request) -> JSONResponse:
