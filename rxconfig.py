@@ -11,9 +11,9 @@ _port = int(os.environ.get("PORT", "3000"))
 def _cors_origins() -> list[str]:
     """Only IMAGEGEN_PUBLIC_URL and IMAGEGEN_CORS_ORIGINS may read answers cross-origin (with
     credentials); Reflex's default would reflect any origin."""
-    from imagegen.settings import Settings
+    from imagegen.settings.app import AppSettings
 
-    return Settings().allowed_origins()
+    return AppSettings().allowed_origins()
 
 
 config = rx.Config(

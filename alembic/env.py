@@ -8,7 +8,7 @@ import imagegen.models  # noqa: F401  (registers the tables)
 from alembic import context
 from imagegen.db import make_engine
 from imagegen.migrate import include_object
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 config = context.config
 if config.config_file_name is not None:
@@ -18,7 +18,7 @@ target_metadata = SQLModel.metadata
 
 
 def _url() -> str:
-    return config.attributes.get("url") or get_settings().db_url
+    return config.attributes.get("url") or get_app_settings().db_url
 
 
 def run_migrations_offline() -> None:

@@ -12,9 +12,17 @@ import unicodedata
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from standardwebhooks import Webhook, WebhookVerificationError
 
@@ -123,6 +131,89 @@ class Completion(_Camel):
         if len(keys) != len(set(keys)):
             raise ValueError("each image and thumbnail key must appear once")
         return self
+
+
+# --- the engine catalogue (GET /v1/engines; the app relays it at /api/engines) -------------
+
+
+class _Open(BaseModel):
+    """Catalogue JSON: camelCase, and keys a newer worker adds pass through to the app's API."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True
+    )
+
+
+def _size_in(value: object) -> object:
+    """{"width": w, "height": h} on the wire, (w, h) in Python."""
+    if isinstance(value, dict):
+        return (value.get("width"), value.get("height"))
+    return value
+
+
+# An image size: a (width, height) pair in Python, {"width", "height"} in JSON.
+EngineSize = Annotated[
+    tuple[int, int],
+    BeforeValidator(_size_in),
+    PlainSerializer(lambda s: {"width": s[0], "height": s[1]}),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "title": "Size",
+            "description": "An image size an engine or model offers.",
+            "properties": {"width": {"type": "integer"}, "height": {"type": "integer"}},
+            "required": ["width", "height"],
+        }
+    ),
+]
+
+
+class ModelLimits(_Open):
+    """Rules of a model stricter than its engine's."""
+
+    sizes: list[EngineSize]
+    max_images: int
+
+
+class EngineCapabilities(_Open):
+    """What an engine can do; the app validates requests and builds its form from this."""
+
+    models: list[str]
+    default_model: str
+    sizes: list[EngineSize]
+    max_images: int
+    supports_seed: bool = True
+    supports_negative_prompt: bool = True
+    supports_steps: bool = False
+    progress: bool = False
+    cancel: bool = False
+    # Per-model rules where a model is stricter than the engine.
+    model_limits: dict[str, ModelLimits] = {}
+
+    def limits(self, model: str) -> tuple[list[tuple[int, int]], int]:
+        """(sizes, max images) for one model: its own rules where it has them."""
+        rules = self.model_limits.get(model)
+        return (rules.sizes, rules.max_images) if rules else (self.sizes, self.max_images)
+
+
+class _EngineIdentity(_Open):
+    """Which engine, and whether it can be used right now (first in the JSON)."""
+
+    name: str
+    label: str
+    available: bool = True
+    reason: str | None = None
+
+
+class EngineInfo(EngineCapabilities, _EngineIdentity):
+    """One engine of the worker and what it supports."""
+
+
+class EngineCatalog(_Open):
+    """GET /v1/engines: the worker's engines and which one is the default."""
+
+    default: str
+    engines: list[EngineInfo]
 
 
 def object_key(generation_id: str, index: int, ext: str = "png") -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine, event, make_url, text
 from sqlmodel import Session, create_engine
 
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
@@ -53,7 +53,7 @@ def _private_file(url: str) -> None:
 @lru_cache
 def get_engine() -> Engine:
     """The process-wide engine for the configured DATABASE_URL."""
-    return make_engine(get_settings().db_url)
+    return make_engine(get_app_settings().db_url)
 
 
 @contextmanager

@@ -13,13 +13,13 @@ from imagegen.pages.auth import sign_in_page, sign_up_page
 from imagegen.pages.studio import studio_page
 from imagegen.services import urls
 from imagegen.services.maintenance import maintenance_loop
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 from imagegen.state.albums import AlbumPageState, AlbumsState
 from imagegen.state.form import PromptFormState
 from imagegen.state.gallery import GalleryState
 from imagegen.state.session import SessionState
 
-get_settings().check_production()
+get_app_settings().check_production()
 
 # Every CORS layer Reflex adds answers only the trusted origins (its default reflects any).
 rx.App._add_cors = staticmethod(use_trusted_cors)  # type: ignore[method-assign]
@@ -33,7 +33,7 @@ urls.register_fallback(lambda: get_config().api_url)  # callbacks when IMAGEGEN_
 # The websocket handshake refuses a page from another origin (cross-site websocket hijacking).
 if app.sio is not None:
     app.sio.eio.cors_allowed_origins = socket_origin_allowed
-CLERK = get_settings().auth == "clerk"
+CLERK = get_app_settings().auth == "clerk"
 if CLERK:
     from imagegen.pages.clerk_auth import clerk_sign_in_page, clerk_sign_up_page, guarded
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 def reset_singletons() -> None:
     """Forget every cached singleton so new environment variables take effect."""
-    from imagegen import db, settings
+    from imagegen import db
     from imagegen.services import auth, catalog, notify, progress, storage, worker_client
+    from imagegen.settings import app, base, worker
 
-    settings.get_settings.cache_clear()
+    base.get_shared_settings.cache_clear()
+    app.get_app_settings.cache_clear()
+    worker.get_worker_settings.cache_clear()
     db.get_engine.cache_clear()
     storage.get_storage.cache_clear()
     auth.get_auth.cache_clear()

@@ -164,10 +164,10 @@ class InProcessWorker:
     wait() as a Popen does, for tests that take the worker away."""
 
     def __init__(self, port: int) -> None:
-        from imagegen.settings import get_settings
+        from imagegen.settings.worker import get_worker_settings
         from imagegen.worker.app import create_worker_app
 
-        self.server = ThreadedServer(create_worker_app(get_settings()), port, graceful=False)
+        self.server = ThreadedServer(create_worker_app(get_worker_settings()), port, graceful=False)
         self.server.__enter__()
         self.returncode: int | None = None
 
@@ -360,13 +360,13 @@ def worker_request(
 
     from standardwebhooks import Webhook
 
-    from imagegen.settings import get_settings
+    from imagegen.settings.app import get_app_settings
 
     body = "" if payload is None else json.dumps(payload)
     if headers is None:
         msg_id = msg_id or f"req_{uuid.uuid4().hex}"
         now = at or datetime.now(UTC)
-        key = secret or get_settings().resolved_worker_secret()
+        key = secret or get_app_settings().resolved_worker_secret()
         headers = {
             "content-type": "application/json",
             "webhook-id": msg_id,

@@ -21,7 +21,7 @@ from imagegen.api.session import SlidingSession
 from imagegen.http_guards import BodyLimit
 from imagegen.services.errors import ServiceError
 from imagegen.services.maintenance import maintenance_loop
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.api")
 
@@ -103,8 +103,8 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
     api.add_middleware(CrossSiteGuard)
     api.add_middleware(
         BodyLimit,
-        max_bytes=get_settings().max_body_bytes,
-        overrides={"/api/webhooks/": get_settings().webhook_max_bytes},
+        max_bytes=get_app_settings().max_body_bytes,
+        overrides={"/api/webhooks/": get_app_settings().webhook_max_bytes},
     )
     if security_headers:
         api.add_middleware(SecurityHeaders)

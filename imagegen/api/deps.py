@@ -8,7 +8,7 @@ from fastapi import Cookie, Depends, Header
 
 from imagegen.services.auth import Principal, get_auth
 from imagegen.services.errors import Unauthorized
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 
 def bearer_token(
@@ -19,7 +19,7 @@ def bearer_token(
     cookie; cross-site use of that cookie is refused by CrossSiteGuard."""
     if authorization and authorization[:7].lower() == "bearer ":
         return authorization[7:].strip() or None
-    if get_settings().auth != "clerk":
+    if get_app_settings().auth != "clerk":
         return None
     return session_cookie or None
 

@@ -28,6 +28,7 @@ class WorkerDown(ServiceError):
 def engines(_user: CurrentUser) -> dict:
     """The engines, models, sizes and limits the worker offers."""
     try:
-        return {"success": True, **get_catalog().raw}
+        wire = get_catalog().to_wire()
     except WorkerUnavailable as e:
         raise WorkerDown(str(e)) from e
+    return {"success": True, **wire.model_dump(mode="json", by_alias=True, exclude_unset=True)}

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 SESSION_COOKIE = "imagegen_session"
 CLERK_COOKIE = "__session"
@@ -24,7 +24,7 @@ def _origin_of(url: str) -> str:
 
 def trusted_origins() -> list[str]:
     """The configured origins, plus the dev frontend's (Reflex serves it on its own port)."""
-    out = get_settings().allowed_origins()
+    out = get_app_settings().allowed_origins()
     try:
         from reflex.config import get_config
 

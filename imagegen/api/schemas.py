@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from imagegen.contract import EngineCatalog
 from imagegen.models import GenerationStatus
 
 
@@ -246,45 +247,10 @@ class _Relayed(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
 
 
-class Size(_Relayed):
-    """An image size an engine or model offers."""
-
-    width: int
-    height: int
-
-
-class ModelLimits(_Relayed):
-    """Rules of a model stricter than its engine's."""
-
-    sizes: list[Size]
-    max_images: int
-
-
-class Engine(_Relayed):
-    """One engine of the worker and what it supports."""
-
-    name: str
-    label: str
-    available: bool = True
-    reason: str | None = None
-    models: list[str]
-    default_model: str
-    sizes: list[Size]
-    max_images: int
-    supports_seed: bool = True
-    supports_negative_prompt: bool = True
-    supports_steps: bool = False
-    progress: bool = False
-    cancel: bool = False
-    model_limits: dict[str, ModelLimits] = {}
-
-
-class Catalogue(_Relayed):
-    """The worker's engines and which one is the default."""
+class Catalogue(EngineCatalog):
+    """The worker's engines and which one is the default (imagegen.contract.EngineCatalog)."""
 
     success: Literal[True]
-    default: str
-    engines: list[Engine]
 
 
 # --- webhooks ---------------------------------------------------------------------------

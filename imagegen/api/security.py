@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 
 def _origin(url: str) -> str:
@@ -16,7 +16,7 @@ def _origin(url: str) -> str:
 
 def page_csp() -> str:
     """The page policy: our own scripts (Reflex inlines its bootstrap), images from storage."""
-    s = get_settings()
+    s = get_app_settings()
     img = {"'self'", "data:", "blob:"}
     connect = {"'self'", "ws:", "wss:"}
     for url in (s.public_url, s.app_url, s.s3_endpoint_url):

@@ -17,19 +17,19 @@ from imagegen.api.schemas import WRITE, errors
 from imagegen.services import signing
 from imagegen.services.auth import get_auth
 from imagegen.services.errors import NotFound, Unauthorized
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 HOME, SIGN_IN = "/generate-images", "/sign-in"
 
 
 def _secure(request_scheme: str) -> bool:
-    return request_scheme == "https" or get_settings().public_url.startswith("https://")
+    return request_scheme == "https" or get_app_settings().public_url.startswith("https://")
 
 
 def cookie_header(token: str, secure: bool, max_age: int | None = None) -> str:
     """The Set-Cookie value; an empty token clears the cookie."""
-    ttl = get_settings().session_ttl_seconds if max_age is None else max_age
+    ttl = get_app_settings().session_ttl_seconds if max_age is None else max_age
     parts = [f"{SESSION_COOKIE}={token}", "Path=/", "HttpOnly", "SameSite=Lax", f"Max-Age={ttl}"]
     if secure:
         parts.append("Secure")
@@ -63,7 +63,7 @@ def _local():  # noqa: ANN202
 async def open_session(request: Request, ticket: Annotated[str, Form(max_length=4096)]) -> Response:
     """Trades the sign-in form's ticket for the session cookie, then goes to the studio."""
     auth = _local()
-    token = signing.open_ticket(get_settings().resolved_secret_key(), ticket)
+    token = signing.open_ticket(get_app_settings().resolved_secret_key(), ticket)
     fresh = await run_in_threadpool(auth.rotate, token) if token else None
     if fresh is None:
         raise Unauthorized("This sign-in link has expired or was used; sign in again.")

@@ -16,7 +16,7 @@ from imagegen.services import generations as svc
 from imagegen.services import users
 from imagegen.services.errors import InvalidInput
 from imagegen.services.progress import get_progress_board
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 router = APIRouter(tags=["webhooks"])
 log = logging.getLogger("imagegen.webhooks")
@@ -28,7 +28,7 @@ def _err(status: int, message: str) -> JSONResponse:
 
 async def _verified_body(request: Request) -> tuple[bytes, str] | JSONResponse:
     """The body and webhook id of a worker-signed request, or the 4xx to answer."""
-    settings = get_settings()
+    settings = get_app_settings()
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/json":
         return _err(415, "Content-Type must be application/json.")
@@ -114,7 +114,7 @@ async def image_progress(request: Request) -> JSONResponse:
 )
 async def clerk_events(request: Request) -> JSONResponse:
     """Clerk's user lifecycle events (Svix-signed); user.deleted removes all the user's data."""
-    settings = get_settings()
+    settings = get_app_settings()
     if not settings.clerk_webhook_secret:
         return _err(404, "Clerk webhooks are not configured.")
     body = await request.body()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_base.utils.imports import ImportVar
 
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 CLERK_REACT = "@clerk/clerk-react@5.61.11"
 
@@ -124,7 +124,7 @@ def session_sync() -> rx.Component:
     from imagegen.state.session import SessionState
 
     # Clerk session tokens live 60 s: hand the backend a fresh one well before that.
-    refresh_ms = int(get_settings().clerk_refresh_seconds * 1000)
+    refresh_ms = int(get_app_settings().clerk_refresh_seconds * 1000)
     return ClerkSessionSync.create(
         handler=f"{SessionState.get_full_name()}.clerk_session", refresh_ms=refresh_ms
     )

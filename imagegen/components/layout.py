@@ -5,13 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.behaviors import SessionHandoff
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 from imagegen.state.session import SessionState
 
 
 def account_controls() -> list[rx.Component]:
     """Clerk's user button in Clerk mode; else the email and a Sign out button."""
-    if get_settings().auth == "clerk":
+    if get_app_settings().auth == "clerk":
         from imagegen.components.clerk import UserButton
 
         return [

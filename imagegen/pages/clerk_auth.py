@@ -14,11 +14,11 @@ from imagegen.components.clerk import (
     clerk_provider,
     session_sync,
 )
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 
 def _provider(*children: rx.Component) -> rx.Component:
-    s = get_settings()
+    s = get_app_settings()
     return clerk_provider(
         session_sync(), *children, publishable_key=s.clerk_publishable_key, js_url=s.clerk_js_url
     )

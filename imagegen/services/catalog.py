@@ -4,64 +4,33 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 
+from imagegen.contract import EngineCatalog, EngineInfo
 from imagegen.services.worker_client import get_worker_client
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 _TTL = 30.0
 
 
 @dataclass(frozen=True)
-class EngineInfo:
-    """One engine as the worker describes it."""
-
-    name: str
-    label: str
-    available: bool
-    reason: str | None
-    models: list[str]
-    default_model: str
-    sizes: list[tuple[int, int]]
-    max_images: int
-    supports_seed: bool
-    supports_negative_prompt: bool
-    model_limits: dict[str, tuple[list[tuple[int, int]], int]] = field(default_factory=dict)
-
-    def limits(self, model: str) -> tuple[list[tuple[int, int]], int]:
-        """(sizes, max images) for one model: its own rules where it has them."""
-        return self.model_limits.get(model, (self.sizes, self.max_images))
-
-    @classmethod
-    def from_json(cls, d: dict) -> EngineInfo:
-        """Parses a /v1/engines entry."""
-        return cls(
-            name=d["name"],
-            label=d["label"],
-            available=d.get("available", True),
-            reason=d.get("reason"),
-            models=list(d["models"]),
-            default_model=d["defaultModel"],
-            sizes=[(s["width"], s["height"]) for s in d["sizes"]],
-            max_images=d["maxImages"],
-            supports_seed=d.get("supportsSeed", True),
-            supports_negative_prompt=d.get("supportsNegativePrompt", True),
-            model_limits={
-                m: ([(s["width"], s["height"]) for s in rules["sizes"]], rules["maxImages"])
-                for m, rules in (d.get("modelLimits") or {}).items()
-            },
-        )
-
-
-@dataclass(frozen=True)
 class Catalog:
-    """All engines plus which one is the default."""
+    """The worker's EngineCatalog, indexed by engine name."""
 
     default: str
     engines: dict[str, EngineInfo]
-    raw: dict
+    wire: EngineCatalog | None = None  # as received: keys a newer worker adds are relayed too
+
+    @classmethod
+    def from_wire(cls, wire: EngineCatalog) -> Catalog:
+        """Indexes a parsed GET /v1/engines answer."""
+        return cls(default=wire.default, engines={e.name: e for e in wire.engines}, wire=wire)
+
+    def to_wire(self) -> EngineCatalog:
+        """The catalogue as the worker sent it (what /api/engines relays)."""
+        return self.wire or EngineCatalog(default=self.default, engines=[*self.engines.values()])
 
 
 class WorkerUnavailable(RuntimeError):
@@ -83,15 +52,10 @@ def get_catalog(max_age: float = _TTL) -> Catalog:
         if _failure and time.monotonic() - _failure[0] < min(max_age, FAILURE_TTL):
             raise WorkerUnavailable(_failure[1])
     try:
-        raw = get_worker_client().engines(timeout=5)
-        cat = Catalog(
-            default=raw["default"],
-            engines={e["name"]: EngineInfo.from_json(e) for e in raw["engines"]},
-            raw=raw,
-        )
+        cat = Catalog.from_wire(get_worker_client().engines(timeout=5))
     except (httpx.HTTPError, KeyError, ValueError) as e:
         message = (
-            f"The generation worker at {get_settings().worker_url} "
+            f"The generation worker at {get_app_settings().worker_url} "
             f"is unreachable ({type(e).__name__})."
         )
         with _lock:

@@ -15,7 +15,7 @@ from imagegen.models import IN_FLIGHT, GenerationStatus, ImageFile, ImageGenerat
 from imagegen.services.generations import announce
 from imagegen.services.storage import StorageError, get_storage
 from imagegen.services.worker_client import get_worker_client
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.maintenance")
 
@@ -23,7 +23,7 @@ log = logging.getLogger("imagegen.maintenance")
 def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
     """Marks FAILED (timed out) every generation in flight for longer than the deadline; the
     conditional UPDATE makes a result that lands at the same moment win or lose cleanly."""
-    s = get_settings()
+    s = get_app_settings()
     timeout = timeout_seconds if timeout_seconds is not None else s.generation_timeout_seconds
     cutoff = utcnow() - timedelta(seconds=timeout)
     with session_scope() as db:
@@ -60,7 +60,7 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
 def sweep_orphans(grace_seconds: int | None = None) -> int:
     """Deletes stored objects that no row references and that are older than the grace period
     (younger ones may belong to a result whose webhook is on its way)."""
-    s = get_settings()
+    s = get_app_settings()
     grace = grace_seconds if grace_seconds is not None else s.orphan_grace_seconds
     storage = get_storage()
     cutoff = time.time() - grace
@@ -104,7 +104,7 @@ def sweep_orphans(grace_seconds: int | None = None) -> int:
 async def maintenance_loop() -> None:
     """Runs the watchdog every IMAGEGEN_WATCHDOG_SECONDS and the sweeper every
     IMAGEGEN_ORPHAN_SWEEP_SECONDS, off the event loop, for as long as the app runs."""
-    s = get_settings()
+    s = get_app_settings()
     next_sweep = time.monotonic() + min(s.orphan_sweep_seconds, 60)
     while True:
         try:

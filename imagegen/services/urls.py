@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 # The host framework's own idea of its address (Reflex's api_url), registered by the
 # composition root: services know no web framework.
@@ -22,13 +22,13 @@ def _reflex_api_url() -> str:
 
 def app_base_url() -> str:
     """The app's own base URL as the worker should call it."""
-    s = get_settings()
+    s = get_app_settings()
     return (s.app_url or _reflex_api_url() or "http://127.0.0.1:3000").rstrip("/")
 
 
 def public_base_url() -> str:
     """The base URL browsers use for file links (signed local file URLs)."""
-    s = get_settings()
+    s = get_app_settings()
     return (s.public_url or s.app_url or _reflex_api_url()).rstrip("/")
 
 

@@ -10,8 +10,8 @@ from functools import lru_cache
 import httpx
 from standardwebhooks import Webhook
 
-from imagegen.contract import Job, new_msg_id, signed_headers
-from imagegen.settings import get_settings
+from imagegen.contract import EngineCatalog, Job, new_msg_id, signed_headers
+from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.worker_client")
 
@@ -52,11 +52,12 @@ class WorkerClient:
             return False
         return True
 
-    def engines(self, timeout: float = 5) -> dict:
-        """The raw engine catalogue (GET /v1/engines); raises httpx errors."""
+    def engines(self, timeout: float = 5) -> EngineCatalog:
+        """The engine catalogue (GET /v1/engines); raises httpx errors, or ValueError when the
+        answer is not a catalogue."""
         r = self._send("GET", "/v1/engines", None, timeout)
         r.raise_for_status()
-        return r.json()
+        return EngineCatalog.model_validate(r.json())
 
     def close(self) -> None:
         """Closes the pool (tests reset singletons between stacks)."""
@@ -66,5 +67,5 @@ class WorkerClient:
 @lru_cache
 def get_worker_client() -> WorkerClient:
     """The process-wide client for IMAGEGEN_WORKER_URL."""
-    s = get_settings()
+    s = get_app_settings()
     return WorkerClient(s.worker_url, s.resolved_worker_secret())

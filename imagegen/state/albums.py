@@ -71,9 +71,9 @@ class AlbumsState(SessionState):
         """Reads the user's albums (the albums page, and the pickers on the studio)."""
         user_id = await self._uid()
         if user_id is None:
-            from imagegen.settings import get_settings
+            from imagegen.settings.app import get_app_settings
 
-            return None if get_settings().auth == "clerk" else rx.redirect(SIGN_IN)
+            return None if get_app_settings().auth == "clerk" else rx.redirect(SIGN_IN)
         self.album_error, self.album_notice = "", ""
         await self._refresh(user_id)
         return None
@@ -233,9 +233,9 @@ class AlbumPageState(AlbumsState):
         """Page load: the album named in the URL, if it is the user's."""
         user_id = await self._uid()
         if user_id is None:
-            from imagegen.settings import get_settings
+            from imagegen.settings.app import get_app_settings
 
-            return None if get_settings().auth == "clerk" else rx.redirect(SIGN_IN)
+            return None if get_app_settings().auth == "clerk" else rx.redirect(SIGN_IN)
         self._album_id = str(self.router.page.params.get("album_id") or "")
         self.is_open, self.album_missing, self.items = False, False, []
         try:

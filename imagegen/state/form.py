@@ -6,6 +6,7 @@ import asyncio
 
 import reflex as rx
 
+from imagegen.contract import EngineCatalog
 from imagegen.services import generations as svc
 from imagegen.services import png_params
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
@@ -43,7 +44,7 @@ class PromptFormState(SessionState):
     remixing: bool = False
     png_notice: str = ""
     _parent_id: str = ""
-    _catalog_raw: dict = {}
+    _catalog: dict = {}  # the EngineCatalog, kept as plain JSON like the rest of the state
 
     @rx.var
     def image_counts(self) -> list[str]:
@@ -109,15 +110,16 @@ class PromptFormState(SessionState):
         self.remixing, self._parent_id = False, ""
 
     def _apply_engine(self) -> None:
-        for e in self._catalog_raw.get("engines", []):
-            if e["name"] == self.engine:
-                self.models = list(e["models"])
+        engines = EngineCatalog.model_validate(self._catalog).engines if self._catalog else []
+        for e in engines:
+            if e.name == self.engine:
+                self.models = list(e.models)
                 if self.model not in self.models:
-                    self.model = e["defaultModel"]
-                rules = (e.get("modelLimits") or {}).get(self.model, e)
-                self.sizes = [f"{s['width']}x{s['height']}" for s in rules["sizes"]]
-                self.max_images = min(4, rules["maxImages"])
-                self.supports_negative = bool(e.get("supportsNegativePrompt", True))
+                    self.model = e.default_model
+                sizes, most = e.limits(self.model)
+                self.sizes = [f"{w}x{h}" for w, h in sizes]
+                self.max_images = min(4, most)
+                self.supports_negative = e.supports_negative_prompt
         if self.size not in self.sizes:
             self.size = "1024x1024" if "1024x1024" in self.sizes else self.sizes[0]
         if int(self.num_images) > self.max_images:
@@ -132,7 +134,7 @@ class PromptFormState(SessionState):
             self.worker_warning = f"{e} Generations will fail until it is back."
             return
         self.worker_warning = ""
-        self._catalog_raw = cat.raw
+        self._catalog = cat.to_wire().model_dump(mode="json", by_alias=True)
         self.engines = [
             {
                 "name": e.name,

@@ -18,7 +18,7 @@ from imagegen.services.errors import ServiceError
 from imagegen.services.notify import get_notifier, user_topic
 from imagegen.services.progress import get_progress_board
 from imagegen.services.search import GalleryFilter, parse_filter
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 from imagegen.state.cards import GenerationCard, card_from_json
 from imagegen.state.session import HOME, SIGN_IN, SessionState
 
@@ -230,7 +230,7 @@ class GalleryState(SessionState):
         """Page load: verify the user, read the first gallery page and any in-flight work."""
         principal = await self._principal()
         if principal is None:  # Clerk mode: its guards show sign-in while the token syncs
-            return None if get_settings().auth == "clerk" else rx.redirect(SIGN_IN)
+            return None if get_app_settings().auth == "clerk" else rx.redirect(SIGN_IN)
         if principal.user_id != self._user_id:
             await self._forget_page_state()  # a new user in this tab sees nothing of the last
         self.email, self._user_id = principal.display_name, principal.user_id
@@ -393,7 +393,7 @@ class GalleryState(SessionState):
     @rx.event(background=True)
     async def finish_delete(self, target_id: str) -> None:
         """After the undo window, deletes the generation or image unless it was undone."""
-        await asyncio.sleep(get_settings().undo_seconds)
+        await asyncio.sleep(get_app_settings().undo_seconds)
         async with self:
             if self.pending_delete_id != target_id:
                 return  # undone, or already committed by a newer delete
@@ -440,7 +440,7 @@ class GalleryState(SessionState):
                 return
             # Marks from a process that died (state kept in Redis) must not block a new watch.
             self._watching = [*(w for w in self._watching if w.startswith(BOOT_ID)), mark]
-        settings = get_settings()
+        settings = get_app_settings()
         deadline = time.monotonic() + settings.generation_timeout_seconds
         board = get_progress_board()
         card, seen_at = None, None

@@ -12,7 +12,7 @@ import reflex as rx
 from imagegen.services import signing
 from imagegen.services.auth import Principal, get_auth
 from imagegen.services.errors import ServiceError
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 SESSION_COOKIE = "imagegen_session"  # set by /api/auth/session, read from the handshake
 
@@ -35,7 +35,7 @@ class SessionState(rx.State):
 
     def _session_token(self) -> str:
         """The session token: Clerk's, else the cookie sent with this tab's websocket."""
-        if get_settings().auth == "clerk":
+        if get_app_settings().auth == "clerk":
             return self._clerk_token
         jar: SimpleCookie = SimpleCookie()
         try:
@@ -100,7 +100,7 @@ class SessionState(rx.State):
             return None
         self.auth_error = ""
         self.handoff_path = "/api/auth/session"
-        self.handoff_ticket = signing.seal_ticket(get_settings().resolved_secret_key(), token)
+        self.handoff_ticket = signing.seal_ticket(get_app_settings().resolved_secret_key(), token)
         return None
 
     @rx.event
@@ -116,7 +116,7 @@ class SessionState(rx.State):
     @rx.event
     async def clerk_session(self, token: str) -> list | None:
         """Clerk mode: the browser's current session token; a new user loads their studio."""
-        if get_settings().auth != "clerk":
+        if get_app_settings().auth != "clerk":
             return None
         self._clerk_token = token or ""
         principal = await self._principal() if token else None

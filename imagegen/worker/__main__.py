@@ -4,12 +4,12 @@ import logging
 
 import uvicorn
 
-from imagegen.settings import get_settings
+from imagegen.settings.worker import get_worker_settings
 from imagegen.worker.app import create_worker_app
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
-    s = get_settings()
+    s = get_worker_settings()
     s.check_production()
     if s.worker_processes > 1:  # several processes behind one port (jobs spread by the OS)
         uvicorn.run(

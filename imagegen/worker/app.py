@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from imagegen.contract import (
+    EngineCatalog,
     Job,
     ReplayGuard,
     RequestRefused,
@@ -21,7 +22,7 @@ from imagegen.contract import (
 )
 from imagegen.http_guards import BodyLimit
 from imagegen.services.storage import make_storage
-from imagegen.settings import Settings, get_settings
+from imagegen.settings.worker import WorkerSettings, get_worker_settings
 from imagegen.worker.engines import (
     EngineError,
     available_engines,
@@ -32,9 +33,9 @@ from imagegen.worker.runner import Worker, render_request
 log = logging.getLogger("imagegen.worker")
 
 
-def create_worker_app(settings: Settings | None = None) -> FastAPI:
+def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
     """Builds the worker's FastAPI app for the given (or environment) settings."""
-    settings = settings or get_settings()
+    settings = settings or get_worker_settings()
     if not logging.getLogger().handlers:  # a process spawned by uvicorn --workers
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s"
@@ -93,9 +94,10 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
     async def engines() -> dict:
         w = state["worker"]
         described = await asyncio.gather(
-            *(asyncio.to_thread(e.describe) for e in w.engines.values())
+            *(asyncio.to_thread(e.info) for e in w.engines.values())
         )  # remote engines check their server: concurrently, off the loop
-        return {"default": "procedural", "engines": list(described)}
+        catalog = EngineCatalog(default="procedural", engines=list(described))
+        return catalog.model_dump(mode="json", by_alias=True)
 
     @app.post("/v1/replicate/webhook")
     async def replicate_webhook(request: Request) -> JSONResponse:

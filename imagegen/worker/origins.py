@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from imagegen.settings import Settings
+from imagegen.settings.worker import WorkerSettings
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -19,7 +19,7 @@ def _parts(url: str) -> tuple[str, str, int | None, str]:
     return p.scheme.lower(), (p.hostname or "").lower(), port, p.path
 
 
-def check_callback(url: str | None, settings: Settings) -> None:
+def check_callback(url: str | None, settings: WorkerSettings) -> None:
     """Refuses a URL that is not under IMAGEGEN_APP_URL: a signed result sent anywhere else
     would hand a stranger a valid signature and our images."""
     if url is None:

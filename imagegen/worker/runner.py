@@ -20,7 +20,7 @@ from imagegen.contract import (
 )
 from imagegen.services.storage import Storage, StorageError
 from imagegen.services.thumbnails import make_thumbnail
-from imagegen.settings import Settings
+from imagegen.settings.worker import WorkerSettings
 from imagegen.worker.delivery import Outbox
 from imagegen.worker.engines import (
     Cancelled,
@@ -64,7 +64,9 @@ class Worker:
     """Queues jobs per engine (fair across owners, bounded concurrency), runs them, reports
     progress, honours cancels, and sends every result through the outbox."""
 
-    def __init__(self, settings: Settings, storage: Storage, engines: dict[str, Engine]) -> None:
+    def __init__(
+        self, settings: WorkerSettings, storage: Storage, engines: dict[str, Engine]
+    ) -> None:
         self.settings = settings
         self.storage = storage
         self.engines = engines

@@ -124,10 +124,10 @@ def _rendered(n: int):
 
 
 def test_worker_storage_failure_keeps_whole_images_only_and_says_why(app_env):
-    from imagegen.settings import get_settings
+    from imagegen.settings.worker import get_worker_settings
 
     storage = FlakyStorage(get_storage(), fail_from=6)  # images 1 and 2 whole, 3 half-written
-    worker = Worker(get_settings(), storage, {"procedural": ProceduralEngine()})
+    worker = Worker(get_worker_settings(), storage, {"procedural": ProceduralEngine()})
     images, problem = worker._store("partialgen", _rendered(4))
     assert [i.key for i in images] == [object_key("partialgen", 0), object_key("partialgen", 1)]
     assert problem and "No space left on device" in problem
@@ -135,7 +135,7 @@ def test_worker_storage_failure_keeps_whole_images_only_and_says_why(app_env):
     assert sorted(leftovers) == sorted(
         k for i in (0, 1) for k in (object_key("partialgen", i), thumbnail_key("partialgen", i))
     )  # the third image's half (its PNG without a thumbnail) was removed
-    nothing, why = Worker(get_settings(), FlakyStorage(get_storage(), 1), {})._store(
+    nothing, why = Worker(get_worker_settings(), FlakyStorage(get_storage(), 1), {})._store(
         "nonegen", _rendered(1)
     )
     assert nothing == [] and why.startswith("No image could be saved: storage failed (")

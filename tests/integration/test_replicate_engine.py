@@ -133,9 +133,9 @@ def test_the_workers_webhook_door_refuses_forgeries(fake, app_env, monkeypatch):
         from standardwebhooks import Webhook
 
         from imagegen.contract import new_msg_id, signed_headers
-        from imagegen.settings import get_settings
+        from imagegen.settings.app import get_app_settings
 
-        signer = Webhook(get_settings().resolved_worker_secret())
+        signer = Webhook(get_app_settings().resolved_worker_secret())
         listing = worker.get("/v1/engines", headers=signed_headers(signer, new_msg_id("t"), ""))
         engines = {e["name"]: e for e in listing.json()["engines"]}
         assert engines["replicate"]["available"] is True

@@ -11,7 +11,7 @@ from PIL import Image
 
 from imagegen.services.storage import StorageError
 from imagegen.services.storage.s3 import S3Storage
-from imagegen.settings import Settings
+from imagegen.settings.base import SharedSettings
 from tests.helpers import ThreadedServer, free_port, reset_caches, signup, start_worker
 from tests.integration.seaweed import ACCESS_KEY, SECRET_KEY, SeaweedS3
 
@@ -39,7 +39,7 @@ def s3_env(s3, monkeypatch):
 
 
 def _storage(s3_env) -> S3Storage:
-    return S3Storage(Settings())
+    return S3Storage(SharedSettings())
 
 
 def test_put_get_size_exists_delete_on_real_s3(app_env, s3_env):

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from imagegen.services.auth.clerk import ClerkAuth
-from imagegen.settings import Settings
+from imagegen.settings.app import AppSettings
 from tests.helpers import ThreadedServer, free_port, reset_caches
 from tests.security.clerk_keys import APP_ORIGIN, new_keypair, session_token
 
@@ -24,7 +24,7 @@ def clerk_env(app_env, monkeypatch):
 
 
 def _auth() -> ClerkAuth:
-    return ClerkAuth(Settings())
+    return ClerkAuth(AppSettings())
 
 
 def test_valid_token_is_in(clerk_env):
@@ -70,7 +70,7 @@ def test_the_api_takes_the_token_as_bearer_or_session_cookie(clerk_env):
 def test_clerk_mode_without_any_key_refuses_to_start(app_env, monkeypatch):
     monkeypatch.setenv("IMAGEGEN_AUTH", "clerk")
     with pytest.raises(RuntimeError, match="CLERK_JWT_KEY or CLERK_SECRET_KEY"):
-        ClerkAuth(Settings())
+        ClerkAuth(AppSettings())
 
 
 def _jwks_server(public_pem: str, secret: str, state: dict):
@@ -107,7 +107,7 @@ def test_without_a_jwt_key_the_jwks_comes_through_the_secret_key_cached(app_env,
         monkeypatch.setenv("CLERK_SECRET_KEY", "sk_test_right")
         monkeypatch.setenv("CLERK_API_URL", srv.url)
         monkeypatch.setenv("CLERK_AUTHORIZED_PARTIES", APP_ORIGIN)
-        auth = ClerkAuth(Settings())
+        auth = ClerkAuth(AppSettings())
         assert auth.authenticate(session_token(PRIVATE, "user_jwks")).user_id == "user_jwks"
         assert auth.authenticate(session_token(PRIVATE, "user_jwks")) is not None
         assert state["requests"] == 1  # cached
@@ -115,7 +115,7 @@ def test_without_a_jwt_key_the_jwks_comes_through_the_secret_key_cached(app_env,
         assert auth.authenticate(session_token(PRIVATE, azp="https://evil.example")) is None
 
         monkeypatch.setenv("CLERK_SECRET_KEY", "sk_test_wrong")
-        assert ClerkAuth(Settings()).authenticate(session_token(PRIVATE)) is None
+        assert ClerkAuth(AppSettings()).authenticate(session_token(PRIVATE)) is None
         state["fail"] = True
         monkeypatch.setenv("CLERK_SECRET_KEY", "sk_test_right")
-        assert ClerkAuth(Settings()).authenticate(session_token(PRIVATE)) is None  # 5xx: out
+        assert ClerkAuth(AppSettings()).authenticate(session_token(PRIVATE)) is None  # 5xx: out

@@ -20,10 +20,10 @@ SVIX_SECRET = "whsec_" + "c3ZpeC10ZXN0LXNlY3JldC0wMTIzNDU2Nzg5YWJjZA=="
 
 @pytest.fixture
 def clerk_hook_stack(stack, monkeypatch):
-    from imagegen.settings import get_settings
+    from imagegen.settings.app import get_app_settings
 
     monkeypatch.setenv("CLERK_WEBHOOK_SECRET", SVIX_SECRET)
-    get_settings.cache_clear()
+    get_app_settings.cache_clear()
     return stack
 
 

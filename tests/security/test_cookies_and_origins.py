@@ -18,9 +18,9 @@ EVIL = "https://evil.example"
 
 def _ticket_for(token: str) -> str:
     from imagegen.services import signing
-    from imagegen.settings import get_settings
+    from imagegen.settings.app import get_app_settings
 
-    return signing.seal_ticket(get_settings().resolved_secret_key(), token)
+    return signing.seal_ticket(get_app_settings().resolved_secret_key(), token)
 
 
 def _token(client: httpx.Client) -> str:

@@ -255,14 +255,14 @@ async def attack_request_delete(w: World) -> None:
 
 async def attack_finish_delete(w: World) -> None:
     """B plants A's id as its pending delete (setvar is open to clients) and fires the commit."""
-    from imagegen.settings import get_settings
+    from imagegen.settings.app import get_app_settings
     from imagegen.state.gallery import GalleryState
 
     gallery = _state_for(GalleryState, w.b_token)
     await GalleryState.load.fn(gallery)
     assert gallery.loaded and gallery._user_id
     gallery.pending_delete_id = w.a_gen["id"]
-    get_settings().undo_seconds = 0
+    get_app_settings().undo_seconds = 0
     await GalleryState.finish_delete.fn(gallery, w.a_gen["id"])
     assert gallery.gallery_error == "Generation not found."
 
@@ -314,7 +314,7 @@ async def attack_cancel_event(w: World) -> None:
 
 async def attack_request_delete_image(w: World) -> None:
     """B plants A's card in its gallery (setvar), deletes A's image and lets the delete commit."""
-    from imagegen.settings import get_settings
+    from imagegen.settings.app import get_app_settings
     from imagegen.state.cards import card_from_json
     from imagegen.state.gallery import GalleryState
 
@@ -323,14 +323,14 @@ async def attack_request_delete_image(w: World) -> None:
     gallery.history = [card_from_json(w.a_gen)]
     target = w.a_gen["images"][0]["id"]
     assert await GalleryState.request_delete_image.fn(gallery, target) is not None
-    get_settings().undo_seconds = 0
+    get_app_settings().undo_seconds = 0
     await GalleryState.finish_delete.fn(gallery, target)
     assert gallery.gallery_error == "Image not found."
 
 
 async def attack_lightbox(w: World) -> None:
     """Opening A's image shows nothing; a planted one can be neither starred nor deleted."""
-    from imagegen.settings import get_settings
+    from imagegen.settings.app import get_app_settings
     from imagegen.state.cards import card_from_json
     from imagegen.state.gallery import GalleryState
     from imagegen.state.lightbox import LightboxState
@@ -350,7 +350,7 @@ async def attack_lightbox(w: World) -> None:
     box.is_open, box.gallery_error = True, ""
     follow = await LightboxState.delete_image.fn(box)
     assert follow is not None
-    get_settings().undo_seconds = 0
+    get_app_settings().undo_seconds = 0
     await GalleryState.finish_delete.fn(box, w.a_gen["images"][1]["id"])
     assert box.gallery_error == "Image not found."
 

@@ -170,10 +170,10 @@ def test_an_unreachable_callback_is_given_up_and_the_watchdog_fails_it(
 
 
 def test_without_an_app_url_results_stay_on_this_machine(app_env):
-    from imagegen.settings import Settings
+    from imagegen.settings.worker import WorkerSettings
     from imagegen.worker.origins import CallbackRefused, check_callback
 
-    s = Settings()
+    s = WorkerSettings()
     assert not s.app_url
     check_callback("http://127.0.0.1:41234/api/webhooks/image-completion", s)
     check_callback("http://localhost:3000/api/webhooks/image-progress", s)

@@ -68,7 +68,15 @@ RULES = [
     ("imagegen.state", ("imagegen.db", "sqlmodel", "sqlalchemy", "imagegen.api", "fastapi"),
      "state calls services"),
     ("imagegen.contract", ("imagegen",), "the wire contract stands alone"),
+    ("imagegen.settings.base", ("imagegen.settings.app", "imagegen.settings.worker"),
+     "the shared settings know neither process"),
 ]  # fmt: skip
+# Each process reads its own settings class: the worker never the app's, the app never the
+# worker's (the shared base is for code both run, such as storage).
+APP_SIDE = ("api", "state", "pages", "components", "services", "db", "imagegen", "migrate")
+RULES += [
+    (f"imagegen.{m}", ("imagegen.settings.worker",), "the app reads AppSettings") for m in APP_SIDE
+]
 
 
 @pytest.mark.parametrize(("who", "forbidden", "why"), RULES, ids=[r[0] for r in RULES])
@@ -101,3 +109,24 @@ def test_the_import_graph_has_no_cycle():
     for m in sorted(edges):
         if m not in state and (cycle := visit(m)):
             pytest.fail(" -> ".join(cycle))
+
+
+def _reachable(start: str) -> set[str]:
+    """Every imagegen module start loads, directly or through others."""
+    seen, todo = set(), [start]
+    while todo:
+        m = todo.pop()
+        for i in GRAPH.get(m, ()):
+            # `import a.b.c` runs a/__init__ and a/b/__init__ too
+            parts = i.split(".")
+            for n in (".".join(parts[:k]) for k in range(1, len(parts) + 1)):
+                if n in OURS and n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+    return seen
+
+
+def test_the_worker_never_loads_the_app_settings():
+    workers = [m for m in GRAPH if m == "imagegen.worker" or m.startswith("imagegen.worker.")]
+    loaded = {m: sorted(_reachable(m) & {"imagegen.settings.app"}) for m in workers}
+    assert {m: h for m, h in loaded.items() if h} == {}, "the worker reads WorkerSettings only"

@@ -2,7 +2,8 @@
 
 import pytest
 
-from imagegen.services.catalog import Catalog, EngineInfo
+from imagegen.contract import EngineInfo
+from imagegen.services.catalog import Catalog
 from imagegen.services.errors import InvalidInput
 from imagegen.services.generations import GenerationRequest, validate_request
 
@@ -21,7 +22,7 @@ ENGINE = EngineInfo(
 DOWN = EngineInfo(
     **{**ENGINE.__dict__, "name": "a1111", "available": False, "reason": "connection refused"}
 )
-CATALOG = Catalog(default="procedural", engines={"procedural": ENGINE, "a1111": DOWN}, raw={})
+CATALOG = Catalog(default="procedural", engines={"procedural": ENGINE, "a1111": DOWN})
 
 
 def check(**kw):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from imagegen.services.auth.base import AuthProvider, Principal
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 __all__ = ["AuthProvider", "Principal", "get_auth"]
 
@@ -13,7 +13,7 @@ __all__ = ["AuthProvider", "Principal", "get_auth"]
 @lru_cache
 def get_auth() -> AuthProvider:
     """The provider selected by IMAGEGEN_AUTH."""
-    settings = get_settings()
+    settings = get_app_settings()
     if settings.auth == "clerk":
         from imagegen.services.auth.clerk import ClerkAuth
 

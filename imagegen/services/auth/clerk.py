@@ -14,7 +14,7 @@ from clerk_backend_api.security.types import AuthenticateRequestOptions
 from cryptography.hazmat.primitives import serialization
 
 from imagegen.services.auth.base import AuthProvider, Principal
-from imagegen.settings import Settings
+from imagegen.settings.app import AppSettings
 
 log = logging.getLogger("imagegen.auth.clerk")
 
@@ -77,7 +77,7 @@ class ClerkAuth(AuthProvider):
 
     name = "clerk"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: AppSettings) -> None:
         self.jwt_key = settings.clerk_jwt_key.replace("\\n", "\n") or None
         self.parties = settings.authorized_parties() or None
         self.jwks = None

@@ -16,7 +16,7 @@ from imagegen.db import serialize_on, session_scope
 from imagegen.models import AuthSession, LoginThrottle, User, as_utc, utcnow
 from imagegen.services.auth.base import AuthProvider, Principal
 from imagegen.services.errors import Conflict, InvalidInput, TooMany, Unauthorized
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
@@ -62,7 +62,7 @@ def _normalise_email(email: str) -> str:
 def _reserve_attempt(email: str) -> None:
     """Counts a sign-in attempt before its password is checked, under a per-email lock, so a
     burst of guesses sent at once gets no more checks than IMAGEGEN_LOGIN_MAX_FAILURES."""
-    s = get_settings()
+    s = get_app_settings()
     window = timedelta(seconds=s.login_lockout_seconds)
     now = utcnow()
     with session_scope() as db:

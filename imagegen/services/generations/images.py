@@ -23,7 +23,7 @@ from imagegen.services.errors import NotFound
 from imagegen.services.generations.queries import get_generation, images_for, owned_image
 from imagegen.services.generations.shaping import image_json
 from imagegen.services.storage import delete_objects, get_storage
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.generations")
 
@@ -86,7 +86,7 @@ def set_favorite(owner_id: str, image_id: str, favorite: bool) -> ImageFile:
 
 def zip_generation(generation_id: str, expires: int, sig: str) -> tuple[str, bytes]:
     """(filename, ZIP bytes) of a generation's originals, for a valid signature only."""
-    key = get_settings().resolved_secret_key()
+    key = get_app_settings().resolved_secret_key()
     if not signing.verify(key, f"zip/{generation_id}", expires, sig, download=True):
         raise NotFound("Not found, or the link has expired.")
     with session_scope() as db:

@@ -22,7 +22,7 @@ from imagegen.services.errors import InvalidInput, NotFound, Unavailable
 from imagegen.services.generations.lifecycle import announce
 from imagegen.services.generations.queries import get_generation
 from imagegen.services.storage import StorageError, delete_objects, get_storage
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.generations")
 
@@ -35,7 +35,7 @@ def _missing_objects(keys: list[str]) -> list[str]:
     Unavailable (503) makes the worker deliver again later instead of holding the request."""
     storage = get_storage()
     futures = {_CHECKS.submit(storage.exists, k): k for k in keys}
-    done, slow = wait(futures, timeout=get_settings().webhook_budget_seconds)
+    done, slow = wait(futures, timeout=get_app_settings().webhook_budget_seconds)
     if slow:
         for f in slow:
             f.cancel()

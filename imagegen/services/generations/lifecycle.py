@@ -31,7 +31,7 @@ from imagegen.services.notify import get_notifier, user_topic
 from imagegen.services.progress import get_progress_board
 from imagegen.services.urls import completion_callback_url, progress_callback_url
 from imagegen.services.worker_client import get_worker_client
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.generations")
 
@@ -66,7 +66,7 @@ def create_generation(owner_id: str, req: GenerationRequest) -> ImageGeneration:
 
 def _check_active_limit(db: Session, owner_id: str) -> None:
     """At most IMAGEGEN_MAX_ACTIVE_PER_USER in flight; stale ones past the timeout don't count."""
-    s = get_settings()
+    s = get_app_settings()
     since = utcnow() - timedelta(seconds=s.generation_timeout_seconds)
     active = db.exec(
         select(func.count())
@@ -106,7 +106,7 @@ def _set_status(
 
 def _owner_key(owner_id: str) -> str:
     """An opaque per-user key for the worker's fair queue; the worker never learns who it is."""
-    secret = get_settings().resolved_secret_key()
+    secret = get_app_settings().resolved_secret_key()
     key = secret if isinstance(secret, bytes) else secret.encode()
     return hmac.new(key, f"owner/{owner_id}".encode(), hashlib.sha256).hexdigest()[:24]
 
@@ -151,7 +151,7 @@ def dispatch(gen: ImageGeneration) -> ImageGeneration:
     for attempt in range(1, DISPATCH_ATTEMPTS + 1):
         error = None
         try:
-            r = get_worker_client().submit(job, timeout=get_settings().dispatch_timeout)
+            r = get_worker_client().submit(job, timeout=get_app_settings().dispatch_timeout)
             # 409: a repeat of a job it already ran (a submit that timed out, then landed)
             if r.status_code not in (202, 409):
                 try:
@@ -164,14 +164,14 @@ def dispatch(gen: ImageGeneration) -> ImageGeneration:
             break
         except httpx.TimeoutException as e:  # it may have taken the job: sending it again is safe
             error = (
-                f"The generation worker at {get_settings().worker_url} did not answer in time "
+                f"The generation worker at {get_app_settings().worker_url} did not answer in time "
                 f"({type(e).__name__}, {attempt} attempts)."
             )
             if attempt == DISPATCH_ATTEMPTS:  # and if it did take it, it should not run it
                 get_worker_client().cancel(gen.id, timeout=2)
         except httpx.HTTPError as e:
             error = (
-                f"The generation worker at {get_settings().worker_url} is unreachable "
+                f"The generation worker at {get_app_settings().worker_url} is unreachable "
                 f"({type(e).__name__})."
             )
             break

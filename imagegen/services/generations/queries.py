@@ -20,7 +20,7 @@ from imagegen.models import (
 )
 from imagegen.services.errors import InvalidInput, NotFound
 from imagegen.services.search import GalleryFilter, filter_clauses
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.generations")
 
@@ -139,7 +139,7 @@ def recent_changes(owner_id: str, since: datetime) -> list[ImageGeneration]:
     may not have seen yet (at most a page of each)."""
     # Nothing ends later than its timeout after it was created: this bound keeps the scan on
     # the (owner, created) index however long the history.
-    born_after = since - timedelta(seconds=get_settings().generation_timeout_seconds + 60)
+    born_after = since - timedelta(seconds=get_app_settings().generation_timeout_seconds + 60)
     with session_scope() as db:
         pending = db.exec(
             select(ImageGeneration)

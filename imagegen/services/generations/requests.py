@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from imagegen.services.catalog import Catalog
 from imagegen.services.errors import InvalidInput
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.generations")
 
@@ -66,7 +66,7 @@ def _clean_text(text: str) -> str:
 
 def validate_request(req: GenerationRequest, catalog: Catalog | None) -> ResolvedParams:
     """Checks a request against limits and the engine's capabilities; raises InvalidInput."""
-    limit = get_settings().max_prompt_chars
+    limit = get_app_settings().max_prompt_chars
     prompt = _clean_text(req.prompt)
     if not prompt:
         raise InvalidInput("The prompt is empty: describe the image you want.", field="prompt")

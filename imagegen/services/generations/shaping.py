@@ -15,7 +15,7 @@ from imagegen.services import signing
 from imagegen.services.progress import get_progress_board
 from imagegen.services.storage import get_storage
 from imagegen.services.urls import public_base_url
-from imagegen.settings import get_settings
+from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.generations")
 
@@ -45,7 +45,7 @@ def iso_utc(dt: datetime | None) -> str | None:
 
 def image_json(img: ImageFile, base_url: str | None = None) -> dict:
     """One image in the spec's camelCase shape, with freshly minted expiring URLs."""
-    s = get_settings()
+    s = get_app_settings()
     storage = get_storage()
     base = public_base_url() if base_url is None else base_url
     return {
@@ -99,7 +99,7 @@ def generation_json(
 
 def zip_url(generation_id: str, base_url: str | None = None) -> str:
     """A signed, expiring link to a generation's images as one ZIP (a link cannot carry auth)."""
-    s = get_settings()
+    s = get_app_settings()
     expires, sig = signing.sign(
         s.resolved_secret_key(), f"zip/{generation_id}", s.url_ttl_seconds, download=True
     )

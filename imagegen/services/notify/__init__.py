@@ -13,9 +13,9 @@ __all__ = ["InProcessNotifier", "Notifier", "get_notifier", "user_topic"]
 @lru_cache
 def get_notifier() -> Notifier:
     """The process-wide notifier: Redis when REDIS_URL is set, else in-process."""
-    from imagegen.settings import get_settings
+    from imagegen.settings.app import get_app_settings
 
-    url = get_settings().redis_url
+    url = get_app_settings().redis_url
     if url:
         from imagegen.services.notify.redis import RedisNotifier
 

@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from imagegen.services.storage.base import Storage, StorageError
-from imagegen.settings import Settings, get_settings
+from imagegen.settings.base import SharedSettings, get_shared_settings
 
 __all__ = ["Storage", "StorageError", "delete_objects", "get_storage", "make_storage"]
 log = logging.getLogger("imagegen.storage")
 
 
-def make_storage(settings: Settings) -> Storage:
+def make_storage(settings: SharedSettings) -> Storage:
     """Builds the Storage the settings ask for."""
     if settings.storage_kind == "s3":
         from imagegen.services.storage.s3 import S3Storage
@@ -27,7 +27,7 @@ def make_storage(settings: Settings) -> Storage:
 @lru_cache
 def get_storage() -> Storage:
     """The process-wide Storage."""
-    return make_storage(get_settings())
+    return make_storage(get_shared_settings())
 
 
 def delete_objects(keys: Iterable[str]) -> int:

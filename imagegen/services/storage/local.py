@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from imagegen.services import signing
 from imagegen.services.storage.base import Storage, StorageError, validate_key
-from imagegen.settings import private_dir
+from imagegen.settings.base import private_dir
 
 
 class LocalStorage(Storage):

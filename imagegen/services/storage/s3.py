@@ -9,7 +9,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from imagegen.services.storage.base import Storage, StorageError, validate_key
-from imagegen.settings import Settings
+from imagegen.settings.base import SharedSettings
 
 
 class S3Storage(Storage):
@@ -17,7 +17,7 @@ class S3Storage(Storage):
 
     kind = "s3"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: SharedSettings) -> None:
         if not settings.s3_bucket:
             raise StorageError("S3_BUCKET is not set")
         self.bucket = settings.s3_bucket

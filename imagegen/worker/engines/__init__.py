@@ -27,12 +27,12 @@ __all__ = [
 
 def available_engines() -> dict[str, Engine]:
     """The configured engines by name; the procedural one is always there."""
-    from imagegen.settings import get_settings
+    from imagegen.settings.worker import get_worker_settings
 
-    s = get_settings()
+    s = get_worker_settings()
     engines: list[Engine] = [ProceduralEngine(step_ms=s.procedural_step_ms)]
     if s.diffusers_model:
-        from imagegen.settings import parse_sizes
+        from imagegen.settings.worker import parse_sizes
         from imagegen.worker.engines.diffusers_local import DiffusersEngine
 
         engines.append(

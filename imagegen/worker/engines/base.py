@@ -5,7 +5,9 @@ from __future__ import annotations
 import abc
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+
+from imagegen.contract import EngineCapabilities, EngineInfo
 
 
 class EngineError(RuntimeError):
@@ -41,45 +43,6 @@ class RenderControl:
         """Raises Cancelled if a cancel was asked for; engines call it between steps."""
         if self._cancel.is_set():
             raise Cancelled()
-
-
-@dataclass(frozen=True)
-class EngineCapabilities:
-    """What an engine can do; the app validates requests and builds its form from this."""
-
-    models: list[str]
-    default_model: str
-    sizes: list[tuple[int, int]]
-    max_images: int
-    supports_seed: bool = True
-    supports_negative_prompt: bool = True
-    supports_steps: bool = False
-    progress: bool = False
-    cancel: bool = False
-    # Per-model rules where a model is stricter than the engine: {model: {sizes, max_images}}.
-    model_limits: dict = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        """camelCase JSON for the engine catalogue."""
-        d = asdict(self)
-        return {
-            "models": d["models"],
-            "defaultModel": d["default_model"],
-            "sizes": [{"width": w, "height": h} for w, h in self.sizes],
-            "maxImages": d["max_images"],
-            "supportsSeed": d["supports_seed"],
-            "supportsNegativePrompt": d["supports_negative_prompt"],
-            "supportsSteps": d["supports_steps"],
-            "progress": d["progress"],
-            "cancel": d["cancel"],
-            "modelLimits": {
-                m: {
-                    "sizes": [{"width": w, "height": h} for w, h in rules["sizes"]],
-                    "maxImages": rules["max_images"],
-                }
-                for m, rules in self.model_limits.items()
-            },
-        }
 
 
 @dataclass(frozen=True)
@@ -134,13 +97,17 @@ class Engine(abc.ABC):
         """How many jobs this engine runs at once (a GPU or an API quota may say fewer)."""
         return default
 
-    def describe(self) -> dict:
-        """The catalogue entry for GET /v1/engines."""
+    def info(self) -> EngineInfo:
+        """The catalogue entry for GET /v1/engines (checks availability: may be slow)."""
         ok, reason = self.availability()
-        return {
-            "name": self.name,
-            "label": self.label,
-            "available": ok,
-            "reason": reason or None,
-            **self.capabilities().to_json(),
-        }
+        return EngineInfo(
+            name=self.name,
+            label=self.label,
+            available=ok,
+            reason=reason or None,
+            **dict(self.capabilities()),
+        )
+
+    def describe(self) -> dict:
+        """The catalogue entry as JSON."""
+        return self.info().model_dump(mode="json", by_alias=True)
