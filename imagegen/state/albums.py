@@ -7,10 +7,12 @@ import dataclasses
 
 import reflex as rx
 
+from imagegen.models import ImageFile, ImageGeneration
 from imagegen.services import albums as svc
 from imagegen.services import generations as gen_svc
+from imagegen.services import links
 from imagegen.services.errors import ServiceError
-from imagegen.state.cards import GenerationCard, ImageCard, card_from_json
+from imagegen.state.cards import GenerationCard, ImageCard, card_for
 from imagegen.state.gallery import GalleryState
 from imagegen.state.session import SIGN_IN, SessionState
 
@@ -60,7 +62,7 @@ class AlbumsState(SessionState):
                 id=a.album.id,
                 name=a.album.name,
                 count=a.count,
-                cover_url=gen_svc.image_json(a.cover)["thumbnailUrl"] if a.cover else "",
+                cover_url=links.thumbnail_url(a.cover) if a.cover else "",
             )
             for a in summaries
         ]
@@ -215,8 +217,8 @@ class AlbumPageState(AlbumsState):
         self.album_name, self.items, self.album_cursor, self._album_id = "", [], "", ""
         self.is_open = False
 
-    def _item(self, f: object, g: object) -> AlbumItem:
-        card = card_from_json(gen_svc.generation_json(g, [f]))  # type: ignore[arg-type]
+    def _item(self, f: ImageFile, g: ImageGeneration) -> AlbumItem:
+        card = card_for(gen_svc.generation_view(g, [f]))
         return AlbumItem(image=card.images[0], card=card)
 
     async def _page(self, user_id: str, cursor: str | None) -> None:
