@@ -17,11 +17,11 @@ from imagegen.api.schemas import WRITE, errors
 from imagegen.services import signing
 from imagegen.services.auth import get_auth
 from imagegen.services.errors import NotFound, Unauthorized
-from imagegen.services.routes import Route
+from imagegen.services.routes import Page, Route
 from imagegen.settings import get_settings
 
 router = APIRouter(tags=["auth"])
-HOME, SIGN_IN = "/generate-images", "/sign-in"
+HOME, SIGN_IN = Page.HOME, Page.SIGN_IN
 
 
 def _secure(request_scheme: str) -> bool:

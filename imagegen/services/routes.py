@@ -1,5 +1,5 @@
-"""Every HTTP route path in one table: the API routers declare their routes from it and
-services/links.py mints its links from it, so no path is written twice."""
+"""Every HTTP route and page path in one table: the API routers and the app declare their
+routes from it and services/links.py mints its links from it, so no path is written twice."""
 
 from __future__ import annotations
 
@@ -47,6 +47,16 @@ class Route:
     # The API's own description
     OPENAPI = "/api/openapi.json"
     DOCS = "/api/docs"
+
+
+class Page:
+    """The path of each page of the Reflex app (Reflex's syntax: [name])."""
+
+    HOME = "/generate-images"  # the studio
+    SIGN_IN = "/sign-in"
+    SIGN_UP = "/sign-up"
+    ALBUMS = "/albums"
+    ALBUM = "/albums/[album_id]"
 
 
 _PARAM = re.compile(r"\{(\w+)(:path)?\}")

@@ -12,8 +12,10 @@ from imagegen.services import albums as svc
 from imagegen.services import generations as gen_svc
 from imagegen.services import links
 from imagegen.services.errors import ServiceError
+from imagegen.services.routes import Page
 from imagegen.state.cards import GenerationCard, ImageCard, card_for
 from imagegen.state.gallery import GalleryState
+from imagegen.state.preview import LargePreview
 from imagegen.state.session import SIGN_IN, SessionState
 
 ALBUM_PAGE = 48
@@ -35,7 +37,7 @@ class AlbumsState(SessionState):
     @classmethod
     def _loads_after_sign_in(cls, path: str) -> list:
         """The album list (studio and albums pages), once Clerk says who is signed in."""
-        return [cls.load_albums] if not path.startswith("/albums/") else []
+        return [cls.load_albums] if not path.startswith(f"{Page.ALBUMS}/") else []
 
     albums: list[AlbumCard] = []
     album_error: str = ""
@@ -193,23 +195,18 @@ class AlbumItem:
     card: GenerationCard = dataclasses.field(default_factory=GenerationCard)
 
 
-class AlbumPageState(AlbumsState):
+class AlbumPageState(LargePreview, AlbumsState):
     """One album's page: its images, most recently added first, and a large preview."""
 
     @classmethod
     def _loads_after_sign_in(cls, path: str) -> list:
         """The album on an album's page, once Clerk says who is signed in."""
-        return [cls.load_album] if path.startswith("/albums/") else []
+        return [cls.load_album] if path.startswith(f"{Page.ALBUMS}/") else []
 
     album_name: str = ""
     items: list[AlbumItem] = []
     album_cursor: str = ""
     album_missing: bool = False
-    is_open: bool = False
-    card: GenerationCard = GenerationCard()
-    image: ImageCard = ImageCard()
-    position: str = ""
-    original_url: str = ""
     _album_id: str = ""
 
     def _forget_user(self) -> None:
@@ -282,16 +279,6 @@ class AlbumPageState(AlbumsState):
     async def open(self, image_id: str) -> None:
         """Opens the large preview on one image of the album."""
         await self._show(image_id)
-
-    @rx.event
-    def set_open(self, value: bool) -> None:
-        """The dialog's own close (Esc, click outside)."""
-        self.is_open = bool(value) and self.is_open
-
-    @rx.event
-    def close(self) -> None:
-        """Closes the preview."""
-        self.is_open = False
 
     @rx.event
     async def key(self, key: str) -> None:

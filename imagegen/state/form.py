@@ -10,6 +10,7 @@ from imagegen.services import generations as svc
 from imagegen.services import png_params
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
 from imagegen.services.errors import ServiceError
+from imagegen.services.routes import Page
 from imagegen.state.cards import card_for
 from imagegen.state.gallery import GalleryState
 from imagegen.state.session import SIGN_IN, SessionState
@@ -23,7 +24,7 @@ class PromptFormState(SessionState):
     @classmethod
     def _loads_after_sign_in(cls, path: str) -> list:
         """The studio's loads, once Clerk says who is signed in."""
-        return [cls.load_options] if not path.startswith("/albums") else []
+        return [cls.load_options] if not path.startswith(Page.ALBUMS) else []
 
     prompt: str = ""
     negative_prompt: str = ""

@@ -15,6 +15,7 @@ import reflex as rx
 from imagegen.models import IN_FLIGHT, GenerationStatus
 from imagegen.services import generations as svc
 from imagegen.services.errors import ServiceError
+from imagegen.services.routes import Page
 from imagegen.settings import get_settings
 from imagegen.state.cards import GenerationCard, card_of, cards_of
 from imagegen.state.gallery_delete import GalleryDeletes
@@ -39,7 +40,7 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
     @classmethod
     def _loads_after_sign_in(cls, path: str) -> list:
         """The studio's loads, once Clerk says who is signed in."""
-        return [cls.load] if not path.startswith("/albums") else []
+        return [cls.load] if not path.startswith(Page.ALBUMS) else []
 
     shown_results: list[GenerationCard] = []
     fresh: list[GenerationCard] = []

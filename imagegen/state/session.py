@@ -12,13 +12,13 @@ import reflex as rx
 from imagegen.services import signing
 from imagegen.services.auth import Principal, get_auth
 from imagegen.services.errors import ServiceError
-from imagegen.services.routes import Route
+from imagegen.services.routes import Page, Route
 from imagegen.settings import get_settings
 
 SESSION_COOKIE = "imagegen_session"  # set by Route.SESSION, read from the handshake
 
-HOME = "/generate-images"
-SIGN_IN = "/sign-in"
+HOME = Page.HOME
+SIGN_IN = Page.SIGN_IN
 
 
 class SessionState(rx.State):
