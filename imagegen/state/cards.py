@@ -1,4 +1,5 @@
-"""View models for the page, built from the same views of the rows the API's JSON is."""
+"""Cards: what the page shows of a generation, built from the same view (rows, fresh links,
+live progress) as the API's JSON, never from that JSON."""
 
 from __future__ import annotations
 
