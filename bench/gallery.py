@@ -177,21 +177,24 @@ def seed_style(user_id: str) -> int:
     """The seed's load: every COMPLETED generation joined to its images, all at once."""
     from sqlmodel import Session, col, select
 
+    from imagegen.api.shaping import generation_out
     from imagegen.db import get_engine
-    from imagegen.models import ImageFile, ImageGeneration
-    from imagegen.services.generations import generation_json
+    from imagegen.models import GenerationStatus, ImageFile, ImageGeneration
 
     with Session(get_engine()) as db:
         rows = db.exec(
             select(ImageGeneration, ImageFile)
             .join(ImageFile, col(ImageFile.generation_id) == ImageGeneration.id)
-            .where(ImageGeneration.owner_id == user_id, ImageGeneration.status == "COMPLETED")
+            .where(
+                ImageGeneration.owner_id == user_id,
+                ImageGeneration.status == GenerationStatus.COMPLETED,
+            )
             .order_by(col(ImageGeneration.created_at).desc(), col(ImageFile.idx))
         ).all()
     grouped: dict[str, tuple] = {}
     for gen, img in rows:
         grouped.setdefault(gen.id, (gen, []))[1].append(img)
-    return len([generation_json(g, imgs) for g, imgs in grouped.values()])
+    return len([generation_out(g, imgs) for g, imgs in grouped.values()])
 
 
 class StateRig:
@@ -222,10 +225,10 @@ class StateRig:
         """Bytes of the JSON delta sent when a watched generation completes."""
         from reflex.utils import format
 
-        from imagegen.state import gallery as g
+        from imagegen.state.cards import card_of
 
         self.root._clean()
-        card = g._card(user_id, gen_id)
+        card = card_of(user_id, gen_id)
         self.gallery._apply(card, True)
         delta = asyncio.run(self.root._get_resolved_delta())
         return len(format.json_dumps(delta).encode())

@@ -13,6 +13,7 @@ from imagegen.pages.auth import sign_in_page, sign_up_page
 from imagegen.pages.studio import studio_page
 from imagegen.services import urls
 from imagegen.services.maintenance import maintenance_loop
+from imagegen.services.routes import Page
 from imagegen.settings.app import get_app_settings
 from imagegen.state.albums import AlbumPageState, AlbumsState
 from imagegen.state.form import PromptFormState
@@ -45,31 +46,31 @@ app.add_page(
 )
 app.add_page(
     clerk_sign_in_page if CLERK else sign_in_page,
-    route="/sign-in",
+    route=Page.SIGN_IN,
     title="Sign in · imagegen",
     on_load=None if CLERK else SessionState.redirect_if_signed_in,
 )
 app.add_page(
     clerk_sign_up_page if CLERK else sign_up_page,
-    route="/sign-up",
+    route=Page.SIGN_UP,
     title="Sign up · imagegen",
     on_load=None if CLERK else SessionState.redirect_if_signed_in,
 )
 app.add_page(
     guarded(studio_page) if CLERK else studio_page,
-    route="/generate-images",
+    route=Page.HOME,
     title="Generate images · imagegen",
     on_load=[GalleryState.load, PromptFormState.load_options, AlbumsState.load_albums],
 )
 app.add_page(
     guarded(albums_page) if CLERK else albums_page,
-    route="/albums",
+    route=Page.ALBUMS,
     title="Albums · imagegen",
     on_load=AlbumsState.load_albums,
 )
 app.add_page(
     guarded(album_page) if CLERK else album_page,
-    route="/albums/[album_id]",
+    route=Page.ALBUM,
     title="Album · imagegen",
     on_load=AlbumPageState.load_album,
 )

@@ -21,11 +21,12 @@ from imagegen.api.session import SlidingSession
 from imagegen.http_guards import BodyLimit
 from imagegen.services.errors import ServiceError
 from imagegen.services.maintenance import maintenance_loop
+from imagegen.services.routes import Route
 from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.api")
 
-DOCS_URL = "/api/docs"
+DOCS_URL = Route.DOCS
 DOCS_STATIC = f"{DOCS_URL}/static"
 
 
@@ -53,7 +54,7 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
         title="imagegen API",
         version="1",
         docs_url=None,  # served by _add_docs, from our own files
-        openapi_url="/api/openapi.json",
+        openapi_url=Route.OPENAPI,
         redoc_url=None,
     )
 
@@ -104,7 +105,7 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
     api.add_middleware(
         BodyLimit,
         max_bytes=get_app_settings().max_body_bytes,
-        overrides={"/api/webhooks/": get_app_settings().webhook_max_bytes},
+        overrides={Route.WEBHOOKS: get_app_settings().webhook_max_bytes},
     )
     if security_headers:
         api.add_middleware(SecurityHeaders)

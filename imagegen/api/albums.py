@@ -19,8 +19,10 @@ from imagegen.api.schemas import (
     Ok,
     errors,
 )
+from imagegen.api.shaping import album_json, generation_out, image_json
 from imagegen.services import albums as svc
-from imagegen.services.generations import generation_json, image_json, iso_utc
+from imagegen.services.generations import image_view
+from imagegen.services.routes import Route
 
 router = APIRouter(tags=["albums"])
 
@@ -41,24 +43,14 @@ class ImageIds(BaseModel):
     image_ids: list[str] = Field(max_length=svc.MAX_ADD)
 
 
-def _album_json(a: svc.AlbumSummary) -> dict:
-    return {
-        "id": a.album.id,
-        "name": a.album.name,
-        "count": a.count,
-        "cover": image_json(a.cover) if a.cover else None,
-        "createdAt": iso_utc(a.album.created_at),
-    }
-
-
-@router.get("/api/albums", response_model=AlbumList, responses=errors(401))
+@router.get(Route.ALBUMS, response_model=AlbumList, responses=errors(401))
 def list_albums(user: CurrentUser) -> dict:
     """The caller's albums, by name."""
-    return {"success": True, "albums": [_album_json(a) for a in svc.list_albums(user.user_id)]}
+    return {"success": True, "albums": [album_json(a) for a in svc.list_albums(user.user_id)]}
 
 
 @router.post(
-    "/api/albums",
+    Route.ALBUMS,
     status_code=201,
     response_model=AlbumCreated,
     responses=errors(*WRITE, 401, 409),
@@ -66,10 +58,10 @@ def list_albums(user: CurrentUser) -> dict:
 def create_album(body: AlbumName, user: CurrentUser) -> dict:
     """Creates an empty album."""
     album = svc.create_album(user.user_id, body.name)
-    return {"success": True, "album": _album_json(svc.AlbumSummary(album, 0, None))}
+    return {"success": True, "album": album_json(svc.AlbumSummary(album, 0, None))}
 
 
-@router.get("/api/albums/{album_id}", response_model=AlbumPage, responses=errors(401, 404))
+@router.get(Route.ALBUM, response_model=AlbumPage, responses=errors(401, 404))
 def get_album(
     album_id: str,
     user: CurrentUser,
@@ -81,13 +73,16 @@ def get_album(
     return {
         "success": True,
         "album": {"id": page.album.id, "name": page.album.name},
-        "images": [{**image_json(f), "generation": generation_json(g, [])} for f, g in page.items],
+        "images": [
+            {**image_json(image_view(f)), "generation": generation_out(g, [])}
+            for f, g in page.items
+        ],
         "nextCursor": page.next_cursor,
     }
 
 
 @router.patch(
-    "/api/albums/{album_id}",
+    Route.ALBUM,
     response_model=AlbumRenamed,
     responses=errors(*WRITE, 401, 404, 409),
 )
@@ -97,7 +92,7 @@ def rename_album(album_id: str, body: AlbumName, user: CurrentUser) -> dict:
     return {"success": True, "album": {"id": album.id, "name": album.name}}
 
 
-@router.delete("/api/albums/{album_id}", response_model=Ok, responses=errors(*WRITE, 401, 404))
+@router.delete(Route.ALBUM, response_model=Ok, responses=errors(*WRITE, 401, 404))
 def delete_album(album_id: str, user: CurrentUser) -> dict:
     """Deletes an album; its images stay in the gallery."""
     svc.delete_album(user.user_id, album_id)
@@ -105,7 +100,7 @@ def delete_album(album_id: str, user: CurrentUser) -> dict:
 
 
 @router.post(
-    "/api/albums/{album_id}/images",
+    Route.ALBUM_IMAGES,
     response_model=ImagesAdded,
     responses=errors(*WRITE, 401, 404),
 )
@@ -116,7 +111,7 @@ def add_images(album_id: str, body: ImageIds, user: CurrentUser) -> dict:
 
 
 @router.delete(
-    "/api/albums/{album_id}/images/{image_id}",
+    Route.ALBUM_IMAGE,
     response_model=Ok,
     responses=errors(*WRITE, 401, 404),
 )

@@ -8,6 +8,7 @@ from imagegen.api.deps import CurrentUser
 from imagegen.api.schemas import Catalogue, errors
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
 from imagegen.services.errors import ServiceError
+from imagegen.services.routes import Route
 
 router = APIRouter(tags=["engines"])
 
@@ -20,7 +21,7 @@ class WorkerDown(ServiceError):
 
 # exclude_unset: the worker's JSON is relayed as sent, no default added to it.
 @router.get(
-    "/api/engines",
+    Route.ENGINES,
     response_model=Catalogue,
     response_model_exclude_unset=True,
     responses=errors(401, 503),

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 
 from imagegen.api.schemas import binary, errors
 from imagegen.services.errors import NotFound
+from imagegen.services.routes import Route
 from imagegen.services.storage import get_storage
 from imagegen.services.storage.local import LocalStorage
 
@@ -18,7 +19,7 @@ _TYPES = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg", "jpeg":
 
 
 @router.get(
-    "/api/files/{key:path}",
+    Route.FILE,
     response_class=FileResponse,
     responses={
         **binary(*_TYPES.values(), "application/octet-stream", description="The stored bytes."),

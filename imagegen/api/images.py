@@ -20,15 +20,17 @@ from imagegen.api.schemas import (
     binary,
     errors,
 )
+from imagegen.api.shaping import generation_out
 from imagegen.services import generations as svc
 from imagegen.services.errors import NotFound
+from imagegen.services.routes import Route
 from imagegen.services.search import parse_filter
 
 router = APIRouter(tags=["images"])
 
 
 @router.post(
-    "/api/images/generate",
+    Route.GENERATE,
     status_code=201,
     response_model=GenerationOut,
     responses=errors(*WRITE, 401, 404, 429),
@@ -36,10 +38,10 @@ router = APIRouter(tags=["images"])
 async def generate(body: svc.GenerationRequest, user: CurrentUser) -> dict:
     """Records the generation and hands it to the worker; it completes via webhook."""
     gen = await run_in_threadpool(svc.create_generation, user.user_id, body)
-    return {"success": True, "generation": svc.generation_json(gen, [])}
+    return {"success": True, "generation": generation_out(gen, [])}
 
 
-@router.get("/api/images/user", response_model=GalleryPage, responses=errors(401))
+@router.get(Route.GALLERY, response_model=GalleryPage, responses=errors(401))
 def user_images(
     user: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=100, description="page size (default 100)")] = 100,
@@ -69,27 +71,25 @@ def user_images(
         }
     )
     page = svc.list_generations(user.user_id, limit=limit, cursor=cursor, filters=filters)
-    gens = [svc.generation_json(g, page.images[g.id]) for g in page.generations]
+    gens = [generation_out(g, page.images[g.id]) for g in page.generations]
     # Plain JSON already: skip FastAPI's re-encoding walk, which costs more than the query.
     return JSONResponse(
         {"success": True, "count": len(gens), "generations": gens, "nextCursor": page.next_cursor}
     )
 
 
-@router.get(
-    "/api/generations/{generation_id}", response_model=GenerationOut, responses=errors(401, 404)
-)
+@router.get(Route.GENERATION, response_model=GenerationOut, responses=errors(401, 404))
 def get_generation(generation_id: str, user: CurrentUser) -> dict:
     """One of the caller's generations in any status, with its error and images."""
     gen = svc.get_generation(user.user_id, generation_id)
     return {
         "success": True,
-        "generation": svc.generation_json(gen, svc.images_for([gen.id])[gen.id]),
+        "generation": generation_out(gen, svc.images_for([gen.id])[gen.id]),
     }
 
 
 @router.post(
-    "/api/generations/{generation_id}/retry",
+    Route.RETRY,
     status_code=201,
     response_model=RetryOut,
     responses=errors(*WRITE, 401, 404, 409, 429),
@@ -97,22 +97,22 @@ def get_generation(generation_id: str, user: CurrentUser) -> dict:
 async def retry(generation_id: str, user: CurrentUser) -> dict:
     """Runs a failed or cancelled generation again, same parameters; the new one replaces it."""
     gen = await run_in_threadpool(svc.retry_generation, user.user_id, generation_id)
-    return {"success": True, "generation": svc.generation_json(gen, []), "replaces": generation_id}
+    return {"success": True, "generation": generation_out(gen, []), "replaces": generation_id}
 
 
 @router.post(
-    "/api/generations/{generation_id}/cancel",
+    Route.CANCEL,
     response_model=GenerationOut,
     responses=errors(*WRITE, 401, 404, 409),
 )
 async def cancel(generation_id: str, user: CurrentUser) -> dict:
     """Stops one of the caller's in-flight generations; it ends CANCELLED (409 if finished)."""
     gen = await run_in_threadpool(svc.cancel_generation, user.user_id, generation_id)
-    return {"success": True, "generation": svc.generation_json(gen, [])}
+    return {"success": True, "generation": generation_out(gen, [])}
 
 
 @router.delete(
-    "/api/generations/{generation_id}",
+    Route.GENERATION,
     response_model=GenerationDeleted,
     responses=errors(*WRITE, 401, 404),
 )
@@ -122,9 +122,7 @@ def delete_generation(generation_id: str, user: CurrentUser) -> dict:
     return {"success": True, "deletedObjects": removed}
 
 
-@router.delete(
-    "/api/images/{image_id}", response_model=ImageDeleted, responses=errors(*WRITE, 401, 404)
-)
+@router.delete(Route.IMAGE, response_model=ImageDeleted, responses=errors(*WRITE, 401, 404))
 def delete_image(image_id: str, user: CurrentUser) -> dict:
     """Deletes one of the caller's images (original and thumbnail); an emptied generation goes."""
     generation_id = svc.delete_image(user.user_id, image_id)
@@ -132,7 +130,7 @@ def delete_image(image_id: str, user: CurrentUser) -> dict:
 
 
 @router.put(
-    "/api/images/{image_id}/favorite",
+    Route.FAVORITE,
     response_model=FavoriteOut,
     responses=errors(*WRITE, 401, 404),
 )
@@ -143,7 +141,7 @@ def star(image_id: str, user: CurrentUser) -> dict:
 
 
 @router.delete(
-    "/api/images/{image_id}/favorite",
+    Route.FAVORITE,
     response_model=FavoriteOut,
     responses=errors(*WRITE, 401, 404),
 )
@@ -154,7 +152,7 @@ def unstar(image_id: str, user: CurrentUser) -> dict:
 
 
 @router.get(
-    "/api/generations/{generation_id}/download.zip",
+    Route.ZIP,
     response_class=Response,
     responses={
         **binary("application/zip", description="The originals, as one ZIP attachment."),

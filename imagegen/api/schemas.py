@@ -1,7 +1,7 @@
 """Response models and OpenAPI declarations of the HTTP API, so the schema states the contract.
 
-Every model mirrors, key for key, the JSON a route already sends (the camelCase dicts of the
-services); FastAPI validates each answer against it, so a drifting key fails loudly in tests
+Every model mirrors, key for key, the JSON a route already sends (the camelCase dicts of
+api/shaping.py); FastAPI validates each answer against it, so a drifting key fails loudly in tests
 instead of silently changing what clients receive.
 """
 

@@ -17,10 +17,11 @@ from imagegen.api.schemas import WRITE, errors
 from imagegen.services import signing
 from imagegen.services.auth import get_auth
 from imagegen.services.errors import NotFound, Unauthorized
+from imagegen.services.routes import Page, Route
 from imagegen.settings.app import get_app_settings
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
-HOME, SIGN_IN = "/generate-images", "/sign-in"
+router = APIRouter(tags=["auth"])
+HOME, SIGN_IN = Page.HOME, Page.SIGN_IN
 
 
 def _secure(request_scheme: str) -> bool:
@@ -55,7 +56,7 @@ def _local():  # noqa: ANN202
 
 
 @router.post(
-    "/session",
+    Route.SESSION,
     status_code=303,
     response_class=RedirectResponse,
     responses=errors(*WRITE, 401, 404),
@@ -74,7 +75,7 @@ async def open_session(request: Request, ticket: Annotated[str, Form(max_length=
 
 
 @router.post(
-    "/session/end",
+    Route.SESSION_END,
     status_code=303,
     response_class=RedirectResponse,
     responses=errors(*WRITE, 404),

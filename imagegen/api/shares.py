@@ -11,8 +11,11 @@ from pydantic.alias_generators import to_camel
 
 from imagegen.api.deps import CurrentUser
 from imagegen.api.schemas import ERROR_REF, WRITE, Ok, ShareList, ShareOut, binary, errors
+from imagegen.api.shaping import share_json
+from imagegen.services import links
 from imagegen.services import shares as svc
 from imagegen.services.errors import NotFound
+from imagegen.services.routes import Route
 from imagegen.services.urls import public_base_url
 
 router = APIRouter(tags=["shares"])
@@ -29,7 +32,7 @@ class ShareRequest(BaseModel):
 
 
 @router.post(
-    "/api/shares",
+    Route.SHARES,
     status_code=201,
     response_model=ShareOut,
     responses=errors(*WRITE, 401, 404),
@@ -42,16 +45,16 @@ def create_share(body: ShareRequest, user: CurrentUser) -> dict:
         image_id=body.image_id,
         include_parameters=body.include_parameters,
     )
-    return {"success": True, "share": svc.share_json(link)}
+    return {"success": True, "share": share_json(link)}
 
 
-@router.get("/api/shares", response_model=ShareList, responses=errors(401))
+@router.get(Route.SHARES, response_model=ShareList, responses=errors(401))
 def list_shares(user: CurrentUser) -> dict:
     """The caller's live share links."""
-    return {"success": True, "shares": [svc.share_json(s) for s in svc.list_shares(user.user_id)]}
+    return {"success": True, "shares": [share_json(s) for s in svc.list_shares(user.user_id)]}
 
 
-@router.delete("/api/shares/{token}", response_model=Ok, responses=errors(*WRITE, 401, 404))
+@router.delete(Route.SHARE, response_model=Ok, responses=errors(*WRITE, 401, 404))
 def revoke_share(token: str, user: CurrentUser) -> dict:
     """Revokes a link: its page and images answer 404 from now on."""
     svc.revoke_share(user.user_id, token)
@@ -60,11 +63,11 @@ def revoke_share(token: str, user: CurrentUser) -> dict:
 
 def _page(view: svc.SharedView, base: str) -> str:
     title = view.prompt if len(view.prompt) <= 90 else view.prompt[:89] + "…"
-    first = f"{base}/s/{view.token}/images/{view.images[0].id}"
+    first = links.shared_image_url(view.token, view.images[0].id, base_url=base)
     figures = "\n".join(
-        f'<figure><a href="/s/{view.token}/images/{i.id}"><img src="/s/{view.token}/images/'
-        f'{i.id}?thumb=1" width="{i.width}" height="{i.height}" alt="{escape(view.prompt)}">'
-        f"</a></figure>"
+        f'<figure><a href="{links.shared_image_url(view.token, i.id)}"><img src="'
+        f'{links.shared_image_url(view.token, i.id, thumbnail=True)}" width="{i.width}" '
+        f'height="{i.height}" alt="{escape(view.prompt)}"></a></figure>'
         for i in view.images
     )
     return f"""<!doctype html>
@@ -76,7 +79,7 @@ def _page(view: svc.SharedView, base: str) -> str:
 <meta property="og:site_name" content="imagegen">
 <meta property="og:title" content="{escape(title)}">
 <meta property="og:description" content="{escape(view.prompt[:300])}">
-<meta property="og:url" content="{base}/s/{view.token}">
+<meta property="og:url" content="{links.share_url(view.token, base)}">
 <meta property="og:image" content="{first}">
 <meta property="og:image:width" content="{view.images[0].width}">
 <meta property="og:image:height" content="{view.images[0].height}">
@@ -98,7 +101,7 @@ footer{{margin-top:24px;color:#888;font-size:.85rem}}
 
 
 @router.get(
-    "/s/{token}",
+    Route.SHARE_PAGE,
     response_class=HTMLResponse,
     responses={
         200: {"description": "The share page."},
@@ -132,7 +135,7 @@ def _gone() -> str:
 
 
 @router.get(
-    "/s/{token}/images/{image_id}",
+    Route.SHARED_IMAGE,
     response_class=Response,
     responses={
         **binary("image/png", "image/webp", description="The image (or its thumbnail)."),

@@ -16,6 +16,7 @@ from imagegen.services import generations as svc
 from imagegen.services import users
 from imagegen.services.errors import InvalidInput
 from imagegen.services.progress import get_progress_board
+from imagegen.services.routes import Route
 from imagegen.settings.app import get_app_settings
 
 router = APIRouter(tags=["webhooks"])
@@ -59,7 +60,7 @@ _SIGNED = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 
 @router.post(
-    "/api/webhooks/image-completion",
+    Route.COMPLETION_WEBHOOK,
     response_model=CompletionOut,
     responses=errors(*WRITE, 401, 404, 415, 503),
     openapi_extra=json_body(Completion, *_SIGNED),
@@ -85,7 +86,7 @@ async def image_completion(request: Request) -> JSONResponse:
 
 
 @router.post(
-    "/api/webhooks/image-progress",
+    Route.PROGRESS_WEBHOOK,
     response_model=Ok,
     responses=errors(*WRITE, 401, 415),
     openapi_extra=json_body(Progress, *_SIGNED),
@@ -107,7 +108,7 @@ async def image_progress(request: Request) -> JSONResponse:
 
 # 404 while CLERK_WEBHOOK_SECRET is unset. The event body is Clerk's (any JSON object).
 @router.post(
-    "/api/webhooks/clerk",
+    Route.CLERK_WEBHOOK,
     response_model=ClerkEventOut,
     responses=errors(*WRITE, 401, 404),
     openapi_extra=json_body({"type": "object"}, "svix-id", "svix-timestamp", "svix-signature"),

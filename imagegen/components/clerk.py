@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_base.utils.imports import ImportVar
 
+from imagegen.services.routes import Page
 from imagegen.settings.app import get_app_settings
 
 CLERK_REACT = "@clerk/clerk-react@5.61.11"
@@ -112,9 +113,9 @@ def clerk_provider(*children: rx.Component, publishable_key: str, js_url: str = 
         *children,
         publishable_key=publishable_key,
         telemetry=False,
-        sign_in_url="/sign-in",
-        sign_up_url="/sign-up",
-        after_sign_out_url="/sign-in",
+        sign_in_url=Page.SIGN_IN,
+        sign_up_url=Page.SIGN_UP,
+        after_sign_out_url=Page.SIGN_IN,
         custom_attrs=custom,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from imagegen.services.routes import Page
 from imagegen.state.albums import AlbumsState, SelectionState
 from imagegen.state.gallery import GalleryState as G
 
@@ -190,7 +191,7 @@ def selection_bar() -> rx.Component:
                 ),
                 rx.cond(
                     AlbumsState.albums.length() == 0,
-                    rx.link("Create an album first", href="/albums", size="2"),
+                    rx.link("Create an album first", href=Page.ALBUMS, size="2"),
                 ),
                 gap="3",
                 align="center",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.behaviors import SessionHandoff
+from imagegen.services.routes import Page
 from imagegen.settings.app import get_app_settings
 from imagegen.state.session import SessionState
 
@@ -16,7 +17,7 @@ def account_controls() -> list[rx.Component]:
 
         return [
             rx.text(SessionState.email, size="2", color_scheme="gray"),
-            UserButton.create(after_sign_out_url="/sign-in"),
+            UserButton.create(after_sign_out_url=Page.SIGN_IN),
         ]
     return [
         rx.text(SessionState.email, size="2", color_scheme="gray"),
@@ -35,8 +36,8 @@ def header() -> rx.Component:
             spacing="2",
         ),
         rx.hstack(
-            rx.link("Studio", href="/generate-images", size="2", id="nav-studio"),
-            rx.link("Albums", href="/albums", size="2", id="nav-albums"),
+            rx.link("Studio", href=Page.HOME, size="2", id="nav-studio"),
+            rx.link("Albums", href=Page.ALBUMS, size="2", id="nav-albums"),
             spacing="4",
             margin_left="5",
         ),

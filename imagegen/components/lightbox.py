@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.behaviors import keyboard_nav
-from imagegen.components.generation_card import download_link
+from imagegen.components.card_actions import download_link
 
 
 def _row(label: str, value: rx.Var) -> rx.Component:

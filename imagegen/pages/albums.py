@@ -7,6 +7,7 @@ import reflex as rx
 from imagegen.components.gallery_tools import album_notices
 from imagegen.components.layout import header, page_shell
 from imagegen.components.lightbox import lightbox
+from imagegen.services.routes import Page
 from imagegen.state.albums import AlbumCard, AlbumItem, AlbumPageState, AlbumsState
 
 
@@ -90,12 +91,15 @@ def _album_tile(album: AlbumCard) -> rx.Component:
                         },
                     ),
                 ),
-                href=f"/albums/{album.id}",
+                href=f"{Page.ALBUMS}/{album.id}",
                 width="100%",
             ),
             rx.hstack(
                 rx.link(
-                    album.name, href=f"/albums/{album.id}", weight="medium", class_name="album-name"
+                    album.name,
+                    href=f"{Page.ALBUMS}/{album.id}",
+                    weight="medium",
+                    class_name="album-name",
                 ),
                 rx.spacer(),
                 rx.text(album.count, " images", size="1", color_scheme="gray"),
@@ -216,11 +220,11 @@ def album_page() -> rx.Component:
             AlbumPageState.album_missing,
             rx.vstack(
                 rx.heading("Album not found", size="6", as_="h1"),
-                rx.link("Back to albums", href="/albums"),
+                rx.link("Back to albums", href=Page.ALBUMS),
             ),
             rx.vstack(
                 rx.hstack(
-                    rx.link(rx.icon("arrow-left", size=16), "Albums", href="/albums"),
+                    rx.link(rx.icon("arrow-left", size=16), "Albums", href=Page.ALBUMS),
                     align="center",
                 ),
                 rx.heading(AlbumPageState.album_name, size="6", as_="h1", id="album-title"),

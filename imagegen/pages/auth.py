@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.behaviors import SessionHandoff
+from imagegen.services.routes import Page
 from imagegen.state.session import SessionState
 
 
@@ -68,7 +69,7 @@ def sign_in_page() -> rx.Component:
         "Sign in",
         "Sign in",
         SessionState.sign_in,
-        rx.text("No account? ", rx.link("Sign up", href="/sign-up"), size="2"),
+        rx.text("No account? ", rx.link("Sign up", href=Page.SIGN_UP), size="2"),
         "current-password",
     )
 
@@ -79,6 +80,6 @@ def sign_up_page() -> rx.Component:
         "Create your account",
         "Sign up",
         SessionState.sign_up,
-        rx.text("Have an account? ", rx.link("Sign in", href="/sign-in"), size="2"),
+        rx.text("Have an account? ", rx.link("Sign in", href=Page.SIGN_IN), size="2"),
         "new-password",
     )

@@ -14,6 +14,7 @@ from imagegen.components.clerk import (
     clerk_provider,
     session_sync,
 )
+from imagegen.services.routes import Page
 from imagegen.settings.app import get_app_settings
 
 
@@ -32,21 +33,21 @@ def _auth_page(form: rx.Component) -> rx.Component:
     """Clerk's form for signed-out visitors; a signed-in user goes on to the studio."""
     return _provider(
         SignedOut.create(_centered(form)),
-        SignedIn.create(_centered(rx.link("Continue to the studio", href="/generate-images"))),
+        SignedIn.create(_centered(rx.link("Continue to the studio", href=Page.HOME))),
     )
 
 
 def clerk_sign_in_page() -> rx.Component:
     """Clerk's sign-in."""
     return _auth_page(
-        SignIn.create(routing="hash", sign_up_url="/sign-up", force_redirect_url="/generate-images")
+        SignIn.create(routing="hash", sign_up_url=Page.SIGN_UP, force_redirect_url=Page.HOME)
     )
 
 
 def clerk_sign_up_page() -> rx.Component:
     """Clerk's sign-up."""
     return _auth_page(
-        SignUp.create(routing="hash", sign_in_url="/sign-in", force_redirect_url="/generate-images")
+        SignUp.create(routing="hash", sign_in_url=Page.SIGN_IN, force_redirect_url=Page.HOME)
     )
 
 
@@ -56,7 +57,7 @@ def guarded(page: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
     def build() -> rx.Component:
         return _provider(
             SignedIn.create(page()),
-            SignedOut.create(_centered(SignIn.create(routing="hash", sign_up_url="/sign-up"))),
+            SignedOut.create(_centered(SignIn.create(routing="hash", sign_up_url=Page.SIGN_UP))),
         )
 
     return build

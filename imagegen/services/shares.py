@@ -10,10 +10,9 @@ from sqlmodel import col, select
 from imagegen.db import session_scope
 from imagegen.models import ImageFile, ImageGeneration, ShareLink, utcnow
 from imagegen.services.errors import InvalidInput, NotFound
-from imagegen.services.generations import get_generation, images_for, iso_utc, owned_image
+from imagegen.services.generations import get_generation, images_for, owned_image
 from imagegen.services.png_params import strip_metadata
 from imagegen.services.storage import get_storage
-from imagegen.services.urls import public_base_url
 
 GONE = "This share link does not exist or has been revoked."
 
@@ -26,11 +25,6 @@ class SharedView:
     prompt: str
     images: list[ImageFile]
     include_parameters: bool = False
-
-
-def share_url(token: str, base_url: str | None = None) -> str:
-    """The public page of a share link."""
-    return f"{(public_base_url() if base_url is None else base_url)}/s/{token}"
 
 
 def create_share(
@@ -128,15 +122,3 @@ def shared_image(token: str, image_id: str, thumbnail: bool) -> tuple[bytes, str
     if key.endswith(".webp"):
         return data, "image/webp"
     return (data if view.include_parameters else strip_metadata(data)), "image/png"
-
-
-def share_json(link: ShareLink, base_url: str | None = None) -> dict:
-    """A share link as the API shows it to its owner."""
-    return {
-        "token": link.token,
-        "url": share_url(link.token, base_url),
-        "generationId": link.generation_id,
-        "imageId": link.image_id,
-        "includeParameters": link.include_parameters,
-        "createdAt": iso_utc(link.created_at),
-    }

@@ -1,4 +1,5 @@
-"""Where this app is reachable: for callbacks from the worker and for file links in browsers."""
+"""Where this app is reachable: the base of the worker's callbacks and of links in browsers
+(services/links.py mints the links themselves)."""
 
 from __future__ import annotations
 
@@ -30,13 +31,3 @@ def public_base_url() -> str:
     """The base URL browsers use for file links (signed local file URLs)."""
     s = get_app_settings()
     return (s.public_url or s.app_url or _reflex_api_url()).rstrip("/")
-
-
-def completion_callback_url() -> str:
-    """The completion webhook the worker POSTs to."""
-    return f"{app_base_url()}/api/webhooks/image-completion"
-
-
-def progress_callback_url() -> str:
-    """Where the worker POSTs signed progress events."""
-    return f"{app_base_url()}/api/webhooks/image-progress"

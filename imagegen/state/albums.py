@@ -7,11 +7,15 @@ import dataclasses
 
 import reflex as rx
 
+from imagegen.models import ImageFile, ImageGeneration
 from imagegen.services import albums as svc
 from imagegen.services import generations as gen_svc
+from imagegen.services import links
 from imagegen.services.errors import ServiceError
-from imagegen.state.cards import GenerationCard, ImageCard, card_from_json
+from imagegen.services.routes import Page
+from imagegen.state.cards import GenerationCard, ImageCard, card_for
 from imagegen.state.gallery import GalleryState
+from imagegen.state.preview import LargePreview
 from imagegen.state.session import SIGN_IN, SessionState
 
 ALBUM_PAGE = 48
@@ -33,7 +37,7 @@ class AlbumsState(SessionState):
     @classmethod
     def _loads_after_sign_in(cls, path: str) -> list:
         """The album list (studio and albums pages), once Clerk says who is signed in."""
-        return [cls.load_albums] if not path.startswith("/albums/") else []
+        return [cls.load_albums] if not path.startswith(f"{Page.ALBUMS}/") else []
 
     albums: list[AlbumCard] = []
     album_error: str = ""
@@ -60,7 +64,7 @@ class AlbumsState(SessionState):
                 id=a.album.id,
                 name=a.album.name,
                 count=a.count,
-                cover_url=gen_svc.image_json(a.cover)["thumbnailUrl"] if a.cover else "",
+                cover_url=links.thumbnail_url(a.cover) if a.cover else "",
             )
             for a in summaries
         ]
@@ -191,23 +195,18 @@ class AlbumItem:
     card: GenerationCard = dataclasses.field(default_factory=GenerationCard)
 
 
-class AlbumPageState(AlbumsState):
+class AlbumPageState(LargePreview, AlbumsState):
     """One album's page: its images, most recently added first, and a large preview."""
 
     @classmethod
     def _loads_after_sign_in(cls, path: str) -> list:
         """The album on an album's page, once Clerk says who is signed in."""
-        return [cls.load_album] if path.startswith("/albums/") else []
+        return [cls.load_album] if path.startswith(f"{Page.ALBUMS}/") else []
 
     album_name: str = ""
     items: list[AlbumItem] = []
     album_cursor: str = ""
     album_missing: bool = False
-    is_open: bool = False
-    card: GenerationCard = GenerationCard()
-    image: ImageCard = ImageCard()
-    position: str = ""
-    original_url: str = ""
     _album_id: str = ""
 
     def _forget_user(self) -> None:
@@ -215,8 +214,8 @@ class AlbumPageState(AlbumsState):
         self.album_name, self.items, self.album_cursor, self._album_id = "", [], "", ""
         self.is_open = False
 
-    def _item(self, f: object, g: object) -> AlbumItem:
-        card = card_from_json(gen_svc.generation_json(g, [f]))  # type: ignore[arg-type]
+    def _item(self, f: ImageFile, g: ImageGeneration) -> AlbumItem:
+        card = card_for(gen_svc.generation_view(g, [f]))
         return AlbumItem(image=card.images[0], card=card)
 
     async def _page(self, user_id: str, cursor: str | None) -> None:
@@ -280,16 +279,6 @@ class AlbumPageState(AlbumsState):
     async def open(self, image_id: str) -> None:
         """Opens the large preview on one image of the album."""
         await self._show(image_id)
-
-    @rx.event
-    def set_open(self, value: bool) -> None:
-        """The dialog's own close (Esc, click outside)."""
-        self.is_open = bool(value) and self.is_open
-
-    @rx.event
-    def close(self) -> None:
-        """Closes the preview."""
-        self.is_open = False
 
     @rx.event
     async def key(self, key: str) -> None:

@@ -1,11 +1,15 @@
-"""View models for the page, built from the same JSON the API serves."""
+"""Cards: what the page shows of a generation, built from the same view (rows, fresh links,
+live progress) as the API's JSON, never from that JSON."""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import UTC, datetime
 
-from imagegen.models import GenerationStatus
+from imagegen.models import GenerationStatus, ImageFile, ImageGeneration
+from imagegen.services import generations as svc
+from imagegen.services.catalog import WorkerUnavailable, get_catalog
+from imagegen.services.generations import GenerationView, ImageView
 
 
 @dataclasses.dataclass
@@ -62,44 +66,70 @@ def human_duration(ms: int | None) -> str:
     return f"{ms / 1000:.1f} s" if ms < 60_000 else f"{ms // 60_000} min {ms % 60_000 // 1000} s"
 
 
-def human_date(iso: str | None) -> str:
-    """'2026-11-25 18:06 UTC' from the API's ISO timestamps."""
-    if not iso:
+def human_date(dt: datetime | None) -> str:
+    """'2026-11-25 18:06 UTC'; SQLite hands back naive datetimes that are UTC."""
+    if dt is None:
         return ""
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
+    return (dt.astimezone(UTC) if dt.tzinfo is not None else dt).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def card_from_json(g: dict, engine_labels: dict[str, str] | None = None) -> GenerationCard:
-    """Maps the API's generation JSON onto a card."""
-    labels = engine_labels or {}
-    return GenerationCard(
-        id=g["id"],
-        prompt=g["prompt"],
-        negative_prompt=g.get("negativePrompt") or "",
-        status=g["status"],
-        error=g.get("error") or "",
-        engine=labels.get(g["engine"], g["engine"]),
-        model=g["model"],
-        size=f"{g['width']}×{g['height']}",
-        seed=g["seed"],
-        num_images=g["numImages"],
-        duration=human_duration(g.get("durationMs")),
-        created=human_date(g.get("createdAt")),
-        download_all_url=g.get("downloadAllUrl") or "",
-        progress=(g.get("progress") or {}).get("percent", -1),
-        queue_position=(g.get("progress") or {}).get("queuePosition", 0),
-        preview=(g.get("progress") or {}).get("preview") or "",
-        images=[
-            ImageCard(
-                id=i["id"],
-                thumb_url=i["thumbnailUrl"],
-                download_url=i["downloadUrl"],
-                filename=i["filename"],
-                width=i["width"],
-                height=i["height"],
-                size_label=human_bytes(i["fileSize"]),
-                favorite=i.get("favorite", False),
-            )
-            for i in g["images"]
-        ],
+def image_card_for(view: ImageView) -> ImageCard:
+    """An image's card, from its row and links."""
+    img = view.row
+    return ImageCard(
+        id=img.id,
+        thumb_url=view.links.thumbnail,
+        download_url=view.links.download,
+        filename=img.filename,
+        width=img.width,
+        height=img.height,
+        size_label=human_bytes(img.file_size),
+        favorite=img.favorite,
     )
+
+
+def card_for(view: GenerationView, engine_labels: dict[str, str] | None = None) -> GenerationCard:
+    """A generation's card, from the same view the API's JSON is built from."""
+    gen, info, labels = view.row, view.progress, engine_labels or {}
+    return GenerationCard(
+        id=gen.id,
+        prompt=gen.prompt,
+        negative_prompt=gen.negative_prompt or "",
+        status=str(gen.status),
+        error=gen.error or "",
+        engine=labels.get(gen.engine, gen.engine),
+        model=gen.model,
+        size=f"{gen.width}×{gen.height}",
+        seed=gen.seed,
+        num_images=gen.num_images,
+        duration=human_duration(gen.duration_ms),
+        created=human_date(gen.created_at),
+        download_all_url=view.download_all_url or "",
+        progress=info.percent if info else -1,
+        queue_position=info.queue_position if info else 0,
+        preview=info.preview if info else "",
+        images=[image_card_for(i) for i in view.images],
+    )
+
+
+def engine_labels() -> dict[str, str]:
+    """Engine names as the worker labels them (the bare names while it is unreachable)."""
+    try:
+        return {n: e.label for n, e in get_catalog().engines.items()}
+    except WorkerUnavailable:
+        return {}
+
+
+def cards_of(
+    gens: list[ImageGeneration], images: dict[str, list[ImageFile]] | None = None
+) -> list[GenerationCard]:
+    """Cards of generations, their images read in one query unless already at hand."""
+    images = images if images is not None else svc.images_for([g.id for g in gens])
+    labels = engine_labels()
+    return [card_for(svc.generation_view(g, images[g.id]), labels) for g in gens]
+
+
+def card_of(user_id: str, generation_id: str) -> GenerationCard:
+    """The card of one of the user's generations, read afresh."""
+    gen = svc.get_generation(user_id, generation_id)
+    return cards_of([gen])[0]

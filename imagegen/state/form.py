@@ -11,7 +11,8 @@ from imagegen.services import generations as svc
 from imagegen.services import png_params
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
 from imagegen.services.errors import ServiceError
-from imagegen.state.cards import card_from_json
+from imagegen.services.routes import Page
+from imagegen.state.cards import card_for
 from imagegen.state.gallery import GalleryState
 from imagegen.state.session import SIGN_IN, SessionState
 
@@ -24,7 +25,7 @@ class PromptFormState(SessionState):
     @classmethod
     def _loads_after_sign_in(cls, path: str) -> list:
         """The studio's loads, once Clerk says who is signed in."""
-        return [cls.load_options] if not path.startswith("/albums") else []
+        return [cls.load_options] if not path.startswith(Page.ALBUMS) else []
 
     prompt: str = ""
     negative_prompt: str = ""
@@ -226,5 +227,5 @@ class PromptFormState(SessionState):
         self.remixing, self._parent_id = False, ""
         gallery = await self.get_state(GalleryState)
         gallery._user_id = principal.user_id
-        gallery._add_result(card_from_json(svc.generation_json(gen, [])))
+        gallery._add_result(card_for(svc.generation_view(gen, [])))
         yield GalleryState.watch(gen.id)

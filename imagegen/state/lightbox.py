@@ -11,16 +11,12 @@ from imagegen.services import generations as svc
 from imagegen.services.errors import ServiceError
 from imagegen.state.cards import GenerationCard, ImageCard
 from imagegen.state.gallery import GalleryState
+from imagegen.state.preview import LargePreview
 
 
-class LightboxState(GalleryState):
+class LightboxState(LargePreview, GalleryState):
     """Which image the large preview shows; ←/→ walk the gallery as it is filtered now."""
 
-    is_open: bool = False
-    card: GenerationCard = GenerationCard()
-    image: ImageCard = ImageCard()
-    position: str = ""
-    original_url: str = ""
     _source: str = "history"
 
     def _forget_user(self) -> None:
@@ -40,7 +36,7 @@ class LightboxState(GalleryState):
         items = self._items()
         for n, (c, i) in enumerate(items):
             if i.id == image_id:
-                try:  # minted here, so the grid never carries (or loads) originals
+                try:
                     url = await asyncio.to_thread(svc.original_url, self._user_id, image_id)
                 except ServiceError as e:
                     self.gallery_error, self.is_open = e.message, False
@@ -57,16 +53,6 @@ class LightboxState(GalleryState):
         if not await self._show(image_id) and self._source == "results":
             self._source = "history"
             await self._show(image_id)
-
-    @rx.event
-    def close(self) -> None:
-        """Closes the preview."""
-        self.is_open = False
-
-    @rx.event
-    def set_open(self, value: bool) -> None:
-        """The dialog's own open/close (Esc, click outside)."""
-        self.is_open = bool(value) and self.is_open
 
     async def _step(self, delta: int) -> None:
         """The next (1) or previous (-1) image; loads the next page at the end of the gallery."""

@@ -12,12 +12,13 @@ import reflex as rx
 from imagegen.services import signing
 from imagegen.services.auth import Principal, get_auth
 from imagegen.services.errors import ServiceError
+from imagegen.services.routes import Page, Route
 from imagegen.settings.app import get_app_settings
 
-SESSION_COOKIE = "imagegen_session"  # set by /api/auth/session, read from the handshake
+SESSION_COOKIE = "imagegen_session"  # set by Route.SESSION, read from the handshake
 
-HOME = "/generate-images"
-SIGN_IN = "/sign-in"
+HOME = Page.HOME
+SIGN_IN = Page.SIGN_IN
 
 
 class SessionState(rx.State):
@@ -99,7 +100,7 @@ class SessionState(rx.State):
             self.auth_busy = False
             return None
         self.auth_error = ""
-        self.handoff_path = "/api/auth/session"
+        self.handoff_path = Route.SESSION
         self.handoff_ticket = signing.seal_ticket(get_app_settings().resolved_secret_key(), token)
         return None
 
@@ -144,4 +145,4 @@ class SessionState(rx.State):
             await asyncio.to_thread(get_auth().logout, token)  # type: ignore[attr-defined]
         self.email = ""
         await self._forget_page_state()
-        self.handoff_path, self.handoff_ticket = "/api/auth/session/end", uuid.uuid4().hex
+        self.handoff_path, self.handoff_ticket = Route.SESSION_END, uuid.uuid4().hex

@@ -6,6 +6,7 @@ import asyncio
 
 import reflex as rx
 
+from imagegen.services import links
 from imagegen.services import shares as svc
 from imagegen.services.errors import ServiceError
 from imagegen.state.session import SessionState
@@ -45,7 +46,7 @@ class ShareState(SessionState):
         except ServiceError as e:
             self.share_error = e.message
             return
-        self.share_error, self._token, self.share_url = "", link.token, svc.share_url(link.token)
+        self.share_error, self._token, self.share_url = "", link.token, links.share_url(link.token)
 
     @rx.event
     async def share_generation(self, generation_id: str) -> None:

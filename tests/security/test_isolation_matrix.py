@@ -312,15 +312,21 @@ async def attack_cancel_event(w: World) -> None:
     assert gallery.gallery_error == "Generation not found."
 
 
+def _a_card(w: World):  # noqa: ANN202
+    """A's generation as a card of A's own page (what B plants through setvar)."""
+    from imagegen.state.cards import card_of
+
+    return card_of(w.a.get("/api/auth/me").json()["id"], w.a_gen["id"])
+
+
 async def attack_request_delete_image(w: World) -> None:
     """B plants A's card in its gallery (setvar), deletes A's image and lets the delete commit."""
     from imagegen.settings.app import get_app_settings
-    from imagegen.state.cards import card_from_json
     from imagegen.state.gallery import GalleryState
 
     gallery = await _b_gallery(w)
     assert await GalleryState.request_delete_image.fn(gallery, w.a_gen["images"][0]["id"]) is None
-    gallery.history = [card_from_json(w.a_gen)]
+    gallery.history = [_a_card(w)]
     target = w.a_gen["images"][0]["id"]
     assert await GalleryState.request_delete_image.fn(gallery, target) is not None
     get_app_settings().undo_seconds = 0
@@ -331,14 +337,13 @@ async def attack_request_delete_image(w: World) -> None:
 async def attack_lightbox(w: World) -> None:
     """Opening A's image shows nothing; a planted one can be neither starred nor deleted."""
     from imagegen.settings.app import get_app_settings
-    from imagegen.state.cards import card_from_json
     from imagegen.state.gallery import GalleryState
     from imagegen.state.lightbox import LightboxState
 
     box = await _b_gallery(w, LightboxState)
     await LightboxState.open.fn(box, w.a_gen["images"][1]["id"])
     assert not box.is_open and box.image.id == ""
-    a_card = card_from_json(w.a_gen)
+    a_card = _a_card(w)
     box.history = [a_card]
     await LightboxState.open.fn(box, w.a_gen["images"][1]["id"])
     assert not box.is_open and box.original_url == ""  # the original's URL is never minted

@@ -41,12 +41,19 @@ from imagegen.services.generations.requests import (
     ResolvedParams,
     validate_request,
 )
-from imagegen.services.generations.shaping import generation_json, image_json, iso_utc, zip_url
+from imagegen.services.generations.views import (
+    GenerationView,
+    ImageView,
+    generation_view,
+    image_view,
+)
 
 __all__ = [
     "DEFAULT_SIZE",
     "DISPATCH_ATTEMPTS",
     "GenerationRequest",
+    "GenerationView",
+    "ImageView",
     "MAX_IMAGES",
     "MAX_SEED",
     "Page",
@@ -60,11 +67,10 @@ __all__ = [
     "delete_image",
     "dispatch",
     "encode_cursor",
-    "generation_json",
+    "generation_view",
     "get_generation",
-    "image_json",
+    "image_view",
     "images_for",
-    "iso_utc",
     "list_generations",
     "matches",
     "original_url",
@@ -75,6 +81,4 @@ __all__ = [
     "set_favorite",
     "validate_request",
     "zip_generation",
-    "zip_url",
-    "",
 ]

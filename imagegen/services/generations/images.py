@@ -18,12 +18,10 @@ from imagegen.models import (
     ImageFile,
     ImageGeneration,
 )
-from imagegen.services import signing
+from imagegen.services import links
 from imagegen.services.errors import NotFound
 from imagegen.services.generations.queries import get_generation, images_for, owned_image
-from imagegen.services.generations.shaping import image_json
 from imagegen.services.storage import delete_objects, get_storage
-from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.generations")
 
@@ -72,7 +70,7 @@ def original_url(owner_id: str, image_id: str) -> str:
     """A fresh expiring URL of one of the owner's originals (the large preview loads it)."""
     with session_scope() as db:
         img, _gen = owned_image(db, owner_id, image_id)
-    return image_json(img)["fileUrl"]
+    return links.file_url(img.storage_key)
 
 
 def set_favorite(owner_id: str, image_id: str, favorite: bool) -> ImageFile:
@@ -86,8 +84,7 @@ def set_favorite(owner_id: str, image_id: str, favorite: bool) -> ImageFile:
 
 def zip_generation(generation_id: str, expires: int, sig: str) -> tuple[str, bytes]:
     """(filename, ZIP bytes) of a generation's originals, for a valid signature only."""
-    key = get_app_settings().resolved_secret_key()
-    if not signing.verify(key, f"zip/{generation_id}", expires, sig, download=True):
+    if not links.zip_link_valid(generation_id, expires, sig):
         raise NotFound("Not found, or the link has expired.")
     with session_scope() as db:
         gen = db.get(ImageGeneration, generation_id)

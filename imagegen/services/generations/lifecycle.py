@@ -27,9 +27,9 @@ from imagegen.services.errors import Conflict, TooMany
 from imagegen.services.generations.images import purge
 from imagegen.services.generations.queries import get_generation
 from imagegen.services.generations.requests import GenerationRequest, validate_request
+from imagegen.services.links import completion_callback_url, progress_callback_url
 from imagegen.services.notify import get_notifier, user_topic
 from imagegen.services.progress import get_progress_board
-from imagegen.services.urls import completion_callback_url, progress_callback_url
 from imagegen.services.worker_client import get_worker_client
 from imagegen.settings.app import get_app_settings
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from imagegen.services import signing
+from imagegen.services.routes import Route, path
 from imagegen.services.storage.base import Storage, StorageError, validate_key
 from imagegen.settings.base import private_dir
 
@@ -81,7 +82,7 @@ class LocalStorage(Storage):
         query = f"exp={expires}&sig={sig}"
         if download:
             query += f"&download={quote(download_name, safe='')}"
-        return f"{base_url.rstrip('/')}/api/files/{quote(key)}?{query}"
+        return f"{base_url.rstrip('/')}{path(Route.FILE, key=key)}?{query}"
 
     def verify(self, key: str, expires: int, sig: str, download: str | bool | None) -> bool:
         """Checks a URL's signature as minted by url(), download name included (a str)."""
