@@ -62,11 +62,10 @@ lint: $(VENV)/.stamp-test
 
 # Test processes for pytest-xdist: the tests mostly wait on servers, so more than the cores.
 JOBS ?= 3
+export JOBS
+# The server tiers and the browser suites run side by side (scripts/test-lanes.sh).
 test: test-deps lint
-	$(PY) -m pytest tests/unit tests/api tests/integration tests/security tests/load -q -n $(JOBS)
-	$(PY) -m pytest tests/e2e -q
-	$(PY) -m pytest tests/e2e_clerk -q
-	$(PY) -m pytest tests/e2e_scale -q
+	scripts/test-lanes.sh
 
 # The inner loop: unit and API tiers only (no browser, no PostgreSQL), in under a minute.
 test-fast: $(VENV)/.stamp-test

@@ -21,14 +21,14 @@ WEBHOOK_SECRET = "whsec_" + "dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5YWI="
 
 
 _GIVEN: set[int] = set()
-# pytest-xdist runs several test processes: each takes only the ports of its own residue, so two
-# processes never hand out the same port either.
-_XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
-_SHARE = (
-    (int(_XDIST.removeprefix("gw")), int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
-    if _XDIST
-    else (0, 1)
-)
+# Several test processes run at once (pytest-xdist workers, and `make test`'s browser lane
+# beside its server lane): each takes only the ports of its own residue, so no two processes
+# hand out the same port either. Lane L of TEST_LANES, xdist worker w of W: w * lanes + L.
+_LANES = int(os.environ.get("TEST_LANES", "1"))
+_LANE = int(os.environ.get("TEST_LANE", "0"))
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+_SHARE = (_WORKER * _LANES + _LANE, _WORKERS * _LANES)
 
 
 def free_port() -> int:
@@ -190,7 +190,11 @@ class ThreadedServer:
 
     def __init__(self, app: object, port: int, *, graceful: bool = True) -> None:
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+            # A fake provider may hold a request open on purpose (a timeout test): waiting for
+            # it at shutdown would only cost time.
+            uvicorn.Config(
+                app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
+            )
         )
         self.graceful = graceful
         self.thread = threading.Thread(target=self.server.run, daemon=True)
