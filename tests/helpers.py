@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -32,16 +33,23 @@ _SHARE = (_WORKER * _LANES + _LANE, _WORKERS * _LANES)
 
 
 def free_port() -> int:
-    """A free loopback port never handed out before in this run: the OS may offer a port it
-    just gave (and we released) again, and two servers of one test would then collide."""
+    """A free loopback port never handed out before in this run, from this process's share of
+    20000-32767: below the kernel's ephemeral range, so no connection or bind(0) elsewhere takes
+    it meanwhile (and bind(0) itself prefers odd ports, so it can't be split by residue)."""
     mine, count = _SHARE
-    while True:
+    rng = random.Random()
+    for _ in range(10_000):
+        port = rng.randrange(20_000 + mine, 32_768, count)
+        if port in _GIVEN:
+            continue
         with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in _GIVEN and port % count == mine:
-            _GIVEN.add(port)
-            return port
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _GIVEN.add(port)
+        return port
+    raise RuntimeError("no free port in this process's share")
 
 
 _TEMPLATE: list[Path] = []
