@@ -20,6 +20,11 @@ from tests.helpers import (
     start_worker,
 )
 
+# Hundreds of sign-ups: argon2 at its production cost (64 MiB x 3) would cost a CPU-minute.
+# Every process the tests start inherits this; tests of the cost itself set their own.
+os.environ.setdefault("IMAGEGEN_ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("IMAGEGEN_ARGON2_TIME_COST", "1")
+
 AUTH_VARS = ("IMAGEGEN_AUTH", "CLERK_JWT_KEY", "CLERK_SECRET_KEY", "CLERK_AUTHORIZED_PARTIES")
 
 

@@ -10,6 +10,8 @@ from pydantic import Field
 
 from imagegen.settings.base import SharedSettings, private_dir
 
+ARGON2_FLOOR_KIB, ARGON2_FLOOR_PASSES = 19456, 2  # OWASP's password storage cheat sheet
+
 
 class AppSettings(SharedSettings):
     """What the app process reads; field names map to the env vars in the README table."""
@@ -35,6 +37,10 @@ class AppSettings(SharedSettings):
     max_active_per_user: int = Field(4, alias="IMAGEGEN_MAX_ACTIVE_PER_USER", ge=1)
     login_max_failures: int = Field(5, alias="IMAGEGEN_LOGIN_MAX_FAILURES", ge=1)
     login_lockout_seconds: int = Field(15 * 60, alias="IMAGEGEN_LOGIN_LOCKOUT", ge=1)
+    # argon2id's cost: pwdlib's recommended 64 MiB x 3 passes by default; production refuses
+    # less than OWASP's floor (19 MiB x 2). Stored hashes keep their own cost until next sign-in.
+    argon2_memory_kib: int = Field(65536, alias="IMAGEGEN_ARGON2_MEMORY_KIB", ge=8)
+    argon2_time_cost: int = Field(3, alias="IMAGEGEN_ARGON2_TIME_COST", ge=1)
     clerk_publishable_key: str = Field("", alias="CLERK_PUBLISHABLE_KEY")
     clerk_secret_key: str = Field("", alias="CLERK_SECRET_KEY")
     clerk_jwt_key: str = Field("", alias="CLERK_JWT_KEY")
@@ -69,6 +75,11 @@ class AppSettings(SharedSettings):
     def production_problems(self) -> list[str]:
         """The shared secrets, plus Clerk's keys when the app signs users in through Clerk."""
         problems = super().production_problems()
+        if self.argon2_memory_kib < ARGON2_FLOOR_KIB or self.argon2_time_cost < ARGON2_FLOOR_PASSES:
+            problems.append(
+                "IMAGEGEN_ARGON2_MEMORY_KIB / IMAGEGEN_ARGON2_TIME_COST are below OWASP's floor "
+                f"({ARGON2_FLOOR_KIB} KiB, {ARGON2_FLOOR_PASSES} passes)"
+            )
         if self.auth == "clerk":
             if not (self.clerk_jwt_key or self.clerk_secret_key):
                 problems.append("CLERK_JWT_KEY or CLERK_SECRET_KEY must be set")

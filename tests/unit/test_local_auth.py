@@ -32,6 +32,39 @@ def test_passwords_are_stored_as_argon2_and_tokens_only_as_hashes(app_env):
     assert token not in sess.token_hash and len(sess.token_hash) == 64
 
 
+def test_the_default_cost_is_pwdlibs_recommended_and_production_refuses_a_weak_one(monkeypatch):
+    from imagegen.settings.app import AppSettings
+
+    for k in ("IMAGEGEN_ARGON2_MEMORY_KIB", "IMAGEGEN_ARGON2_TIME_COST"):
+        monkeypatch.delenv(k, raising=False)
+    s = AppSettings()
+    assert (s.argon2_memory_kib, s.argon2_time_cost) == (65536, 3)
+    assert not any("ARGON2" in p for p in s.production_problems())
+    weak = AppSettings(IMAGEGEN_ARGON2_MEMORY_KIB=1024, IMAGEGEN_ARGON2_TIME_COST=1)
+    assert any("below OWASP's floor" in p for p in weak.production_problems())
+
+
+def test_a_hash_made_at_another_cost_is_remade_at_todays_on_sign_in(app_env, monkeypatch):
+    from imagegen.settings.app import get_app_settings
+
+    auth = LocalAuth(3600)
+    auth.signup("r@example.com", "long enough pw")
+    monkeypatch.setenv("IMAGEGEN_ARGON2_MEMORY_KIB", "2048")
+    monkeypatch.setenv("IMAGEGEN_ARGON2_TIME_COST", "2")
+    get_app_settings.cache_clear()
+    with session_scope() as db:
+        before = db.exec(select(User)).one().password_hash
+    assert "m=1024,t=1" in before
+    with pytest.raises(Unauthorized):  # a wrong password changes nothing
+        auth.login("r@example.com", "wrong password")
+    auth.login("r@example.com", "long enough pw")
+    with session_scope() as db:
+        after = db.exec(select(User)).one().password_hash
+    assert "m=2048,t=2" in after
+    auth.login("r@example.com", "long enough pw")  # the new hash verifies
+    get_app_settings.cache_clear()
+
+
 def test_wrong_password_unknown_email_duplicate_and_weak_password(app_env):
     auth = LocalAuth(3600)
     auth.signup("c@example.com", "long enough pw")

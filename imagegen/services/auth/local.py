@@ -7,8 +7,10 @@ import re
 import secrets
 import threading
 from datetime import timedelta
+from functools import cache
 
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select, update
 
@@ -20,22 +22,36 @@ from imagegen.settings.app import get_app_settings
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
-_hasher = PasswordHash.recommended()
-# Verifying against a real hash for unknown emails keeps timing from revealing accounts.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 # argon2 takes 64 MB per hash: a burst of sign-ups must not multiply that by the burst's size.
 _HASHING = threading.BoundedSemaphore(2)
 SLIDE_EVERY = timedelta(hours=1)  # an active session's expiry moves forward this often at most
 
 
+@cache
+def _hasher(memory_kib: int, passes: int) -> PasswordHash:
+    return PasswordHash((Argon2Hasher(time_cost=passes, memory_cost=memory_kib),))
+
+
+def _current() -> PasswordHash:
+    s = get_app_settings()
+    return _hasher(s.argon2_memory_kib, s.argon2_time_cost)
+
+
+@cache
+def _dummy_hash(memory_kib: int, passes: int) -> str:
+    """Verifying against a real hash for unknown emails keeps timing from revealing accounts."""
+    return _hasher(memory_kib, passes).hash("not-a-real-password")
+
+
 def _hash(password: str) -> str:
     with _HASHING:
-        return _hasher.hash(password)
+        return _current().hash(password)
 
 
-def _verify(password: str, stored: str) -> bool:
+def _verify(password: str, stored: str) -> tuple[bool, str | None]:
+    """Whether it matches, and the hash at today's cost when the stored one's differs."""
     with _HASHING:
-        return _hasher.verify(password, stored)
+        return _current().verify_and_update(password, stored)
 
 
 def _token_hash(token: str) -> str:
@@ -125,11 +141,16 @@ class LocalAuth(AuthProvider):
         _reserve_attempt(email)
         with session_scope() as db:
             user = db.exec(select(User).where(User.email == email)).first()
-        stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
-        if not _verify(password or "", stored) or user is None:
+        settings = get_app_settings()
+        dummy = _dummy_hash(settings.argon2_memory_kib, settings.argon2_time_cost)
+        stored = user.password_hash if user and user.password_hash else dummy
+        ok, rehashed = _verify(password or "", stored)
+        if not ok or user is None:
             raise Unauthorized("Wrong email or password.")  # already counted
         with session_scope() as db:
             db.exec(delete(LoginThrottle).where(LoginThrottle.email == email))
+            if rehashed:  # the cost was raised (or lowered) since this password was set
+                db.exec(update(User).where(User.id == user.id).values(password_hash=rehashed))
         return self._new_session(user.id)
 
     def rotate(self, token: str) -> str | None:
