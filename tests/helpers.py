@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -96,15 +98,34 @@ def wait_until(
     raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
 
 
-def wait_http(url: str, timeout: float = 30) -> None:
+def wait_http(url: str, timeout: float = 60) -> None:
     wait_until(lambda: httpx.get(url, timeout=2).status_code < 500, timeout, what=url)
+
+
+class GroupProcess(subprocess.Popen):
+    """A process in a group of its own: kill() and terminate() reach the children it forked
+    too (uvicorn's worker processes), as a crash of the machine would, so none outlives a test."""
+
+    def __init__(self, args: list[str], **kwargs: object) -> None:
+        super().__init__(args, start_new_session=True, **kwargs)  # type: ignore[call-overload]
+
+    def send_signal(self, sig: int) -> None:
+        # Even once the leader is reaped, the group lives while a child of it does.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
 
 
 def start_worker(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
     """The real worker process, as `make run` starts it."""
     full = {**os.environ, **env, "IMAGEGEN_WORKER_PORT": str(port)}
     log = open(log_path, "ab")  # noqa: SIM115
-    proc = subprocess.Popen(
+    proc = GroupProcess(
         [sys.executable, "-m", "imagegen.worker"],
         cwd=ROOT,
         env=full,
@@ -123,7 +144,7 @@ def start_api(env: dict[str, str], port: int, log_path: Path) -> subprocess.Pope
     """The API (every route the app serves, no UI) in its own process, so it can be killed."""
     full = {**os.environ, **env}
     log = open(log_path, "ab")  # noqa: SIM115
-    proc = subprocess.Popen(
+    proc = GroupProcess(
         [sys.executable, "-m", "uvicorn", "--factory", "imagegen.api:create_api",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT,

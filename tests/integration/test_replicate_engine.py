@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from imagegen.worker.engines import Cancelled, EngineError, RenderControl, RenderRequest
 from imagegen.worker.engines import replicate as rep
 from tests.fakes import replicate_server
-from tests.helpers import ThreadedServer, free_port
+from tests.helpers import ThreadedServer, free_port, wait_until
 
 MODEL = "black-forest-labs/flux-schnell"
 
@@ -86,7 +86,12 @@ def test_cancel_uses_the_predictions_cancel_url(fake, monkeypatch):
     monkeypatch.setattr(rep, "POLL_SECONDS", 0.1)
     app.state.script = ["slow"]
     control = RenderControl()
-    threading.Timer(0.4, control.cancel).start()
+
+    def cancel_once_running() -> None:  # a cancel before the create would have nothing to stop
+        wait_until(lambda: bool(app.state.predictions), 10, 0.02, what="the prediction")
+        control.cancel()
+
+    threading.Thread(target=cancel_once_running, daemon=True).start()
     with pytest.raises(Cancelled):
         _engine(base).generate(_req(), control)
     assert app.state.cancels == 1
