@@ -57,6 +57,8 @@ def test_a_hash_made_at_another_cost_is_remade_at_todays_on_sign_in(app_env, mon
     assert "m=1024,t=1" in before
     with pytest.raises(Unauthorized):  # a wrong password changes nothing
         auth.login("r@example.com", "wrong password")
+    with session_scope() as db:
+        assert db.exec(select(User)).one().password_hash == before
     auth.login("r@example.com", "long enough pw")
     with session_scope() as db:
         after = db.exec(select(User)).one().password_hash
