@@ -28,30 +28,30 @@ SLIDE_EVERY = timedelta(hours=1)  # an active session's expiry moves forward thi
 
 
 @cache
-def _hasher(memory_kib: int, passes: int) -> PasswordHash:
-    return PasswordHash((Argon2Hasher(time_cost=passes, memory_cost=memory_kib),))
+def _argon2(memory_kib: int, passes: int) -> tuple[PasswordHash, str]:
+    """The hasher at this cost and a real hash made at it: verifying unknown emails against
+    that keeps timing from revealing which accounts exist."""
+    hasher = PasswordHash((Argon2Hasher(time_cost=passes, memory_cost=memory_kib),))
+    return hasher, hasher.hash("not-a-real-password")
 
 
-def _current() -> PasswordHash:
+def _current() -> tuple[PasswordHash, str]:
     s = get_app_settings()
-    return _hasher(s.argon2_memory_kib, s.argon2_time_cost)
-
-
-@cache
-def _dummy_hash(memory_kib: int, passes: int) -> str:
-    """Verifying against a real hash for unknown emails keeps timing from revealing accounts."""
-    return _hasher(memory_kib, passes).hash("not-a-real-password")
+    return _argon2(s.argon2_memory_kib, s.argon2_time_cost)
 
 
 def _hash(password: str) -> str:
     with _HASHING:
-        return _current().hash(password)
+        return _current()[0].hash(password)
 
 
-def _verify(password: str, stored: str) -> tuple[bool, str | None]:
-    """Whether it matches, and the hash at today's cost when the stored one's differs."""
+def _verify(password: str, stored: str | None) -> tuple[bool, str | None]:
+    """Whether it matches (no stored hash: checked against the dummy, never a match), and the
+    hash at today's cost when the stored one's differs."""
+    hasher, dummy = _current()
     with _HASHING:
-        return _current().verify_and_update(password, stored)
+        ok, rehashed = hasher.verify_and_update(password, stored or dummy)
+    return ok and bool(stored), rehashed
 
 
 def _token_hash(token: str) -> str:
@@ -141,10 +141,7 @@ class LocalAuth(AuthProvider):
         _reserve_attempt(email)
         with session_scope() as db:
             user = db.exec(select(User).where(User.email == email)).first()
-        settings = get_app_settings()
-        dummy = _dummy_hash(settings.argon2_memory_kib, settings.argon2_time_cost)
-        stored = user.password_hash if user and user.password_hash else dummy
-        ok, rehashed = _verify(password or "", stored)
+        ok, rehashed = _verify(password or "", user.password_hash if user else None)
         if not ok or user is None:
             raise Unauthorized("Wrong email or password.")  # already counted
         with session_scope() as db:
