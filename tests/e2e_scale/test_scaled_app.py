@@ -52,4 +52,5 @@ def test_app_killed_with_pending_work_recovers_it_live(page: Page, scaled):
     expect(card.locator(".image-open")).to_have_count(4)
     page.reload()
     gallery = page.locator("#gallery .generation-card").filter(has_text="Survives the crash")
-    expect(gallery).to_have_count(1)
+    # The reload waits for the restarted backend's first state sync, seconds on a busy machine.
+    expect(gallery).to_have_count(1, timeout=30_000)
