@@ -4,6 +4,7 @@ become clear reasons, a partial result is kept and labelled, and orphans are swe
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -196,13 +197,16 @@ def test_sweeper_removes_only_old_unreferenced_objects(app_env):
 
 
 class SlowStorage:
-    """Storage whose existence checks hang, like an S3 endpoint in trouble."""
+    """Storage whose existence checks hang until released, like an S3 endpoint in trouble."""
+
+    HANG = 30.0
 
     def __init__(self, inner) -> None:
         self.inner = inner
+        self.release = threading.Event()
 
     def exists(self, key: str) -> bool:
-        time.sleep(3)
+        self.release.wait(self.HANG)
         return self.inner.exists(key)
 
     def __getattr__(self, name: str):  # noqa: ANN204
@@ -221,12 +225,18 @@ def test_a_slow_storage_never_holds_the_webhook_past_its_budget(stack, monkeypat
     monkeypatch.setenv("IMAGEGEN_WEBHOOK_BUDGET", "0.5")
     reset_caches()
     real = get_storage()
-    monkeypatch.setattr(generations.ingest, "get_storage", lambda: SlowStorage(real))
+    slow = SlowStorage(real)
+    monkeypatch.setattr(generations.ingest, "get_storage", lambda: slow)
     url = f"{stack['url']}/api/webhooks/image-completion"
     started = time.monotonic()
-    r = post_signed(url, body, "msg_budget")
+    try:
+        r = post_signed(url, body, "msg_budget")
+        elapsed = time.monotonic() - started
+    finally:
+        slow.release.set()
     assert r.status_code == 503 and "send it again" in r.json()["error"]
-    assert time.monotonic() - started < 2.5  # the storage check alone would take 3 s
+    # Far under the storage's 30 s hang: the 0.5 s budget cut it (margin for a loaded machine).
+    assert elapsed < slow.HANG / 3
     assert client.get(f"/api/generations/{gid}").json()["generation"]["status"] == "PROCESSING"
     monkeypatch.setattr(generations.ingest, "get_storage", lambda: real)
     r = post_signed(url, body, "msg_budget")  # the worker's retry, same webhook id
