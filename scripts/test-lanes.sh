@@ -15,7 +15,7 @@ start=$SECONDS
   rc=0
   for suite in tests/e2e tests/e2e_clerk tests/e2e_scale; do
     echo "== $suite"
-    $PY -m pytest "$suite" -q -p no:cacheprovider || rc=1
+    $PY -m pytest "$suite" -q -p no:cacheprovider --durations=8 || rc=1
   done
   exit $rc
 ) >"$browser_log" 2>&1 &
@@ -24,7 +24,7 @@ browser=$!
 echo "== server tiers (unit, api, integration, security, load) on $JOBS processes;" \
   "browser suites beside them, logged to $browser_log"
 TEST_LANES=2 TEST_LANE=0 $PY -m pytest tests/unit tests/api tests/integration tests/security \
-  tests/load -q -p no:cacheprovider -n "$JOBS"
+  tests/load -q -p no:cacheprovider --durations=15 -n "$JOBS"
 server_rc=$?
 echo "== server tiers done after $((SECONDS - start)) s; waiting for the browser suites"
 
