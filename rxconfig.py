@@ -22,7 +22,14 @@ config = rx.Config(
     backend_port=_port,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="violet", radius="medium"))],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="violet", gray_color="slate", radius="medium")
+        )
+    ],
+    # Dark until the user picks light with the header's toggle (remembered): images read
+    # better on dark.
+    default_color_mode="dark",
     disable_plugins=[SitemapPlugin],
     cors_allowed_origins=_cors_origins(),
     # REDIS_URL (or Reflex's own REFLEX_REDIS_URL) switches state to Redis: several workers.

@@ -28,6 +28,8 @@ app = rx.App(
     # The FastAPI routes mount over Reflex's; the middleware then wraps pages and API alike.
     api_transformer=[create_api(security_headers=False, housekeeping=False), SecurityHeaders],
     stylesheets=["/styles.css"],
+    # Toasts stay pinned to the viewport's bottom, above the sticky bars and the lightbox.
+    toaster=rx.toast.provider(position="bottom-center", close_button=True),
 )
 app.register_lifespan_task(maintenance_loop)  # the watchdog and the orphan sweeper
 urls.register_fallback(lambda: get_config().api_url)  # callbacks when IMAGEGEN_APP_URL is unset

@@ -1,4 +1,4 @@
-"""Two small browser behaviours Reflex lacks: keyboard shortcuts and an infinite-scroll sentinel.
+"""Small browser behaviours Reflex lacks: keyboard shortcuts, swipes, an infinite-scroll sentinel.
 
 Each is a tiny React component that only forwards to a Python event handler.
 """
@@ -8,6 +8,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.utils.imports import ImportVar
 
+from imagegen.state.session import event_name
+
 _EVENTS = {
     "react": [ImportVar(tag="useEffect"), ImportVar(tag="useRef")],
     "$/utils/context": [ImportVar(tag="addEvents")],
@@ -16,30 +18,52 @@ _EVENTS = {
 
 
 class KeyboardNav(rx.Component):
-    """While active, sends ArrowLeft/ArrowRight/Escape presses to a handler (not in text fields)."""
+    """While active, sends ArrowLeft/ArrowRight/Escape presses to a handler (not in text
+    fields), and a horizontal swipe inside the element `swipe_id` as ArrowLeft/ArrowRight."""
 
     tag = "ImagegenKeyboardNav"
     handler: rx.Var[str]
     active: rx.Var[bool]
+    swipe_id: rx.Var[str]
 
     def add_imports(self) -> dict:
         return _EVENTS
 
     def add_custom_code(self) -> list[str]:
         return [
-            """function ImagegenKeyboardNav({ handler, active }) {
+            """function ImagegenKeyboardNav({ handler, active, swipeId }) {
   useEffect(() => {
     if (!active) return;
+    const send = (key) => addEvents([ReflexEvent(handler, { key }, {})], [], {});
     const onKey = (e) => {
       if (!["ArrowLeft", "ArrowRight", "Escape"].includes(e.key)) return;
       const t = e.target;
       if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
       if (e.key !== "Escape") e.preventDefault();
-      addEvents([ReflexEvent(handler, { key: e.key }, {})], [], {});
+      send(e.key);
+    };
+    let start = null;
+    const inside = (e) => { const el = swipeId && document.getElementById(swipeId);
+      return el && el.contains(e.target); };
+    const onStart = (e) => { start = inside(e) && e.touches.length === 1
+      ? { x: e.touches[0].clientX, y: e.touches[0].clientY } : null; };
+    const onEnd = (e) => {
+      if (!start || !e.changedTouches.length) return;
+      const dx = e.changedTouches[0].clientX - start.x, dy = e.changedTouches[0].clientY - start.y;
+      start = null;
+      if (Math.abs(dx) > 50 && Math.abs(dx) > 1.5 * Math.abs(dy)) {
+        send(dx < 0 ? "ArrowRight" : "ArrowLeft");
+      }
     };
     window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [handler, active]);
+    window.addEventListener("touchstart", onStart, { passive: true });
+    window.addEventListener("touchend", onEnd, { passive: true });
+    return () => {
+      window.removeEventListener("keydown", onKey);
+      window.removeEventListener("touchstart", onStart);
+      window.removeEventListener("touchend", onEnd);
+    };
+  }, [handler, active, swipeId]);
   return null;
 }"""
         ]
@@ -76,19 +100,14 @@ class InfiniteScroll(rx.Component):
         ]
 
 
-def keyboard_nav(handler: rx.EventHandler, active: rx.Var) -> rx.Component:
-    """Binds ←/→/Esc to handler(key) while active is true."""
-    return KeyboardNav.create(handler=_name(handler), active=active)
+def keyboard_nav(handler: rx.EventHandler, active: rx.Var, swipe_id: str = "") -> rx.Component:
+    """Binds ←/→/Esc (and swipes inside swipe_id) to handler(key) while active is true."""
+    return KeyboardNav.create(handler=event_name(handler), active=active, swipe_id=swipe_id)
 
 
 def infinite_scroll(handler: rx.EventHandler, has_more: rx.Var, busy: rx.Var) -> rx.Component:
     """Calls handler() whenever the end of the list comes within a screen of view."""
-    return InfiniteScroll.create(handler=_name(handler), has_more=has_more, busy=busy)
-
-
-def _name(handler: rx.EventHandler) -> str:
-    state, name = handler.state_full_name, handler.fn.__name__  # type: ignore[attr-defined]
-    return f"{state}.{name}"
+    return InfiniteScroll.create(handler=event_name(handler), has_more=has_more, busy=busy)
 
 
 class SessionHandoff(rx.Component):
@@ -128,3 +147,42 @@ class SessionHandoff(rx.Component):
   return null;
 }"""
         ]
+
+
+class PromptKeys(rx.Component):
+    """In the prompt bar: Enter in the prompt generates (Shift+Enter is a new line), and
+    Ctrl/Cmd+Enter generates from any field; both press the form's own Generate button."""
+
+    tag = "ImagegenPromptKeys"
+    form_id: rx.Var[str]
+    prompt_id: rx.Var[str]
+    button_id: rx.Var[str]
+
+    def add_imports(self) -> dict:
+        return {"react": [ImportVar(tag="useEffect")]}
+
+    def add_custom_code(self) -> list[str]:
+        return [
+            """function ImagegenPromptKeys({ formId, promptId, buttonId }) {
+  useEffect(() => {
+    const onKey = (e) => {
+      if (e.key !== "Enter" || e.isComposing || e.altKey) return;
+      const form = document.getElementById(formId);
+      if (!form || !form.contains(e.target)) return;
+      const inPrompt = e.target.id === promptId;
+      if (!(e.ctrlKey || e.metaKey) && !(inPrompt && !e.shiftKey)) return;
+      e.preventDefault();
+      const button = document.getElementById(buttonId);
+      if (button && !button.disabled) setTimeout(() => button.click(), 0);
+    };
+    document.addEventListener("keydown", onKey, true);
+    return () => document.removeEventListener("keydown", onKey, true);
+  }, [formId, promptId, buttonId]);
+  return null;
+}"""
+        ]
+
+
+def prompt_keys(form_id: str, prompt_id: str, button_id: str) -> rx.Component:
+    """Enter / Ctrl+Enter generate from the prompt bar."""
+    return PromptKeys.create(form_id=form_id, prompt_id=prompt_id, button_id=button_id)

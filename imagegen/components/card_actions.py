@@ -1,4 +1,5 @@
-"""The small controls of a card: download, star, share, edit prompt, retry and delete."""
+"""The controls of a generation and of each image: star, download, and the "⋯" menus with
+share, remix, use seed, add to album and the (clearly named) deletes."""
 
 from __future__ import annotations
 
@@ -7,30 +8,31 @@ from reflex_components_core.react_router.dom import ReactRouterLink
 
 from imagegen.state.cards import GenerationCard, ImageCard
 
-
-def download_link(img: ImageCard) -> rx.Component:
-    """The per-image 'Download' control: an attachment URL, so it saves the original PNG."""
-    return file_link("download", "Download", img.download_url, download=img.filename)
+TILE_ACTION = "tile-action touch-target"
 
 
-def file_link(icon: str, label: str, url: rx.Var, **props: object) -> rx.Component:
+def file_link(icon: str, label: str, url: rx.Var, *, icon_only: bool = False, **props: object):  # noqa: ANN201
     """A link to a file the browser saves (one image, or a generation's ZIP)."""
     # reload_document: Reflex renders anchors as react-router Links, which would route the
     # click client-side instead of letting the browser download the attachment.
+    children = [rx.icon(icon, size=16, aria_hidden="true")]
+    if not icon_only:
+        children.append(rx.el.span(label))
     return ReactRouterLink.create(
-        rx.icon(icon, size=14),
-        label,
+        *children,
         to=url,
         reload_document=True,
-        class_name="download-link",
+        aria_label=label,
+        title=label,
+        class_name=TILE_ACTION if icon_only else "download-link",
         **props,
     )
 
 
-def icon_action(icon: str, label: str, **props: object) -> rx.Component:
-    """A small ghost icon button whose aria-label names what it does."""
-    return rx.icon_button(
-        rx.icon(icon, size=14), aria_label=label, variant="ghost", size="1", **props
+def download_link(img: ImageCard, icon_only: bool = False) -> rx.Component:
+    """The per-image 'Download' control: an attachment URL, so it saves the original PNG."""
+    return file_link(
+        "download", "Download", img.download_url, icon_only=icon_only, download=img.filename
     )
 
 
@@ -38,39 +40,129 @@ def star_button(img: ImageCard) -> rx.Component:
     """A star that marks the image as a favourite (pressed) or not."""
     from imagegen.state.gallery import GalleryState
 
-    return rx.icon_button(
-        rx.icon("star", size=14, fill=rx.cond(img.favorite, "currentColor", "none")),
+    return rx.el.button(
+        rx.icon("star", size=16, fill=rx.cond(img.favorite, "currentColor", "none")),
         aria_label="Favourite",
         aria_pressed=rx.cond(img.favorite, "true", "false"),
+        title=rx.cond(img.favorite, "Starred: click to unstar", "Star"),
         on_click=GalleryState.toggle_favorite(img.id),
-        variant="ghost",
-        size="1",
-        color_scheme=rx.cond(img.favorite, "amber", "gray"),
+        type="button",
+        class_name=rx.cond(img.favorite, f"{TILE_ACTION} starred", TILE_ACTION),
     )
 
 
-def share_button(what: str, target_id: rx.Var) -> rx.Component:
-    """Share: a public link to this "image" or this whole "generation"."""
+def _more_trigger(label: str, class_name: str) -> rx.Component:
+    return rx.dropdown_menu.trigger(
+        rx.el.button(
+            rx.icon("ellipsis", size=16),
+            aria_label=label,
+            title=label,
+            type="button",
+            class_name=class_name,
+        )
+    )
+
+
+def _album_submenu(image_id: rx.Var) -> rx.Component:
+    from imagegen.state.albums import AlbumsState
+
+    return rx.dropdown_menu.sub(
+        rx.dropdown_menu.sub_trigger(rx.icon("folder-plus", size=14), "Add to album"),
+        rx.dropdown_menu.sub_content(
+            rx.foreach(
+                AlbumsState.albums,
+                lambda a: rx.dropdown_menu.item(
+                    a.name, on_click=AlbumsState.add_image(a.id, image_id)
+                ),
+            ),
+            rx.cond(
+                AlbumsState.albums.length() == 0,
+                rx.dropdown_menu.item("Create an album first", disabled=True),
+            ),
+        ),
+    )
+
+
+def image_menu(img: ImageCard, card: GenerationCard) -> rx.Component:
+    """⋯ on an image: share, remix, use seed, add to album, delete this image."""
+    from imagegen.state.form import PromptFormState
+    from imagegen.state.gallery import GalleryState
     from imagegen.state.share import ShareState
 
-    share = ShareState.share_image if what == "image" else ShareState.share_generation
-    return icon_action(
-        "share-2",
-        f"Share {what}",
-        title=f"Share a public link to this {what}",
-        on_click=share(target_id),
+    return rx.dropdown_menu.root(
+        _more_trigger("More actions for this image", TILE_ACTION),
+        rx.dropdown_menu.content(
+            rx.dropdown_menu.item(
+                rx.icon("share-2", size=14), "Share image", on_click=ShareState.share_image(img.id)
+            ),
+            rx.dropdown_menu.item(
+                rx.icon("pencil", size=14), "Edit prompt", on_click=PromptFormState.remix(card.id)
+            ),
+            rx.dropdown_menu.item(
+                rx.icon("dices", size=14), "Use seed", on_click=PromptFormState.use_seed(card.id)
+            ),
+            _album_submenu(img.id),
+            rx.dropdown_menu.separator(),
+            rx.dropdown_menu.item(
+                rx.icon("trash-2", size=14),
+                "Delete image",
+                color="red",
+                on_click=GalleryState.ask_delete("image", img.id),
+            ),
+            align="end",
+        ),
     )
 
 
-def remix_button(card: GenerationCard) -> rx.Component:
-    """Edit prompt: fills the form with this generation's parameters for a new one."""
+def generation_menu(card: GenerationCard) -> rx.Component:
+    """⋯ on a generation: download all, share, remix, use seed, delete the whole generation."""
     from imagegen.state.form import PromptFormState
+    from imagegen.state.gallery import GalleryState
+    from imagegen.state.share import ShareState
 
-    return icon_action(
-        "pencil",
-        "Edit prompt",
-        title="Edit prompt and generate again",
-        on_click=PromptFormState.remix(card.id),
+    done = card.status == "COMPLETED"
+    return rx.dropdown_menu.root(
+        _more_trigger("More actions for this generation", "group-action touch-target"),
+        rx.dropdown_menu.content(
+            rx.cond(
+                card.images.length() > 1,
+                rx.dropdown_menu.item(
+                    file_link("folder-down", "Download all", card.download_all_url),
+                    as_child=True,
+                ),
+            ),
+            rx.cond(
+                done,
+                rx.dropdown_menu.item(
+                    rx.icon("share-2", size=14),
+                    "Share generation",
+                    on_click=ShareState.share_generation(card.id),
+                ),
+            ),
+            rx.dropdown_menu.item(
+                rx.icon("pencil", size=14), "Edit prompt", on_click=PromptFormState.remix(card.id)
+            ),
+            rx.dropdown_menu.item(
+                rx.icon("dices", size=14), "Use seed", on_click=PromptFormState.use_seed(card.id)
+            ),
+            rx.cond(
+                (card.status != "PENDING") & (card.status != "PROCESSING"),
+                rx.fragment(
+                    rx.dropdown_menu.separator(),
+                    rx.dropdown_menu.item(
+                        rx.icon("trash-2", size=14),
+                        rx.cond(
+                            card.images.length() > 1,
+                            f"Delete generation ({card.images.length()} images)",
+                            "Delete generation",
+                        ),
+                        color="red",
+                        on_click=GalleryState.ask_delete("generation", card.id),
+                    ),
+                ),
+            ),
+            align="end",
+        ),
     )
 
 
@@ -82,54 +174,50 @@ def retry_button(card: GenerationCard) -> rx.Component:
         rx.icon("rotate-ccw", size=14),
         "Retry",
         on_click=GalleryState.retry(card.id),
-        size="1",
+        size="2",
         variant="soft",
         color_scheme="red",
     )
 
 
-def confirm_delete(
-    label: str, title: str, description: str, on_confirm: rx.EventSpec, icon: str = "trash-2"
-) -> rx.Component:
-    """A small red button that asks before it deletes."""
+def confirm_delete_dialog() -> rx.Component:
+    """The one confirmation before a delete (of an image, or of a generation and its images);
+    Undo is offered for a few seconds after."""
+    from imagegen.state.gallery import GalleryState as G
+
+    image = G.confirm_kind == "image"
     return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(icon_action(icon, label, title=label, color_scheme="red")),
         rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(description),
+            rx.alert_dialog.title(rx.cond(image, "Delete this image?", "Delete this generation?")),
+            rx.alert_dialog.description(
+                rx.cond(
+                    image,
+                    "The image and its file are removed. You can undo for a few seconds.",
+                    rx.cond(
+                        G.confirm_count > 1,
+                        f"Its {G.confirm_count} images and their files are removed. "
+                        "You can undo for a few seconds.",
+                        "Its images and their files are removed. You can undo for a few seconds.",
+                    ),
+                ),
+            ),
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
-                    rx.button("Delete", color_scheme="red", on_click=on_confirm)
+                    rx.button(
+                        "Delete",
+                        color_scheme="red",
+                        high_contrast=True,
+                        on_click=G.confirm_delete,
+                        id="confirm-delete",
+                    )
                 ),
                 gap="3",
                 justify="end",
                 margin_top="4",
             ),
+            max_width="min(440px, 94vw)",
         ),
-    )
-
-
-def delete_image_button(img: ImageCard) -> rx.Component:
-    """Deletes this one image after a confirmation; Undo can bring it back for a few seconds."""
-    from imagegen.state.gallery import GalleryState
-
-    return confirm_delete(
-        "Delete image",
-        "Delete this image?",
-        "The image and its file are removed. You can undo for a few seconds.",
-        GalleryState.request_delete_image(img.id),
-        icon="x",
-    )
-
-
-def delete_button(card: GenerationCard) -> rx.Component:
-    """A trash button that asks first; the delete can then be undone for a few seconds."""
-    from imagegen.state.gallery import GalleryState
-
-    return confirm_delete(
-        "Delete generation",
-        "Delete this generation?",
-        "Its images and their files are removed. You can undo for a few seconds.",
-        GalleryState.request_delete(card.id),
+        open=G.confirm_id != "",
+        on_open_change=G.set_confirm_open,
     )

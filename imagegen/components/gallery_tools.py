@@ -29,139 +29,179 @@ def _select(name: str, value: rx.Var, *options: rx.Component) -> rx.Component:
     )
 
 
-def filter_bar() -> rx.Component:
-    """Search on Enter; every other control applies at once. Back undoes a change."""
-    return rx.vstack(
-        rx.form(
-            rx.hstack(
-                rx.input(
-                    rx.input.slot(rx.icon("search", size=16)),
-                    value=G.q,
-                    on_change=G.set_q,
-                    placeholder="Search prompts",
-                    type="search",
-                    name="q",
-                    id="gallery-search",
-                    aria_label="Search prompts",
+def _filters_popover() -> rx.Component:
+    """Favourites, status, engine, model, size, dates and sort, folded into one popover."""
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(
+                rx.icon("list-filter", size=16),
+                rx.el.span("Filters", class_name="hide-narrow"),
+                rx.cond(G.filtered, rx.badge("on", size="1", color_scheme="violet")),
+                variant=rx.cond(G.filtered, "solid", "soft"),
+                color_scheme="gray",
+                size="2",
+                aria_label="Filters",
+                id="filters-toggle",
+                class_name="touch-target",
+            )
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.button(
+                    rx.icon("star", size=14, fill=rx.cond(G.favorites, "currentColor", "none")),
+                    "Favourites",
+                    on_click=G.set_filter("favorites", ~G.favorites),
+                    aria_pressed=rx.cond(G.favorites, "true", "false"),
+                    variant=rx.cond(G.favorites, "solid", "outline"),
+                    color_scheme=rx.cond(G.favorites, "amber", "gray"),
+                    size="2",
+                    id="filter-favorites",
+                ),
+                rx.grid(
+                    _labelled(
+                        "Status",
+                        _select(
+                            "status",
+                            G.status_filter,
+                            rx.el.option("Completed", value="completed"),
+                            rx.el.option("Failed", value="failed"),
+                            rx.el.option("Cancelled", value="cancelled"),
+                            rx.el.option("All", value="all"),
+                        ),
+                    ),
+                    _labelled(
+                        "Engine",
+                        _select(
+                            "engine",
+                            G.engine_filter,
+                            rx.el.option("Any", value=""),
+                            rx.foreach(
+                                G.filter_engines,
+                                lambda e: rx.el.option(e["label"], value=e["name"]),
+                            ),
+                        ),
+                    ),
+                    _labelled(
+                        "Model",
+                        _select(
+                            "model",
+                            G.model_filter,
+                            rx.el.option("Any", value=""),
+                            rx.foreach(G.filter_models, lambda m: rx.el.option(m, value=m)),
+                        ),
+                    ),
+                    _labelled(
+                        "Size",
+                        _select(
+                            "size",
+                            G.size_filter,
+                            rx.el.option("Any", value=""),
+                            rx.foreach(G.filter_sizes, lambda s: rx.el.option(s, value=s)),
+                        ),
+                    ),
+                    _labelled(
+                        "From",
+                        rx.el.input(
+                            type="date",
+                            value=G.date_from,
+                            on_change=lambda v: G.set_filter("from", v),
+                            class_name="native-select",
+                            id="filter-from",
+                            aria_label="Created from",
+                        ),
+                    ),
+                    _labelled(
+                        "To",
+                        rx.el.input(
+                            type="date",
+                            value=G.date_to,
+                            on_change=lambda v: G.set_filter("to", v),
+                            class_name="native-select",
+                            id="filter-to",
+                            aria_label="Created until",
+                        ),
+                    ),
+                    _labelled(
+                        "Sort",
+                        _select(
+                            "sort",
+                            G.sort,
+                            rx.el.option("Newest first", value="newest"),
+                            rx.el.option("Oldest first", value="oldest"),
+                        ),
+                    ),
+                    columns="2",
+                    gap="3",
                     width="100%",
                 ),
-                rx.button("Search", type="submit", variant="soft"),
-                width="100%",
-            ),
-            on_submit=G.search,
-            width="100%",
-        ),
-        rx.flex(
-            rx.button(
-                rx.icon("star", size=14, fill=rx.cond(G.favorites, "currentColor", "none")),
-                "Favourites",
-                on_click=G.set_filter("favorites", ~G.favorites),
-                aria_pressed=rx.cond(G.favorites, "true", "false"),
-                variant=rx.cond(G.favorites, "solid", "outline"),
-                color_scheme=rx.cond(G.favorites, "amber", "gray"),
-                size="2",
-                id="filter-favorites",
-                align_self="end",
-            ),
-            _labelled(
-                "Status",
-                _select(
-                    "status",
-                    G.status_filter,
-                    rx.el.option("Completed", value="completed"),
-                    rx.el.option("Failed", value="failed"),
-                    rx.el.option("Cancelled", value="cancelled"),
-                    rx.el.option("All", value="all"),
-                ),
-            ),
-            _labelled(
-                "Engine",
-                _select(
-                    "engine",
-                    G.engine_filter,
-                    rx.el.option("Any", value=""),
-                    rx.foreach(
-                        G.filter_engines, lambda e: rx.el.option(e["label"], value=e["name"])
+                rx.cond(
+                    G.filtered,
+                    rx.button(
+                        "Clear filters",
+                        on_click=G.clear_filters,
+                        variant="soft",
+                        size="2",
+                        id="filter-clear",
                     ),
                 ),
+                spacing="3",
             ),
-            _labelled(
-                "Model",
-                _select(
-                    "model",
-                    G.model_filter,
-                    rx.el.option("Any", value=""),
-                    rx.foreach(G.filter_models, lambda m: rx.el.option(m, value=m)),
-                ),
-            ),
-            _labelled(
-                "Size",
-                _select(
-                    "size",
-                    G.size_filter,
-                    rx.el.option("Any", value=""),
-                    rx.foreach(G.filter_sizes, lambda s: rx.el.option(s, value=s)),
-                ),
-            ),
-            _labelled(
-                "From",
-                rx.el.input(
-                    type="date",
-                    value=G.date_from,
-                    on_change=lambda v: G.set_filter("from", v),
-                    class_name="native-select",
-                    id="filter-from",
-                    aria_label="Created from",
-                ),
-            ),
-            _labelled(
-                "To",
-                rx.el.input(
-                    type="date",
-                    value=G.date_to,
-                    on_change=lambda v: G.set_filter("to", v),
-                    class_name="native-select",
-                    id="filter-to",
-                    aria_label="Created until",
-                ),
-            ),
-            _labelled(
-                "Sort",
-                _select(
-                    "sort",
-                    G.sort,
-                    rx.el.option("Newest first", value="newest"),
-                    rx.el.option("Oldest first", value="oldest"),
-                ),
-            ),
-            rx.cond(
-                G.filtered,
-                rx.button(
-                    "Clear filters",
-                    on_click=G.clear_filters,
-                    variant="ghost",
-                    size="2",
-                    align_self="end",
-                    id="filter-clear",
-                ),
-            ),
-            rx.spacer(),
-            rx.button(
-                rx.icon("square-check", size=14),
-                rx.cond(SelectionState.selecting, "Done selecting", "Select"),
-                on_click=SelectionState.toggle_selecting,
-                variant=rx.cond(SelectionState.selecting, "solid", "outline"),
-                size="2",
-                align_self="end",
-                id="select-mode",
-            ),
-            wrap="wrap",
-            gap="3",
-            width="100%",
-            align="end",
+            width="min(420px, 94vw)",
+            aria_label="Filters",
         ),
-        width="100%",
-        spacing="2",
+    )
+
+
+def filter_bar() -> rx.Component:
+    """Search on Enter, the Filters popover, the number of matches and Select: in a toolbar
+    that stays in reach. Filters live in the URL, so Back undoes a change."""
+    return rx.el.div(
+        rx.form(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                value=G.q,
+                on_change=G.set_q,
+                placeholder="Search prompts",
+                type="search",
+                name="q",
+                id="gallery-search",
+                aria_label="Search prompts",
+                width="100%",
+                size="2",
+            ),
+            on_submit=G.search,
+            class_name="toolbar-search",
+            role="search",
+        ),
+        _filters_popover(),
+        rx.cond(
+            G.filtered & (G.match_count >= 0),
+            rx.text(
+                G.match_count,
+                rx.cond(G.match_count == 1, " match", " matches"),
+                size="2",
+                color_scheme="gray",
+                id="match-count",
+                aria_live="polite",
+                class_name="nowrap",
+            ),
+        ),
+        rx.spacer(),
+        rx.button(
+            rx.icon("square-check", size=16),
+            rx.el.span(
+                rx.cond(SelectionState.selecting, "Done selecting", "Select"),
+                class_name="hide-narrow",
+            ),
+            on_click=SelectionState.toggle_selecting,
+            variant=rx.cond(SelectionState.selecting, "solid", "soft"),
+            color_scheme="gray",
+            size="2",
+            aria_label=rx.cond(SelectionState.selecting, "Done selecting", "Select"),
+            id="select-mode",
+            class_name="touch-target",
+        ),
+        class_name="gallery-toolbar",
         id="gallery-filters",
     )
 
@@ -198,28 +238,6 @@ def selection_bar() -> rx.Component:
                 wrap="wrap",
             ),
             width="100%",
-            style={"position": "sticky", "top": "8px", "z-index": "5"},
-        ),
-    )
-
-
-def album_notices() -> rx.Component:
-    """What the last album action did, or why it failed."""
-    return rx.fragment(
-        rx.cond(
-            AlbumsState.album_notice != "",
-            rx.callout(
-                AlbumsState.album_notice,
-                icon="check",
-                color_scheme="green",
-                role="status",
-                id="album-notice",
-            ),
-        ),
-        rx.cond(
-            AlbumsState.album_error != "",
-            rx.callout(
-                AlbumsState.album_error, icon="circle_alert", color_scheme="red", role="alert"
-            ),
+            class_name="selection-bar",
         ),
     )

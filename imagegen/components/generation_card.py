@@ -1,138 +1,146 @@
-"""Cards for one generation: pending, failed or completed with its images."""
+"""A generation as a group of the gallery: its images first (or its progress, or why it
+ended), then its prompt clamped to two lines, then a quiet date, an info popover and ⋯."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from imagegen.components.card_actions import (
-    delete_button,
-    file_link,
-    remix_button,
-    retry_button,
-    share_button,
-)
-from imagegen.components.image_tile import image_tile
+from imagegen.components.card_actions import generation_menu, retry_button
+from imagegen.components.image_tile import image_tile, ratio
 from imagegen.components.pending_card import pending_body
 from imagegen.contract import GenerationStatus
 from imagegen.state.cards import GenerationCard
 
 
-def _meta(card: GenerationCard) -> rx.Component:
-    return rx.flex(
-        rx.badge(card.engine, variant="soft", title="Engine"),
-        rx.badge(card.model, variant="soft", color_scheme="gray", title="Model"),
-        rx.badge(card.size, variant="soft", color_scheme="gray"),
-        rx.badge(f"seed {card.seed}", variant="soft", color_scheme="gray"),
-        rx.cond(card.duration != "", rx.badge(card.duration, variant="soft", color_scheme="gray")),
-        wrap="wrap",
-        spacing="1",
+def _row(label: str, value: rx.Var | str) -> rx.Component:
+    return rx.data_list.item(
+        rx.data_list.label(label, min_width="84px"),
+        rx.data_list.value(value, style={"overflow-wrap": "anywhere"}),
     )
 
 
-def _images(card: GenerationCard, large: bool) -> rx.Component:
-    """A completed card: its images, under a note when some are missing."""
-    return rx.vstack(
+def details(card: GenerationCard) -> rx.Component:
+    """Engine, model, size, seed, time taken, negative prompt: the generation's metadata."""
+    return rx.data_list.root(
+        _row("Engine", card.engine),
+        _row("Model", card.model),
+        _row("Size", card.size),
+        _row("Seed", card.seed.to_string()),
+        rx.cond(card.negative_prompt != "", _row("Negative", card.negative_prompt)),
+        _row("Created", card.created),
+        rx.cond(card.duration != "", _row("Took", card.duration)),
+        size="1",
+        class_name="generation-details",
+    )
+
+
+def info_popover(card: GenerationCard) -> rx.Component:
+    """The full prompt and every setting, on demand."""
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.el.button(
+                rx.icon("info", size=16),
+                aria_label="Details",
+                title="Prompt and settings",
+                type="button",
+                class_name="group-action touch-target",
+            )
+        ),
+        rx.popover.content(
+            rx.text(
+                card.prompt,
+                size="2",
+                weight="medium",
+                style={"white-space": "pre-wrap", "overflow-wrap": "anywhere"},
+                class_name="details-prompt",
+            ),
+            rx.box(details(card), margin_top="3"),
+            max_width="min(360px, 92vw)",
+            aria_label="Prompt and settings",
+        ),
+    )
+
+
+def _images(card: GenerationCard) -> rx.Component:
+    """A completed group's images, under a note when some are missing."""
+    return rx.fragment(
         rx.cond(
             card.error != "",
-            rx.callout(
-                card.error,
-                icon="info",
-                color_scheme="amber",
-                size="1",
-                width="100%",
-                class_name="partial-note",
-            ),
+            rx.text(card.error, size="1", class_name="partial-note"),
         ),
-        rx.grid(
-            rx.foreach(card.images, lambda i: image_tile(i, card.prompt, large)),
-            columns=rx.cond(card.images.length() > 1, "2", "1"),
-            spacing="2",
-            width="100%",
+        rx.el.div(
+            rx.foreach(card.images, lambda i: image_tile(i, card)),
+            class_name="gen-images",
         ),
-        spacing="2",
-        width="100%",
     )
 
 
 def _ended(card: GenerationCard, failed: bool) -> rx.Component:
-    """A card that ended without images: why (a failure's message wraps and is an alert),
-    and Retry."""
-    return rx.callout(
-        rx.flex(
-            rx.text(card.error) if failed else rx.text("Cancelled."),
-            retry_button(card),
-            gap="3",
-            align="center",
-            justify="between",
-            width="100%",
-            **({"wrap": "wrap"} if failed else {}),
+    """A group that ended without images: why (a failure is an alert), and Retry."""
+    return rx.el.div(
+        rx.hstack(
+            rx.icon("triangle_alert" if failed else "circle_x", size=18, aria_hidden="true"),
+            rx.text(card.error if failed else "Cancelled.", size="2"),
+            align="start",
+            spacing="2",
         ),
-        icon="triangle_alert" if failed else "circle_x",
-        color_scheme="red" if failed else "gray",
-        width="100%",
+        retry_button(card),
+        class_name="gen-ended failed" if failed else "gen-ended",
         **({"role": "alert"} if failed else {}),
     )
 
 
-def _body(card: GenerationCard, large: bool) -> rx.Component:
+def _body(card: GenerationCard) -> rx.Component:
     return rx.match(
         card.status,
-        (GenerationStatus.COMPLETED, _images(card, large)),
+        (GenerationStatus.COMPLETED, _images(card)),
         (GenerationStatus.FAILED, _ended(card, failed=True)),
         (GenerationStatus.CANCELLED, _ended(card, failed=False)),
         pending_body(card),
     )
 
 
-def _header(card: GenerationCard) -> rx.Component:
-    """The prompt and the card's controls."""
-    return rx.hstack(
-        rx.text(
-            card.prompt,
-            weight="medium",
-            size="3",
-            style={"overflow-wrap": "anywhere", "white-space": "pre-wrap"},
-            class_name="generation-prompt",
-        ),
-        rx.spacer(),
-        rx.cond(
-            card.images.length() > 1,
-            file_link("folder-down", "Download all", card.download_all_url),
-        ),
-        rx.cond(card.status == GenerationStatus.COMPLETED, share_button("generation", card.id)),
-        remix_button(card),
-        rx.cond(
-            (card.status != GenerationStatus.PENDING)
-            & (card.status != GenerationStatus.PROCESSING),
-            delete_button(card),
-        ),
-        width="100%",
-        align="start",
+def _weight(card: GenerationCard) -> rx.Var:
+    """How wide the group is in its row: the sum of its images' aspect ratios."""
+    return rx.cond(
+        (card.status == GenerationStatus.COMPLETED) & (card.images.length() > 0),
+        card.ratio_sum,
+        ratio(card.width, card.height) * card.num_images,  # type: ignore[operator]
     )
 
 
-def generation_card(card: GenerationCard, large: bool = False) -> rx.Component:
-    """Prompt, date, metadata and the generation's images (or its state)."""
-    return rx.card(
-        rx.vstack(
-            _header(card),
-            rx.cond(
-                card.negative_prompt != "",
-                rx.text("Negative: ", card.negative_prompt, size="1", color_scheme="gray"),
+def generation_card(card: GenerationCard, new: bool = False) -> rx.Component:
+    """One generation: images, prompt (two lines, the rest on demand), date, details, ⋯."""
+    return rx.el.article(
+        _body(card),
+        rx.el.div(
+            rx.el.p(card.prompt, class_name="generation-prompt", title=card.prompt),
+            rx.el.div(
+                *(
+                    [rx.badge("New", color_scheme="violet", size="1", class_name="new-badge")]
+                    if new
+                    else []
+                ),
+                rx.cond(
+                    card.outside_filter,
+                    rx.badge(
+                        "Outside your filters",
+                        color_scheme="amber",
+                        size="1",
+                        class_name="outside-filter",
+                        title="Your search or filters would not show it; it stays while new",
+                    ),
+                ),
+                rx.el.time(card.created, class_name="generation-date"),
+                info_popover(card),
+                generation_menu(card),
+                class_name="generation-meta",
             ),
-            rx.hstack(
-                rx.text(card.created, size="1", color_scheme="gray"),
-                _meta(card),
-                wrap="wrap",
-                align="center",
-                spacing="2",
-            ),
-            _body(card, large),
-            spacing="2",
-            width="100%",
+            class_name="generation-caption",
         ),
-        width="100%",
         data_status=card.status,
         data_generation_id=card.id,
         class_name="generation-card",
+        style={"--ar": _weight(card)},
+        aria_label=card.prompt,
     )

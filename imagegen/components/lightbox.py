@@ -1,4 +1,5 @@
-"""The large preview: the original image, ←/→ across the current set, and its metadata."""
+"""The lightbox: the original image fitted to the whole viewport, arrows over it, swipe and
+←/→/Esc, and a details panel with every action that can be folded away."""
 
 from __future__ import annotations
 
@@ -6,36 +7,92 @@ import reflex as rx
 
 from imagegen.components.behaviors import keyboard_nav
 from imagegen.components.card_actions import download_link
+from imagegen.components.generation_card import details
+
+STAGE_ID = "lightbox-stage"
 
 
-def _row(label: str, value: rx.Var) -> rx.Component:
-    return rx.data_list.item(
-        rx.data_list.label(label, min_width="90px"),
-        rx.data_list.value(value, style={"overflow-wrap": "anywhere"}),
-    )
+def _gallery_actions(state: type[rx.State]) -> list[rx.Component]:
+    """Star, share, remix, use seed, add to album and delete: the studio's lightbox."""
+    from imagegen.state.albums import AlbumsState
+    from imagegen.state.form import PromptFormState
+    from imagegen.state.share import ShareState
+
+    img, card = state.image, state.card  # type: ignore[attr-defined]
+    return [
+        rx.button(
+            rx.icon("star", size=14, fill=rx.cond(img.favorite, "currentColor", "none")),
+            rx.cond(img.favorite, "Starred", "Star"),
+            on_click=state.star,  # type: ignore[attr-defined]
+            aria_pressed=rx.cond(img.favorite, "true", "false"),
+            variant=rx.cond(img.favorite, "solid", "soft"),
+            color_scheme=rx.cond(img.favorite, "amber", "gray"),
+            high_contrast=True,
+            size="2",
+            id="lightbox-star",
+        ),
+        rx.button(
+            rx.icon("share-2", size=14),
+            "Share",
+            on_click=ShareState.share_image(img.id),
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+        ),
+        rx.button(
+            rx.icon("pencil", size=14),
+            "Edit prompt",
+            on_click=[PromptFormState.remix(card.id), state.close],  # type: ignore[attr-defined]
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+        ),
+        rx.button(
+            rx.icon("dices", size=14),
+            "Use seed",
+            on_click=PromptFormState.use_seed(card.id),
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+        ),
+        rx.el.select(
+            rx.el.option("Add to album…", value=""),
+            rx.foreach(AlbumsState.albums, lambda a: rx.el.option(a.name, value=a.id)),
+            value="",
+            on_change=lambda album_id: AlbumsState.add_image(album_id, img.id),
+            class_name="native-select",
+            id="lightbox-add-to-album",
+            aria_label="Add to album",
+        ),
+        rx.button(
+            rx.icon("trash-2", size=14),
+            "Delete image",
+            on_click=state.delete_image,  # type: ignore[attr-defined]
+            variant="soft",
+            color_scheme="red",
+            size="2",
+            id="lightbox-delete",
+        ),
+    ]
 
 
-def _metadata(state: type[rx.State]) -> rx.Component:
-    card, img = state.card, state.image  # type: ignore[attr-defined]
-    return rx.data_list.root(
-        _row("Engine", card.engine),
-        _row("Model", card.model),
-        _row("Size", f"{img.width}×{img.height} · {img.size_label}"),
-        _row("Seed", card.seed.to_string()),
-        rx.cond(card.negative_prompt != "", _row("Negative", card.negative_prompt)),
-        _row("Created", card.created),
-        rx.cond(card.duration != "", _row("Took", card.duration)),
-        size="1",
-        id="lightbox-metadata",
+def _arrow(state: type[rx.State], key: str, icon: str, label: str, side: str) -> rx.Component:
+    return rx.el.button(
+        rx.icon(icon, size=28),
+        on_click=state.key(key),  # type: ignore[attr-defined]
+        aria_label=label,
+        title=label,
+        type="button",
+        class_name=f"lightbox-arrow {side}",
     )
 
 
 def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
     """The preview dialog bound to a state with is_open, card, image, position and handlers.
 
-    gallery=True adds star, delete and add-to-album; album pages offer remove-from-album.
+    gallery=True offers the studio's actions; album pages offer remove-from-album.
     """
-    from imagegen.state.albums import AlbumPageState, AlbumsState
+    from imagegen.state.albums import AlbumPageState
 
     img, card = state.image, state.card  # type: ignore[attr-defined]
     actions: list[rx.Component] = [
@@ -44,42 +101,14 @@ def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
             "Copy prompt",
             on_click=[rx.set_clipboard(card.prompt), rx.toast("Prompt copied")],
             variant="soft",
-            size="1",
+            color_scheme="gray",
+            size="2",
             id="lightbox-copy-prompt",
         ),
         download_link(img),
     ]
     if gallery:
-        actions += [
-            rx.button(
-                rx.icon("star", size=14, fill=rx.cond(img.favorite, "currentColor", "none")),
-                rx.cond(img.favorite, "Starred", "Star"),
-                on_click=state.star,  # type: ignore[attr-defined]
-                aria_pressed=rx.cond(img.favorite, "true", "false"),
-                variant="soft",
-                color_scheme=rx.cond(img.favorite, "amber", "gray"),
-                size="1",
-                id="lightbox-star",
-            ),
-            rx.el.select(
-                rx.el.option("Add to album…", value=""),
-                rx.foreach(AlbumsState.albums, lambda a: rx.el.option(a.name, value=a.id)),
-                value="",
-                on_change=lambda album_id: AlbumsState.add_image(album_id, img.id),
-                class_name="native-select",
-                id="lightbox-add-to-album",
-                aria_label="Add to album",
-            ),
-            rx.button(
-                rx.icon("trash-2", size=14),
-                "Delete",
-                on_click=state.delete_image,  # type: ignore[attr-defined]
-                variant="soft",
-                color_scheme="red",
-                size="1",
-                id="lightbox-delete",
-            ),
-        ]
+        actions += _gallery_actions(state)
     else:
         actions.append(
             rx.button(
@@ -87,85 +116,77 @@ def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
                 on_click=AlbumPageState.remove_from_album(img.id),
                 variant="soft",
                 color_scheme="red",
-                size="1",
+                size="2",
             )
         )
+    info_open = state.info_open  # type: ignore[attr-defined]
     return rx.fragment(
-        keyboard_nav(state.key, state.is_open),  # type: ignore[attr-defined]
+        keyboard_nav(state.key, state.is_open, STAGE_ID),  # type: ignore[attr-defined]
         rx.dialog.root(
             rx.dialog.content(
-                rx.flex(
-                    rx.box(
+                rx.el.div(
+                    rx.el.div(
                         rx.image(
                             src=state.original_url,  # type: ignore[attr-defined]
                             alt=card.prompt,
                             id="lightbox-image",
-                            style={
-                                "max-width": "100%",
-                                "max-height": "78vh",
-                                "object-fit": "contain",
-                                "margin": "0 auto",
-                                "display": "block",
-                                "aspect-ratio": f"{img.width} / {img.height}",
-                                "background": "var(--gray-3)",
-                            },
+                            style={"aspect-ratio": f"{img.width} / {img.height}"},
                         ),
-                        flex="3",
-                        min_width="0",
-                    ),
-                    rx.vstack(
-                        rx.hstack(
-                            rx.text(
-                                state.position,
-                                size="1",
-                                color_scheme="gray",
-                                id="lightbox-position",
-                            ),  # type: ignore[attr-defined]
+                        _arrow(state, "ArrowLeft", "chevron-left", "Previous image", "left"),
+                        _arrow(state, "ArrowRight", "chevron-right", "Next image", "right"),
+                        rx.el.div(
+                            rx.text(state.position, size="2", id="lightbox-position"),  # type: ignore[attr-defined]
                             rx.spacer(),
+                            rx.el.button(
+                                rx.icon("panel-right", size=18),
+                                on_click=state.toggle_info,  # type: ignore[attr-defined]
+                                aria_label="Details",
+                                aria_expanded=rx.cond(info_open, "true", "false"),
+                                aria_controls="lightbox-info",
+                                title="Show or hide the details",
+                                type="button",
+                                class_name="lightbox-tool",
+                            ),
                             rx.dialog.close(
-                                rx.icon_button(
-                                    rx.icon("x", size=16), aria_label="Close", variant="ghost"
+                                rx.el.button(
+                                    rx.icon("x", size=20),
+                                    aria_label="Close",
+                                    title="Close (Esc)",
+                                    type="button",
+                                    class_name="lightbox-tool",
                                 )
                             ),
-                            width="100%",
+                            class_name="lightbox-topbar",
                         ),
-                        rx.dialog.title(
-                            card.prompt,
-                            size="3",
-                            style={"overflow-wrap": "anywhere", "white-space": "pre-wrap"},
-                            id="lightbox-prompt",
-                        ),
-                        rx.dialog.description("Image details", class_name="sr-only"),
-                        _metadata(state),
-                        rx.flex(*actions, wrap="wrap", gap="2", align="center"),
-                        rx.hstack(
-                            rx.button(
-                                rx.icon("chevron-left"),
-                                "Previous",
-                                on_click=state.key("ArrowLeft"),  # type: ignore[attr-defined]
-                                variant="outline",
-                                size="1",
-                            ),
-                            rx.button(
-                                "Next",
-                                rx.icon("chevron-right"),
-                                on_click=state.key("ArrowRight"),  # type: ignore[attr-defined]
-                                variant="outline",
-                                size="1",
-                            ),
-                            rx.text("← → to move, Esc to close", size="1", color_scheme="gray"),
-                            align="center",
-                            wrap="wrap",
-                        ),
-                        flex="2",
-                        min_width="240px",
-                        spacing="3",
+                        id=STAGE_ID,
+                        class_name="lightbox-stage",
                     ),
-                    gap="4",
-                    direction=rx.breakpoints(initial="column", md="row"),
+                    rx.el.aside(
+                        rx.dialog.title(
+                            rx.el.span(card.prompt, id="lightbox-prompt"),
+                            size="3",
+                            class_name="lightbox-prompt",
+                        ),
+                        rx.dialog.description(
+                            "Image details and actions; ← and → move, Esc closes.",
+                            class_name="lightbox-hint",
+                        ),
+                        rx.el.div(details(card), id="lightbox-metadata"),
+                        rx.text(
+                            f"{img.width}×{img.height} · {img.size_label}",
+                            size="1",
+                            color_scheme="gray",
+                        ),
+                        rx.flex(*actions, wrap="wrap", gap="2", align="center"),
+                        id="lightbox-info",
+                        hidden=~info_open,
+                        class_name="lightbox-info",
+                        aria_label="Details",
+                    ),
+                    class_name="lightbox-body",
                 ),
-                max_width="min(1400px, 96vw)",
                 id="lightbox",
+                class_name="lightbox",
             ),
             open=state.is_open,  # type: ignore[attr-defined]
             on_open_change=state.set_open,  # type: ignore[attr-defined]

@@ -1,22 +1,23 @@
-"""The prompt form, built from the engines the worker offers."""
+"""The prompt bar: a prompt and Generate always in reach (sticky), with the rest of the
+settings in a panel that opens on demand and stays as the user left it."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from imagegen.components.behaviors import prompt_keys
 from imagegen.state.form import PromptFormState as F
+
+FORM_ID, PROMPT_ID, GENERATE_ID = "prompt-bar", "prompt", "generate"
+PANEL_ID = "generation-settings"
+PNG_DROP = "png-drop"
 
 
 def _field(label: str, control: rx.Component, html_for: str) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(
-            label,
-            html_for=html_for,
-            style={"font-size": "var(--font-size-2)", "font-weight": "500"},
-        ),
+    return rx.el.div(
+        rx.el.label(label, html_for=html_for, class_name="field-label"),
         control,
-        spacing="1",
-        width="100%",
+        class_name="field",
     )
 
 
@@ -28,19 +29,12 @@ def _select(
     )
 
 
-PNG_DROP = "png-drop"
-
-
 def png_drop() -> rx.Component:
     """Drop (or pick) a PNG to fill the form with the parameters it carries."""
-    return rx.upload(
+    return rx.upload.root(
         rx.hstack(
-            rx.icon("image-down", size=16),
-            rx.text(
-                "Drop a PNG here (or click) to load its prompt, seed and size",
-                size="1",
-                color_scheme="gray",
-            ),
+            rx.icon("image-down", size=16, aria_hidden="true"),
+            rx.text("Drop a PNG here, or click, to load its prompt, seed and size", size="1"),
             align="center",
             justify="center",
             width="100%",
@@ -51,37 +45,75 @@ def png_drop() -> rx.Component:
         multiple=False,
         max_size=30 * 1024 * 1024,
         on_drop=F.load_png(rx.upload_files(upload_id=PNG_DROP)),
-        border="1px dashed var(--gray-7)",
-        border_radius="var(--radius-3)",
-        padding="8px",
-        width="100%",
-        cursor="pointer",
+        class_name="png-drop",
+        aria_label="Load parameters from a PNG",
     )
 
 
-def prompt_form() -> rx.Component:
-    """Prompt, negative prompt, size, count, seed, engine, and Generate."""
-    return rx.card(
-        rx.vstack(
-            rx.cond(
-                F.worker_warning != "",
-                rx.callout(
-                    F.worker_warning, icon="triangle_alert", color_scheme="amber", width="100%"
-                ),
+def _ratio(size: rx.Var) -> rx.Component:
+    """One size chip: a little frame with the size's own shape, and the size."""
+    return rx.radio_cards.item(
+        rx.el.span(class_name="ratio-frame", style={"aspect-ratio": size.replace("x", " / ")}),
+        rx.text(size.replace("x", "×"), size="1"),
+        value=size,
+        aria_label=size.replace("x", "×"),
+        class_name="size-chip",
+    )
+
+
+def _sizes() -> rx.Component:
+    return rx.el.div(
+        rx.el.span("Size", class_name="field-label", id="size-label"),
+        rx.radio_cards.root(
+            rx.foreach(F.sizes, _ratio),
+            value=F.size,
+            on_value_change=F.set_size,
+            columns="repeat(auto-fill, minmax(84px, 1fr))",
+            gap="2",
+            size="1",
+            aria_labelledby="size-label",
+            id="size",
+        ),
+        class_name="field field-wide",
+    )
+
+
+def _seed() -> rx.Component:
+    return rx.el.div(
+        rx.el.label("Seed", html_for="seed", class_name="field-label"),
+        rx.hstack(
+            rx.input(
+                id="seed",
+                value=F.seed,
+                on_change=F.set_seed,
+                placeholder="random",
+                input_mode="numeric",
+                width="100%",
             ),
-            _field(
-                "Prompt",
-                rx.text_area(
-                    id="prompt",
-                    value=F.prompt,
-                    on_change=F.set_prompt,
-                    placeholder="A lighthouse at dawn, watercolor",
-                    rows="3",
-                    width="100%",
-                    max_length=2000,
+            rx.icon_button(
+                rx.icon(rx.cond(F.seed_locked, "lock", "lock-open"), size=16),
+                on_click=F.toggle_seed_lock,
+                aria_label="Keep this seed",
+                aria_pressed=rx.cond(F.seed_locked, "true", "false"),
+                title=rx.cond(
+                    F.seed_locked, "The seed is kept for the next generation", "Keep this seed"
                 ),
-                "prompt",
+                variant=rx.cond(F.seed_locked, "solid", "soft"),
+                type="button",
+                id="seed-lock",
+                class_name="touch-target",
             ),
+            spacing="1",
+            width="100%",
+        ),
+        class_name="field",
+    )
+
+
+def settings_panel() -> rx.Component:
+    """Negative prompt, engine, model, size, count, seed and the PNG drop."""
+    return rx.el.div(
+        rx.el.div(
             _field(
                 "Negative prompt",
                 rx.input(
@@ -96,105 +128,119 @@ def prompt_form() -> rx.Component:
                 ),
                 "negative-prompt",
             ),
-            rx.grid(
-                _field(
-                    "Engine",
-                    _select(
-                        "engine",
-                        F.engine,
-                        F.set_engine,
-                        rx.foreach(F.engines, lambda e: rx.el.option(e["label"], value=e["name"])),
-                    ),
+            _field(
+                "Engine",
+                _select(
                     "engine",
+                    F.engine,
+                    F.set_engine,
+                    rx.foreach(F.engines, lambda e: rx.el.option(e["label"], value=e["name"])),
                 ),
-                _field(
-                    "Model",
-                    _select(
-                        "model",
-                        F.model,
-                        F.set_model,
-                        rx.foreach(F.models, lambda m: rx.el.option(m, value=m)),
-                    ),
+                "engine",
+            ),
+            _field(
+                "Model",
+                _select(
                     "model",
+                    F.model,
+                    F.set_model,
+                    rx.foreach(F.models, lambda m: rx.el.option(m, value=m)),
                 ),
-                _field(
-                    "Size",
-                    _select(
-                        "size",
-                        F.size,
-                        F.set_size,
-                        rx.foreach(F.sizes, lambda s: rx.el.option(s, value=s)),
-                    ),
-                    "size",
-                ),
-                _field(
-                    "Images",
-                    _select(
-                        "num-images",
-                        F.num_images,
-                        F.set_num_images,
-                        rx.foreach(F.image_counts, lambda n: rx.el.option(n, value=n)),
-                    ),
+                "model",
+            ),
+            _field(
+                "Images",
+                _select(
                     "num-images",
+                    F.num_images,
+                    F.set_num_images,
+                    rx.foreach(F.image_counts, lambda n: rx.el.option(n, value=n)),
                 ),
-                _field(
-                    "Seed",
-                    rx.input(
-                        id="seed",
-                        value=F.seed,
-                        on_change=F.set_seed,
-                        placeholder="random",
-                        input_mode="numeric",
-                        width="100%",
-                    ),
-                    "seed",
-                ),
-                columns=rx.breakpoints(initial="2", sm="5"),
-                spacing="3",
+                "num-images",
+            ),
+            _seed(),
+            _sizes(),
+            rx.el.div(png_drop(), class_name="field field-wide"),
+            class_name="settings-grid",
+        ),
+        id=PANEL_ID,
+        hidden=~F.settings_open,
+        class_name="settings-panel",
+    )
+
+
+def prompt_form() -> rx.Component:
+    """The sticky bar: prompt, settings toggle and Generate; the settings panel below."""
+    return rx.el.form(
+        prompt_keys(FORM_ID, PROMPT_ID, GENERATE_ID),
+        rx.cond(
+            F.worker_warning != "",
+            rx.callout(
+                F.worker_warning,
+                icon="triangle_alert",
+                color_scheme="amber",
+                size="1",
                 width="100%",
+                id="worker-warning",
             ),
-            png_drop(),
-            rx.cond(
-                F.png_notice != "",
-                rx.callout(
-                    F.png_notice,
-                    icon="file-image",
-                    color_scheme="green",
-                    role="status",
-                    id="png-notice",
-                ),
+        ),
+        rx.el.div(
+            rx.el.label("Prompt", html_for=PROMPT_ID, class_name="sr-only"),
+            rx.text_area(
+                id=PROMPT_ID,
+                value=F.prompt,
+                on_change=F.set_prompt,
+                placeholder="Describe an image: a lighthouse at dawn, watercolor",
+                rows="1",
+                max_length=2000,
+                aria_describedby="prompt-hint",
+                class_name="prompt-input",
+                size="3",
             ),
-            rx.cond(
-                F.remixing,
-                rx.hstack(
-                    rx.badge(
-                        "Remix of a past generation: its parameters are filled in",
-                        color_scheme="violet",
-                    ),
-                    rx.button("Cancel remix", on_click=F.cancel_remix, size="1", variant="ghost"),
-                    align="center",
-                ),
-            ),
-            rx.cond(
-                F.form_error != "",
-                rx.callout(
-                    F.form_error,
-                    icon="circle_alert",
-                    color_scheme="red",
-                    role="alert",
-                    width="100%",
-                ),
+            rx.el.span(
+                "Enter generates; Shift+Enter adds a line.", id="prompt-hint", class_name="sr-only"
             ),
             rx.button(
-                rx.cond(F.submitting, rx.spinner(size="2"), rx.icon("wand_sparkles")),
-                "Generate",
+                rx.icon("sliders-horizontal", size=18),
+                rx.el.span("Settings", class_name="hide-narrow"),
+                type="button",
+                on_click=F.toggle_settings,
+                aria_expanded=rx.cond(F.settings_open, "true", "false"),
+                aria_controls=PANEL_ID,
+                aria_label="Settings",
+                variant="soft",
+                color_scheme="gray",
+                size="3",
+                id="settings-toggle",
+                class_name="touch-target",
+            ),
+            rx.button(
+                rx.cond(F.submitting, rx.spinner(size="2"), rx.icon("wand_sparkles", size=18)),
+                rx.el.span("Generate", class_name="hide-narrow"),
+                type="button",
                 on_click=F.generate,
                 disabled=F.submitting,
+                aria_label="Generate",
                 size="3",
-                width="100%",
+                id=GENERATE_ID,
+                class_name="touch-target",
             ),
-            spacing="3",
-            width="100%",
+            class_name="prompt-row",
         ),
-        width="100%",
+        rx.cond(
+            F.remixing,
+            rx.hstack(
+                rx.badge(
+                    "Remix of a past generation: its parameters are filled in",
+                    color_scheme="violet",
+                ),
+                rx.button("Cancel remix", on_click=F.cancel_remix, size="1", variant="ghost"),
+                align="center",
+                wrap="wrap",
+            ),
+        ),
+        settings_panel(),
+        id=FORM_ID,
+        class_name="prompt-bar",
+        aria_label="New generation",
     )

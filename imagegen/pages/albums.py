@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from imagegen.components.gallery_tools import album_notices
-from imagegen.components.layout import header, page_shell
+from imagegen.components.layout import page_shell
 from imagegen.components.lightbox import lightbox
 from imagegen.services.routes import Page
 from imagegen.state.albums import AlbumCard, AlbumItem, AlbumPageState, AlbumsState
@@ -118,7 +117,6 @@ def _album_tile(album: AlbumCard) -> rx.Component:
 def albums_page() -> rx.Component:
     """Every album of the user, and a form to start a new one."""
     return page_shell(
-        header(),
         rx.vstack(
             rx.heading("Albums", size="6", as_="h1"),
             rx.form(
@@ -137,7 +135,6 @@ def albums_page() -> rx.Component:
                 on_submit=AlbumsState.create_album,
                 reset_on_submit=True,
             ),
-            album_notices(),
             rx.cond(
                 AlbumsState.albums_loaded & (AlbumsState.albums.length() == 0),
                 rx.text(
@@ -215,7 +212,6 @@ def _album_image(item: AlbumItem) -> rx.Component:
 def album_page() -> rx.Component:
     """One album: its images, most recently added first, with the large preview."""
     return page_shell(
-        header(),
         rx.cond(
             AlbumPageState.album_missing,
             rx.vstack(
@@ -228,7 +224,6 @@ def album_page() -> rx.Component:
                     align="center",
                 ),
                 rx.heading(AlbumPageState.album_name, size="6", as_="h1", id="album-title"),
-                album_notices(),
                 rx.cond(
                     AlbumPageState.items.length() == 0,
                     rx.text(

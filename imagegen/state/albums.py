@@ -46,6 +46,16 @@ class AlbumsState(SessionState):
     renaming_id: str = ""
     rename_value: str = ""
 
+    def _notice(self, message: str) -> None:
+        """What an album action did, as a toast."""
+        self.album_notice, self.album_error = message, ""
+        self._toast(message, "success")
+
+    def _fail(self, message: str, group: str = "") -> None:
+        """Why an album action failed, as a toast."""
+        self.album_error, self.album_notice = message, ""
+        super()._fail(message, group)
+
     def _forget_user(self) -> None:
         """Drops the previous user's albums from this tab."""
         self.albums, self.album_error, self.album_notice = [], "", ""
@@ -86,12 +96,12 @@ class AlbumsState(SessionState):
         """(ok, result) of a service call as the signed-in user; errors land in album_error."""
         user_id = await self._uid()
         if user_id is None:
-            self.album_error = "Your session has ended; sign in again."
+            self._fail("Your session has ended; sign in again.")
             return False, None
         try:
             out = await asyncio.to_thread(fn, user_id, *args)
         except ServiceError as e:
-            self.album_error, self.album_notice = e.message, ""
+            self._fail(e.message)
             return False, None
         self.album_error = ""
         await self._refresh(user_id)
@@ -102,7 +112,7 @@ class AlbumsState(SessionState):
         """Creates an album from the New album form."""
         ok, album = await self._run(svc.create_album, str(form.get("name") or ""))
         if ok:
-            self.album_notice = f"Album “{album.name}” created."  # type: ignore[attr-defined]
+            self._notice(f"Album “{album.name}” created.")  # type: ignore[attr-defined]
 
     @rx.event
     async def rename_album(self, album_id: str) -> None:
@@ -110,7 +120,7 @@ class AlbumsState(SessionState):
         ok, album = await self._run(svc.rename_album, album_id, self.rename_value)
         if ok:
             self.renaming_id = ""
-            self.album_notice = f"Renamed to “{album.name}”."  # type: ignore[attr-defined]
+            self._notice(f"Renamed to “{album.name}”.")  # type: ignore[attr-defined]
 
     @rx.event
     def set_renaming(self, album_id: str, is_open: bool) -> None:
@@ -129,7 +139,7 @@ class AlbumsState(SessionState):
         name = next((a.name for a in self.albums if a.id == album_id), "")
         ok, _ = await self._run(svc.delete_album, album_id)
         if ok:
-            self.album_notice = f"Album “{name}” deleted; its images are still in your gallery."
+            self._notice(f"Album “{name}” deleted; its images are still in your gallery.")
 
     async def _add(self, album_id: str, image_ids: list[str]) -> bool:
         ok, added = await self._run(svc.add_images, album_id, image_ids)
@@ -139,7 +149,7 @@ class AlbumsState(SessionState):
         n = len(image_ids)
         what = "image" if n == 1 else "images"
         already = "" if added == n else f" ({n - added} already there)"
-        self.album_notice = f"Added {n} {what} to “{name}”{already}."
+        self._notice(f"Added {n} {what} to “{name}”{already}.")
         return True
 
     @rx.event
@@ -261,7 +271,7 @@ class AlbumPageState(LargePreview, AlbumsState):
             return
         self.items = [i for i in self.items if i.image.id != image_id]
         self.is_open = self.is_open and self.image.id != image_id
-        self.album_notice = "Removed from the album; the image is still in your gallery."
+        self._notice("Removed from the album; the image is still in your gallery.")
 
     async def _show(self, image_id: str) -> None:
         user_id = await self._uid()
@@ -270,7 +280,8 @@ class AlbumPageState(LargePreview, AlbumsState):
                 try:
                     url = await asyncio.to_thread(gen_svc.original_url, user_id, image_id)
                 except ServiceError as e:
-                    self.album_error, self.is_open = e.message, False
+                    self._fail(e.message)
+                    self.is_open = False
                     return
                 self.card, self.image, self.is_open = item.card, item.image, True
                 self.original_url, self.position = url, f"{n + 1} / {len(self.items)}"

@@ -38,6 +38,9 @@ class GenerationCard:
     engine: str = ""
     model: str = ""
     size: str = ""
+    width: int = 1  # the size asked for: an in-flight group's placeholders take its shape
+    height: int = 1
+    ratio_sum: float = 1.0  # its images' aspect ratios added: the group's width in its row
     seed: int = 0
     num_images: int = 1
     duration: str = ""
@@ -46,6 +49,7 @@ class GenerationCard:
     progress: int = -1  # percent while running, -1 when unknown
     queue_position: int = 0  # jobs ahead while waiting
     preview: str = ""  # a glimpse of the image so far (data: URL), when the engine sends one
+    outside_filter: bool = False  # a new one the gallery's search or filters would not show
     images: list[ImageCard] = dataclasses.field(default_factory=list)
 
 
@@ -100,6 +104,10 @@ def card_for(view: GenerationView, engine_labels: dict[str, str] | None = None) 
         engine=labels.get(gen.engine, gen.engine),
         model=gen.model,
         size=f"{gen.width}×{gen.height}",
+        width=gen.width or 1,
+        height=gen.height or 1,
+        ratio_sum=sum(i.row.width / max(i.row.height, 1) for i in view.images)
+        or gen.num_images * (gen.width or 1) / (gen.height or 1),
         seed=gen.seed,
         num_images=gen.num_images,
         duration=human_duration(gen.duration_ms),

@@ -12,7 +12,7 @@ from imagegen.services import png_params
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
 from imagegen.services.errors import ServiceError
 from imagegen.services.routes import Page
-from imagegen.state.cards import card_for
+from imagegen.state.cards import card_for, engine_labels
 from imagegen.state.gallery import GalleryState
 from imagegen.state.session import SIGN_IN, SessionState
 
@@ -44,6 +44,9 @@ class PromptFormState(SessionState):
     submitting: bool = False
     remixing: bool = False
     png_notice: str = ""
+    seed_locked: bool = False  # a locked seed is kept for the next generation
+    # The settings panel stays as the user left it, across visits (this browser's storage).
+    advanced_open: str = rx.LocalStorage("0", name="imagegen-settings-open", sync=True)
     _parent_id: str = ""
     _catalog: dict = {}  # the EngineCatalog, kept as plain JSON like the rest of the state
 
@@ -53,10 +56,52 @@ class PromptFormState(SessionState):
         return [str(n) for n in range(1, self.max_images + 1)]
 
     def _forget_user(self) -> None:
-        """Clears what the previous user of this tab typed."""
+        """Clears what the previous user of this tab typed or chose."""
         self.prompt, self.negative_prompt, self.seed, self.form_error = "", "", "", ""
-        self.png_notice = ""
+        self.png_notice, self.seed_locked = "", False
         self.remixing, self._parent_id = False, ""
+        self.size, self.num_images = "1024x1024", "1"
+        if self._catalog:
+            self._apply_engine()
+
+    def _fail(self, message: str, group: str = "") -> None:
+        """Why the form could not generate: kept, and shown as a toast."""
+        self.form_error = message
+        super()._fail(message, group)
+
+    @rx.var
+    def settings_open(self) -> bool:
+        """Whether the settings panel is open."""
+        return self.advanced_open == "1"
+
+    @rx.event
+    def toggle_settings(self) -> None:
+        """Opens or folds the settings panel; the browser remembers which."""
+        self.advanced_open = "0" if self.advanced_open == "1" else "1"
+
+    @rx.event
+    def toggle_seed_lock(self) -> None:
+        """Locks the seed (kept after Generate) or frees it (a new random one each time)."""
+        self.seed_locked = not self.seed_locked
+
+    @rx.event
+    async def use_seed(self, generation_id: str) -> None:
+        """Takes a past generation's seed, locked, keeping the rest of the form."""
+        principal = await self._principal()
+        if principal is None:
+            return
+        try:
+            gen = await asyncio.to_thread(svc.get_generation, principal.user_id, generation_id)
+        except ServiceError as e:
+            self._fail(e.message)
+            return
+        self.seed, self.seed_locked = str(gen.seed), True
+        self._toast(f"Seed {gen.seed} will be used for the next generation.", "success")
+
+    @rx.event
+    def set_example(self, prompt: str) -> None:
+        """An example prompt from the empty gallery."""
+        self.prompt = prompt
 
     @rx.event
     async def remix(self, generation_id: str) -> rx.event.EventSpec | None:
@@ -67,16 +112,16 @@ class PromptFormState(SessionState):
         try:
             gen = await asyncio.to_thread(svc.get_generation, principal.user_id, generation_id)
         except ServiceError as e:
-            self.form_error = e.message
+            self._fail(e.message)
             return None
         self.prompt, self.negative_prompt = gen.prompt, gen.negative_prompt
-        self.seed, self.num_images = str(gen.seed), str(gen.num_images)
+        self.seed, self.num_images, self.seed_locked = str(gen.seed), str(gen.num_images), True
         if gen.engine in {e["name"] for e in self.engines}:
             self.engine, self.model = gen.engine, gen.model
             self._apply_engine()
         self.size = f"{gen.width}x{gen.height}"
         self.remixing, self._parent_id, self.form_error = True, gen.id, ""
-        return rx.scroll_to("prompt")
+        return None
 
     @rx.event
     async def load_png(self, files: list[rx.UploadFile]) -> rx.event.EventSpec | None:
@@ -89,10 +134,12 @@ class PromptFormState(SessionState):
         try:
             p = await asyncio.to_thread(png_params.read_parameters, data, name)
         except ServiceError as e:
-            self.form_error, self.png_notice = e.message, ""
+            self.png_notice = ""
+            self._fail(e.message, group="png")  # replaces the last PNG's notice
             return None
         self.prompt, self.negative_prompt = p.prompt, p.negative_prompt
         self.seed = str(p.seed) if p.seed is not None else ""
+        self.seed_locked = p.seed is not None
         size = f"{p.width}x{p.height}" if p.width else ""
         notes = []
         if size and size in self.sizes:
@@ -103,7 +150,8 @@ class PromptFormState(SessionState):
         self.png_notice = f"Parameters loaded from {name}" + (
             f" ({'; '.join(notes)})." if notes else "."
         )
-        return rx.scroll_to("prompt")
+        self._toast(self.png_notice, "success", group="png")
+        return None
 
     @rx.event
     def cancel_remix(self) -> None:
@@ -220,12 +268,15 @@ class PromptFormState(SessionState):
             req = self._request()
             gen = await asyncio.to_thread(svc.create_generation, principal.user_id, req)
         except ServiceError as e:
-            self.form_error = e.message
+            self._fail(e.message)
             return
         finally:
             self.submitting = False
         self.remixing, self._parent_id = False, ""
+        if not self.seed_locked:
+            self.seed = ""  # the card shows the seed it got; the next one is random again
         gallery = await self.get_state(GalleryState)
         gallery._user_id = principal.user_id
-        gallery._add_result(card_for(svc.generation_view(gen, [])))
+        labels = await asyncio.to_thread(engine_labels)
+        gallery._add_result(card_for(svc.generation_view(gen, []), labels))
         yield GalleryState.watch(gen.id)

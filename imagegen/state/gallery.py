@@ -12,7 +12,7 @@ import dataclasses
 
 import reflex as rx
 
-from imagegen.models import IN_FLIGHT, GenerationStatus
+from imagegen.models import IN_FLIGHT
 from imagegen.services import generations as svc
 from imagegen.services.errors import ServiceError
 from imagegen.services.routes import Page
@@ -31,11 +31,10 @@ def _page_cards(page: svc.Page) -> list[GenerationCard]:
 
 
 class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
-    """This visit's new generations (results) and the history (gallery), newest first.
-
-    Live arrivals go to `fresh` (shown above `history`) and results to `shown_results`, so a
-    generation landing sends one or two cards over the websocket, never the loaded history.
-    """
+    """One gallery, newest first: this visit's new generations (`shown_results`: submitted
+    here or elsewhere since the page loaded, in flight or done, marked New) on top, then live
+    arrivals (`fresh`), then the history. Each card is in one list only, so a generation
+    landing sends one card over the websocket, never the loaded history."""
 
     @classmethod
     def _loads_after_sign_in(cls, path: str) -> list:
@@ -49,8 +48,14 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
     loaded: bool = False
     loading_more: bool = False
     gallery_error: str = ""
+    match_count: int = -1  # generations the search and filters match (-1: not counted yet)
     _results: list[GenerationCard] = []  # every result of this visit, newest first
     _user_id: str = ""
+
+    def _fail(self, message: str, group: str = "") -> None:
+        """Why a gallery action failed: kept, and shown as a toast."""
+        self.gallery_error = message
+        super()._fail(message, group)
 
     @rx.var
     def has_more(self) -> bool:
@@ -58,17 +63,14 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
         return self.next_cursor != ""
 
     def _set_results(self, results: list[GenerationCard]) -> None:
-        """Keeps every result; shows in-flight and failed ones plus the newest completed."""
+        """This visit's new generations, shown at the top of the gallery."""
         self._results = results
-        shown, newest_done = [], False
-        for c in results:
-            if c.status != GenerationStatus.COMPLETED:
-                shown.append(c)
-            elif not newest_done:
-                shown.append(c)
-                newest_done = True
-        if shown != self.shown_results:
-            self.shown_results = shown
+        if results != self.shown_results:
+            self.shown_results = list(results)
+
+    def _shown_cards(self) -> list[GenerationCard]:
+        """Every card on the page, in the order shown."""
+        return self._results + self._gallery_cards()
 
     def _gallery_cards(self) -> list[GenerationCard]:
         return self.fresh + self.history
@@ -100,22 +102,21 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
         self.email, self._user_id = principal.display_name, principal.user_id
         self.gallery_error = ""
         f = self._read_url_filter()
-        page, pending, options = await asyncio.gather(
+        page, pending, options, count = await asyncio.gather(
             asyncio.to_thread(svc.list_generations, principal.user_id, limit=PAGE_SIZE, filters=f),
             asyncio.to_thread(
                 svc.list_generations, principal.user_id, statuses=IN_FLIGHT, limit=PAGE_SIZE
             ),
             asyncio.to_thread(filter_options),
+            asyncio.to_thread(svc.count_generations, principal.user_id, f),
         )
+        self.match_count = count
         self.filter_engines, self.filter_models, self.filter_sizes = options
         self.history, self.fresh = await asyncio.to_thread(_page_cards, page), []
         self.next_cursor = page.next_cursor or ""
+        # New since the page loaded: what is still running; what ended is in the history.
         pending_cards = await asyncio.to_thread(_page_cards, pending)
-        known = {c.id for c in pending_cards}
-        self._set_results(
-            pending_cards
-            + [c for c in self._results if c.id not in known and c.status not in IN_FLIGHT]
-        )
+        self._set_results(pending_cards)
         self.loaded = True
         return [GalleryState.follow(), *(GalleryState.watch(c.id) for c in pending_cards)]
 
@@ -129,9 +130,9 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
                 filters=self._filter,
             )
         except ServiceError as e:
-            self.gallery_error = e.message
+            self._fail(e.message)
             return
-        seen = {c.id for c in self._gallery_cards()}
+        seen = {c.id for c in self._shown_cards()}
         self.history = self.history + [
             c for c in await asyncio.to_thread(_page_cards, page) if c.id not in seen
         ]
@@ -157,7 +158,7 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
         try:
             await asyncio.to_thread(svc.cancel_generation, self._user_id, generation_id)
         except ServiceError as e:
-            self.gallery_error = e.message
+            self._fail(e.message)
 
     @rx.event
     async def retry(self, generation_id: str) -> rx.event.EventSpec | None:
@@ -167,7 +168,7 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
         try:
             gen = await asyncio.to_thread(svc.retry_generation, self._user_id, generation_id)
         except ServiceError as e:
-            self.gallery_error = e.message
+            self._fail(e.message)
             return None
         card = await asyncio.to_thread(card_of, self._user_id, gen.id)
         self._replace_card(generation_id, None)
@@ -189,7 +190,7 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
         try:
             await asyncio.to_thread(svc.set_favorite, self._user_id, image_id, not current)
         except ServiceError as e:
-            self.gallery_error = e.message
+            self._fail(e.message)
             return
         for c in {c.id: c for c in self._gallery_cards() + self._results}.values():
             if any(i.id == image_id for i in c.images):
@@ -218,7 +219,13 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
     def _apply(self, card: GenerationCard, belongs: bool) -> None:
         """A finished generation updates its result card and, if the filter admits it, the
         gallery: on top when newest first, at the end once every older page is loaded."""
-        self._set_results([card if c.id == card.id else c for c in self._results])
+        if any(c.id == card.id for c in self._results):  # a new one: it stays, and says so
+            mark = dataclasses.replace(
+                card,
+                outside_filter=self.filtered and card.status == "COMPLETED" and not belongs,
+            )
+            self._set_results([mark if c.id == card.id else c for c in self._results])
+            return
         if not belongs or any(c.id == card.id for c in self._gallery_cards()):
             return
         if self._filter.sort == "newest":

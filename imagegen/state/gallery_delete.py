@@ -19,6 +19,32 @@ class GalleryDeletes(rx.State, mixin=True):
     pending_delete_id: str = ""
     pending_delete_kind: str = ""  # "generation" or "image"
     _undo: list = []  # [kind, target id, {list name: (index, card as it was)}] while undoable
+    confirm_kind: str = ""  # the delete the confirmation dialog asks about: "image", "generation"
+    confirm_id: str = ""
+    confirm_count: int = 0  # images a generation's delete takes with it
+
+    @rx.event
+    def ask_delete(self, kind: str, target_id: str) -> None:
+        """Opens the confirmation for deleting one image or a whole generation."""
+        card = next((c for c in self._shown_cards() if c.id == target_id), None)
+        self.confirm_count = len(card.images) if card else 0
+        self.confirm_kind, self.confirm_id = (
+            ("image" if kind == "image" else "generation"),
+            target_id,
+        )
+
+    @rx.event
+    def set_confirm_open(self, is_open: bool) -> None:
+        """Cancel, Esc or a click outside closes the confirmation; nothing is deleted."""
+        if not is_open:
+            self.confirm_kind, self.confirm_id = "", ""
+
+    @rx.event
+    async def confirm_delete(self) -> rx.event.EventSpec | None:
+        """The confirmation's Delete: hides it at once, deleted unless undone in time."""
+        kind, target = self.confirm_kind, self.confirm_id
+        self.confirm_kind, self.confirm_id = "", ""
+        return await self._hide(kind, target) if target else None
 
     async def _hide(self, kind: str, target_id: str) -> rx.event.EventSpec | None:
         """Hides a generation or an image at once; it is deleted unless undone in time."""
@@ -43,6 +69,13 @@ class GalleryDeletes(rx.State, mixin=True):
         left = [i for i in card.images if i.id != target_id] if kind == "image" else []
         self._replace_card(card.id, dataclasses.replace(card, images=left) if left else None)
         self.pending_delete_id, self.pending_delete_kind = target_id, kind
+        self._toast(
+            "Image deleted." if kind == "image" else "Generation deleted.",
+            action="Undo",
+            handler=type(self).undo_delete,
+            group="undo",
+            duration_ms=int(get_app_settings().undo_seconds * 1000),
+        )
         return self.__class__.finish_delete(target_id)
 
     @rx.event
@@ -68,6 +101,11 @@ class GalleryDeletes(rx.State, mixin=True):
                 self._set_results(cards)
             else:
                 setattr(self, name, cards)
+        self._toast(
+            "Image restored." if _kind == "image" else "Generation restored.",
+            "success",
+            group="undo",
+        )
         self._forget_delete()
 
     @rx.event(background=True)
@@ -86,7 +124,7 @@ class GalleryDeletes(rx.State, mixin=True):
         try:
             await asyncio.to_thread(delete, self._user_id, target)
         except ServiceError as e:
-            self.gallery_error = e.message
+            self._fail(e.message)
 
     def _forget_delete(self) -> None:
         """No delete is pending any more (done, undone, or the user left)."""

@@ -73,7 +73,7 @@ class GalleryFilters(rx.State, mixin=True):
         try:
             f = parse_filter(params)
         except ServiceError as e:
-            self.gallery_error = f"{e.message} Showing everything instead."
+            self._fail(f"{e.message} Showing everything instead.")
             f = GalleryFilter()
         self._filter = f
         self.q, self.favorites, self.status_filter = f.q, f.favorites, f.status
@@ -94,7 +94,7 @@ class GalleryFilters(rx.State, mixin=True):
         try:
             return parse_filter(values)
         except ServiceError as e:
-            self.gallery_error = e.message
+            self._fail(e.message)
             return None
 
     @rx.event

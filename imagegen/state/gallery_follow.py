@@ -88,38 +88,43 @@ class GalleryFollow(rx.State, mixin=True):
             if not user_id:
                 return
             self._follower = token
-        since = datetime.now(UTC)
-        while True:
-            with get_notifier().subscribe(user_topic(user_id)) as changed:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(changed.wait(), FOLLOW_CHECK_SECONDS)
-                woke = changed.is_set()
-            async with self:
-                if self._follower != token or self._user_id != user_id:
-                    return  # a newer follower took over, or the user signed out
-                client, filters = self.router.session.client_token, self._filter
-            if not _connected(client):
-                return  # the tab is gone
-            if not woke:
-                continue
-            check_from, since = since - timedelta(seconds=5), datetime.now(UTC)
-            gens = await asyncio.to_thread(svc.recent_changes, user_id, check_from)
-            cards = await asyncio.to_thread(cards_of, gens)
-            belongs = await asyncio.to_thread(_belonging, user_id, cards, filters)
-            to_watch = []
-            async with self:
-                if self._user_id != user_id:
-                    return
-                shown = {c.id for c in self._results} | {c.id for c in self._gallery_cards()}
-                for card in cards:
-                    if card.status in IN_FLIGHT:
-                        if card.id not in shown:
-                            self._add_result(card)
-                        to_watch.append(card.id)
-                    elif card.id not in shown:
-                        self._apply(card, belongs[card.id] and self._filter == filters)
-            for gid in to_watch:
-                yield self.__class__.watch(gid)
+        since = datetime.now(UTC) - timedelta(seconds=55)  # the first check covers the load
+        # One subscription for the tab's life: a change that lands while this task is busy
+        # (or before its first wait) leaves the event set, so it is never missed.
+        with get_notifier().subscribe(user_topic(user_id)) as changed:
+            first = True
+            while True:
+                if not first:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), FOLLOW_CHECK_SECONDS)
+                woke, first = first or changed.is_set(), False
+                changed.clear()
+                async with self:
+                    if self._follower != token or self._user_id != user_id:
+                        return  # a newer follower took over, or the user signed out
+                    client, filters = self.router.session.client_token, self._filter
+                if not _connected(client):
+                    return  # the tab is gone
+                if not woke:
+                    continue
+                check_from, since = since - timedelta(seconds=5), datetime.now(UTC)
+                gens = await asyncio.to_thread(svc.recent_changes, user_id, check_from)
+                cards = await asyncio.to_thread(cards_of, gens)
+                belongs = await asyncio.to_thread(_belonging, user_id, cards, filters)
+                to_watch = []
+                async with self:
+                    if self._user_id != user_id:
+                        return
+                    shown = {c.id for c in self._shown_cards()}
+                    for card in cards:
+                        if card.status in IN_FLIGHT:
+                            if card.id not in shown:
+                                self._add_result(card)
+                            to_watch.append(card.id)
+                        elif card.id not in shown:
+                            self._apply(card, belongs[card.id] and self._filter == filters)
+                for gid in to_watch:
+                    yield self.__class__.watch(gid)
 
 
 def _belonging(user_id: str, cards: list[GenerationCard], f: GalleryFilter) -> dict[str, bool]:

@@ -17,8 +17,6 @@ from imagegen.state.preview import LargePreview
 class LightboxState(LargePreview, GalleryState):
     """Which image the large preview shows; ←/→ walk the gallery as it is filtered now."""
 
-    _source: str = "history"
-
     def _forget_user(self) -> None:
         """Closes the preview of the previous user's image."""
         self.is_open, self.card, self.image, self.position = (
@@ -29,7 +27,7 @@ class LightboxState(LargePreview, GalleryState):
         )
 
     def _items(self) -> list[tuple[GenerationCard, ImageCard]]:
-        cards = self.shown_results if self._source == "results" else self._gallery_cards()
+        cards = self._shown_cards()
         return [(c, i) for c in cards if c.status == GenerationStatus.COMPLETED for i in c.images]
 
     async def _show(self, image_id: str) -> bool:
@@ -39,7 +37,8 @@ class LightboxState(LargePreview, GalleryState):
                 try:
                     url = await asyncio.to_thread(svc.original_url, self._user_id, image_id)
                 except ServiceError as e:
-                    self.gallery_error, self.is_open = e.message, False
+                    self._fail(e.message)
+                    self.is_open = False
                     return False
                 self.card, self.image, self.is_open, self.original_url = c, i, True, url
                 self.position = f"{n + 1} / {len(items)}"
@@ -47,12 +46,9 @@ class LightboxState(LargePreview, GalleryState):
         return False
 
     @rx.event
-    async def open(self, image_id: str, source: str = "history") -> None:
-        """Opens the preview on one image of the gallery (or of this visit's results)."""
-        self._source = "results" if source == "results" else "history"
-        if not await self._show(image_id) and self._source == "results":
-            self._source = "history"
-            await self._show(image_id)
+    async def open(self, image_id: str) -> None:
+        """Opens the preview on one image; ←/→ then walk everything the page shows."""
+        await self._show(image_id)
 
     async def _step(self, delta: int) -> None:
         """The next (1) or previous (-1) image; loads the next page at the end of the gallery."""
@@ -64,7 +60,7 @@ class LightboxState(LargePreview, GalleryState):
             self.is_open = False
             return
         target = n + (1 if delta > 0 else -1)
-        if target >= len(items) and self._source == "history" and self.next_cursor:
+        if target >= len(items) and self.next_cursor:
             await self._fetch_more()
             items = self._items()
         if 0 <= target < len(items):

@@ -16,6 +16,12 @@ class LargePreview(rx.State, mixin=True):
     image: ImageCard = ImageCard()
     position: str = ""  # "3 / 12"
     original_url: str = ""  # minted on opening, so the grid never carries (or loads) originals
+    info_open: bool = True  # the details panel beside (or under) the image
+
+    @rx.event
+    def toggle_info(self) -> None:
+        """Folds the details panel away, or brings it back."""
+        self.info_open = not self.info_open
 
     @rx.event
     def close(self) -> None:

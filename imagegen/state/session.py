@@ -21,6 +21,11 @@ HOME = Page.HOME
 SIGN_IN = Page.SIGN_IN
 
 
+def event_name(handler: rx.EventHandler) -> str:
+    """The full name the browser sends back to run `handler`."""
+    return f"{handler.state_full_name}.{handler.fn.__name__}"  # type: ignore[attr-defined]
+
+
 class SessionState(rx.State):
     """The signed-in user, and the sign-up / sign-in / sign-out forms."""
 
@@ -33,6 +38,33 @@ class SessionState(rx.State):
     auth_busy: bool = False
     _synced_user: str = ""
     _clerk_token: str = ""  # Clerk mode: the token its browser script hands over
+    # The newest toast (components/toasts.py shows it): every page state's feedback.
+    toast_event: dict[str, str | int] = {}
+
+    def _fail(self, message: str, group: str = "") -> None:
+        """Says what went wrong where the user is looking (page states also keep it)."""
+        self._toast(message, "error", group=group, duration_ms=8000)
+
+    def _toast(
+        self,
+        message: str,
+        kind: str = "info",
+        *,
+        action: str = "",
+        handler: rx.EventHandler | None = None,
+        group: str = "",
+        duration_ms: int = 5000,
+    ) -> None:
+        """Shows a toast; one with the same group replaces the last (one Undo at a time)."""
+        self.toast_event = {
+            "id": uuid.uuid4().hex,
+            "kind": kind,
+            "message": message,
+            "action": action,
+            "handler": event_name(handler) if handler is not None else "",
+            "group": group,
+            "duration": duration_ms,
+        }
 
     def _session_token(self) -> str:
         """The session token: Clerk's, else the cookie sent with this tab's websocket."""

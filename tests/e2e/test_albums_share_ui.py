@@ -9,9 +9,8 @@ import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import api, frontend, sign_up
+from tests.e2e.ui import CARDS, generation_action, toast
 from tests.helpers import wait_status
-
-CARDS = "#gallery-grid .generation-card"
 
 
 def _generate(client, prompt: str, n: int = 2) -> dict:
@@ -30,7 +29,7 @@ def test_albums_from_selection_and_preview_to_their_own_page(page: Page, harness
     page.goto(frontend(harness) + "/albums")
     page.get_by_label("New album name").fill("Night animals")
     page.get_by_role("button", name="Create album").click()
-    expect(page.locator("#album-notice")).to_contain_text("Night animals")
+    expect(toast(page, "Night animals")).to_be_visible()
     expect(page.locator(".album-card")).to_have_count(1)
 
     # Multi-select in the gallery: two images of different generations.
@@ -44,13 +43,13 @@ def test_albums_from_selection_and_preview_to_their_own_page(page: Page, harness
     expect(page.locator("#selected-count")).to_have_text("2 selected")
     expect(page.locator("#lightbox")).to_have_count(0)  # selecting does not open the preview
     page.locator("#selection-add-to-album").select_option(label="Night animals")
-    expect(page.locator("#album-notice")).to_contain_text("Added 2 images to “Night animals”")
+    expect(toast(page, "Added 2 images to “Night animals”")).to_be_visible()
     expect(page.locator("#selected-count")).to_have_count(0)  # selection mode ends
 
     # From the preview: add a third.
     foxes.locator(".image-open").first.click()
     page.locator("#lightbox-add-to-album").select_option(label="Night animals")
-    expect(page.locator("#album-notice")).to_contain_text("Added 1 image")
+    expect(toast(page, "Added 1 image")).to_be_visible()
     page.keyboard.press("Escape")
 
     page.get_by_role("link", name="Albums").click()
@@ -88,7 +87,7 @@ def test_share_link_public_page_and_revoke(page: Page, harness, browser: Browser
     _generate(client, "Shared: a paper crane on water")
     page.reload()
     card = page.locator(CARDS).first
-    card.get_by_role("button", name="Share generation").click()
+    generation_action(page, card, "Share generation")
     url_box = page.locator("#share-url")
     expect(url_box).to_have_value(re.compile(r"/s/[\w-]{32}$"))
     url = url_box.input_value()

@@ -1,10 +1,12 @@
-"""Deleting from the gallery: confirm first, Undo for a few seconds, then gone for good."""
+"""Deleting from the gallery (a ⋯ menu): confirm first, Undo in a toast for a few seconds,
+then gone for good."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import api, sign_up
+from tests.e2e.ui import generation_action, image_action
 from tests.helpers import wait_status, wait_until
 
 
@@ -24,13 +26,13 @@ def test_delete_asks_first_can_be_undone_then_removes_everything(page: Page, har
     expect(page.locator("#gallery-grid .generation-card")).to_have_count(3)
 
     # Cancel in the confirmation changes nothing.
-    _card(page, "Delete this one").get_by_role("button", name="Delete generation").click()
+    generation_action(page, _card(page, "Delete this one"), "Delete generation")
     expect(page.get_by_role("alertdialog")).to_contain_text("Delete this generation?")
     page.get_by_role("button", name="Cancel").click()
     expect(_card(page, "Delete this one")).to_have_count(1)
 
     # Delete, then Undo within the window: it comes back, still in the database.
-    _card(page, "Delete this one").get_by_role("button", name="Delete generation").click()
+    generation_action(page, _card(page, "Delete this one"), "Delete generation")
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(_card(page, "Delete this one")).to_have_count(0)
     page.get_by_role("button", name="Undo").click()
@@ -39,7 +41,7 @@ def test_delete_asks_first_can_be_undone_then_removes_everything(page: Page, har
     assert client.get("/api/images/user").json()["count"] == 2
 
     # Delete and let the window pass: gone from the page, the API and after a reload.
-    _card(page, "Delete this one").get_by_role("button", name="Delete generation").click()
+    generation_action(page, _card(page, "Delete this one"), "Delete generation")
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(page.get_by_role("button", name="Undo")).to_be_visible()
     expect(page.get_by_role("button", name="Undo")).to_have_count(0, timeout=10_000)
@@ -54,7 +56,7 @@ def _window_passes(page: Page, harness: object, control: str) -> None:
     """Deletes the control generation and waits until it is gone for good: its undo window
     opened after the undone one's and is as long, so that one has closed too (an event, not a
     fixed wait that a slow machine could outlast)."""
-    _card(page, control).get_by_role("button", name="Delete generation").click()
+    generation_action(page, _card(page, control), "Delete generation")
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(page.get_by_role("button", name="Undo")).to_be_visible()
     expect(page.get_by_role("button", name="Undo")).to_have_count(0, timeout=10_000)
@@ -83,7 +85,7 @@ def test_delete_one_image_asks_first_and_can_be_undone(page: Page, harness):
     card = _card(page, "Three stones")
     expect(card.locator(".image-open")).to_have_count(3)
 
-    card.get_by_role("button", name="Delete image").nth(1).click()
+    image_action(page, card.locator(".gen-tile").nth(1), "Delete image")
     expect(page.get_by_role("alertdialog")).to_contain_text("Delete this image?")
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(card.locator(".image-open")).to_have_count(2)
@@ -93,7 +95,7 @@ def test_delete_one_image_asks_first_and_can_be_undone(page: Page, harness):
     _window_passes(page, harness, "Control")
     assert len(client.get(f"/api/generations/{gid}").json()["generation"]["images"]) == 3
 
-    card.get_by_role("button", name="Delete image").nth(1).click()
+    image_action(page, card.locator(".gen-tile").nth(1), "Delete image")
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(page.get_by_role("button", name="Undo")).to_be_visible()
     expect(page.get_by_role("button", name="Undo")).to_have_count(0, timeout=10_000)

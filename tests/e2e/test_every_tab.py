@@ -6,6 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import CHROMIUM_ARGS, api, frontend, sign_up  # noqa: F401
+from tests.e2e.ui import choose_images
 
 
 def test_every_tab_of_the_user_follows_and_no_one_else(page: Page, browser: Browser, harness):
@@ -18,7 +19,7 @@ def test_every_tab_of_the_user_follows_and_no_one_else(page: Page, browser: Brow
     sign_up(stranger, harness)
 
     page.get_by_label("Prompt", exact=True).fill("Seen from the other tab")
-    page.get_by_label("Images", exact=True).select_option("2")
+    choose_images(page, "2")
     page.get_by_role("button", name="Generate").click()
     mirrored = second.locator(".generation-card").filter(has_text="Seen from the other tab")
     expect(mirrored.first).to_be_visible(timeout=15_000)

@@ -6,6 +6,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Path, api, sign_up
+from tests.e2e.ui import open_settings, toast
 from tests.helpers import wait_status
 
 
@@ -28,12 +29,14 @@ def test_a_dropped_png_fills_prompt_negative_seed_and_size(page: Page, harness, 
     png.write_bytes(httpx.get(second["downloadUrl"]).content)
 
     page.reload()
+    open_settings(page)
     page.locator("#png-drop input[type=file]").set_input_files(str(png))
-    expect(page.locator("#png-notice")).to_contain_text("Parameters loaded from kettle.png")
+    expect(toast(page, "Parameters loaded from kettle.png")).to_be_visible()
     expect(page.get_by_label("Prompt", exact=True)).to_have_value("Copper kettle on a stove")
     expect(page.get_by_label("Negative prompt")).to_have_value("steam")
     expect(page.get_by_label("Seed", exact=True)).to_have_value("5001")  # the second image's seed
-    expect(page.get_by_label("Size", exact=True)).to_have_value("768x1024")
+    expect(page.get_by_role("radio", name="768×1024")).to_be_checked()
+    expect(page.locator("#seed-lock")).to_have_attribute("aria-pressed", "true")  # kept
 
     # A PNG with no parameters is explained, and the form keeps what it had.
     plain = tmp_path / "plain.png"
@@ -41,5 +44,6 @@ def test_a_dropped_png_fills_prompt_negative_seed_and_size(page: Page, harness, 
 
     Image.new("RGB", (16, 16)).save(plain)
     page.locator("#png-drop input[type=file]").set_input_files(str(plain))
-    expect(page.get_by_role("alert")).to_contain_text("carries no generation parameters")
+    expect(toast(page, "carries no generation parameters")).to_be_visible()
+    expect(toast(page, "Parameters loaded from kettle.png")).to_have_count(0)  # not stale
     expect(page.get_by_label("Prompt", exact=True)).to_have_value("Copper kettle on a stove")

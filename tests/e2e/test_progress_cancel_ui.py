@@ -6,6 +6,8 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import api, backend, sign_up
+from tests.e2e.ui import card as group
+from tests.e2e.ui import choose_images, choose_size
 
 
 def test_queue_position_progress_bar_and_cancel(page: Page, harness):
@@ -23,9 +25,9 @@ def test_queue_position_progress_bar_and_cancel(page: Page, harness):
         )
 
     page.get_by_label("Prompt", exact=True).fill("Wait your turn")
-    page.get_by_label("Size", exact=True).select_option("512x512")
+    choose_size(page, "512x512")
     page.get_by_role("button", name="Generate").click()
-    card = page.locator("#results .generation-card").filter(has_text="Wait your turn")
+    card = group(page, "Wait your turn")
     expect(card.locator(".queue-position")).to_contain_text("ahead of it")
     card.get_by_role("button", name="Cancel").click()
     expect(card).to_have_attribute("data-status", "CANCELLED")
@@ -35,9 +37,9 @@ def test_queue_position_progress_bar_and_cancel(page: Page, harness):
     assert client.get(f"/api/generations/{gid}").json()["generation"]["status"] == "CANCELLED"
 
     page.get_by_label("Prompt", exact=True).fill("Watch me progress")
-    page.get_by_label("Images", exact=True).select_option("4")
+    choose_images(page, "4")
     page.get_by_role("button", name="Generate").click()
-    card = page.locator("#results .generation-card").filter(has_text="Watch me progress")
+    card = group(page, "Watch me progress")
     expect(card.locator(".generation-progress")).to_be_visible(timeout=30_000)
     expect(card.get_by_role("img", name="Preview of the image being generated")).to_be_visible()
     expect(card).to_have_attribute("data-status", "COMPLETED", timeout=30_000)

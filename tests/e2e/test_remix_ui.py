@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import api, sign_up
+from tests.e2e.ui import generation_action, open_settings
 from tests.helpers import wait_status, wait_until
 
 
@@ -26,11 +27,12 @@ def test_edit_prompt_fills_every_parameter_and_generates_a_remix(page: Page, har
         ).json()["generation"]["id"],
     )
     page.reload()
-    page.locator("#gallery-grid").get_by_role("button", name="Edit prompt").click()
+    generation_action(page, page.locator("#gallery-grid .generation-card").first, "Edit prompt")
+    open_settings(page)
     expect(page.get_by_label("Prompt", exact=True)).to_have_value("Violet lighthouse")
     expect(page.get_by_label("Negative prompt")).to_have_value("green")
     expect(page.get_by_label("Seed", exact=True)).to_have_value("987654")
-    expect(page.get_by_label("Size", exact=True)).to_have_value("768x1024")
+    expect(page.get_by_role("radio", name="768×1024")).to_be_checked()
     expect(page.get_by_label("Images", exact=True)).to_have_value("2")
     expect(page.get_by_text("Remix of a past generation")).to_be_visible()
 

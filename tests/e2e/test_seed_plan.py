@@ -8,13 +8,9 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import api, ensure_png, frontend, sign_up
+from tests.e2e.ui import CARDS, card, generation_action, toast
+from tests.e2e.ui import generate as _generate
 from tests.helpers import wait_status, wait_until
-
-
-def _generate(page: Page, prompt: str, images: str = "1") -> None:
-    page.get_by_label("Prompt", exact=True).fill(prompt)
-    page.get_by_label("Images", exact=True).select_option(images)
-    page.get_by_role("button", name="Generate").click()
 
 
 def test_generate_shows_result_then_gallery_without_reload(page: Page, harness):
@@ -23,22 +19,27 @@ def test_generate_shows_result_then_gallery_without_reload(page: Page, harness):
     prompt = "A lighthouse at dawn, watercolor"
     _generate(page, prompt, images="2")
 
-    results = page.locator("#results")
-    # The pending card appears at once, before the worker finishes.
-    expect(results.get_by_text(prompt)).to_be_visible()
-    # Then the images land in the results, alt text = prompt, with a Download each.
+    # The pending group appears at once at the top of the gallery, marked New, before the
+    # worker finishes; the results are that newest group.
+    results = card(page, prompt)
+    expect(results).to_be_visible()
+    expect(page.locator(CARDS).first).to_contain_text(prompt)
+    expect(results.get_by_text("New", exact=True)).to_be_visible()
+    # Then the images land in it, alt text = prompt, with a Download each, shown once.
     expect(results.get_by_role("img", name=prompt)).to_have_count(2, timeout=30_000)
     expect(results.get_by_role("link", name="Download", exact=True)).to_have_count(2)
-    expect(results.get_by_text("Procedural (built-in)")).to_be_visible()
-    expect(results.get_by_text("procedural-v1")).to_be_visible()  # the model
-    # And the gallery shows the generation by itself.
     gallery = page.locator("#gallery-grid")
-    expect(gallery.get_by_role("img", name=prompt)).to_have_count(2)
+    expect(gallery.get_by_role("img", name=prompt)).to_have_count(2)  # nothing shown twice
+    # Its metadata is one click away: engine (by its label), model, seed.
+    results.get_by_role("button", name="Details").click()
+    details = page.get_by_role("dialog", name="Prompt and settings")
+    expect(details.get_by_text("Procedural (built-in)")).to_be_visible()
+    expect(details.get_by_text("procedural-v1")).to_be_visible()  # the model
+    page.keyboard.press("Escape")
     assert page.evaluate("window.__noReload") == "still here"
-    # Results and grid load only thumbnails; originals only in the preview (and downloads).
-    for section in (gallery, results):
-        srcs = section.get_by_role("img", name=prompt).evaluate_all("els => els.map(e => e.src)")
-        assert srcs and all(".thumb.webp" in src for src in srcs), srcs
+    # The grid loads only thumbnails; originals only in the preview (and downloads).
+    srcs = gallery.get_by_role("img", name=prompt).evaluate_all("els => els.map(e => e.src)")
+    assert srcs and all(".thumb.webp" in src for src in srcs), srcs
     results.locator(".image-open").first.click()
     expect(page.locator("#lightbox-image")).to_have_attribute("src", re.compile(r"/0\.png\?"))
     page.keyboard.press("Escape")
@@ -85,13 +86,18 @@ def test_gallery_has_1_2_3_columns_at_phone_tablet_desktop(page: Page, harness):
     page.reload()
     cards = page.locator("#gallery-grid .generation-card")
     expect(cards).to_have_count(3)
-    for width, columns in ((390, 1), (820, 2), (1280, 3)):
+
+    def columns() -> int:
+        return len({round(cards.nth(i).bounding_box()["x"]) for i in range(3)})
+
+    for width, least, most in ((390, 1, 1), (820, 2, 3), (1280, 3, 3)):
         page.set_viewport_size({"width": width, "height": 900})
         wait_until(
-            lambda c=columns: len({round(cards.nth(i).bounding_box()["x"]) for i in range(3)}) == c,
+            lambda a=least, b=most: a <= columns() <= b,
             5,
-            what=f"{columns} column(s) at {width}px",
+            what=f"{least} to {most} column(s) at {width}px",
         )
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 def test_second_user_sees_none_of_the_first_users_images(page: Page, harness, browser):
@@ -148,9 +154,9 @@ def test_sign_in_with_wrong_password_says_so_then_works(page: Page, harness, bro
 def test_empty_prompt_gets_a_clear_message_and_creates_nothing(page: Page, harness):
     sign_up(page, harness)
     page.get_by_role("button", name="Generate").click()
-    expect(page.get_by_role("alert")).to_contain_text("The prompt is empty")
+    expect(toast(page, "The prompt is empty")).to_be_visible()
     assert api(harness, page).get("/api/images/user").json()["count"] == 0
-    expect(page.locator("#results")).to_have_count(0)
+    expect(page.locator(CARDS)).to_have_count(0)
 
 
 def test_root_leads_to_sign_in_when_signed_out(page: Page, harness):
@@ -183,7 +189,7 @@ def test_download_all_gives_a_zip_of_the_generation(page: Page, harness):
     gallery = page.locator("#gallery-grid")
     expect(gallery.get_by_role("img", name="Two for the zip")).to_have_count(2, timeout=30_000)
     with page.expect_download() as dl:
-        gallery.get_by_role("link", name="Download all").click()
+        generation_action(page, card(page, "Two for the zip"), "Download all")
     assert dl.value.suggested_filename.endswith(".zip")
     with zipfile.ZipFile(io.BytesIO(dl.value.path().read_bytes())) as zf:
         names = zf.namelist()

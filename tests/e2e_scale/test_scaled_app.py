@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.ui import choose_images, choose_size
+
 
 def _sign_up(page: Page, url: str, email: str) -> None:
     page.goto(url + "/sign-up")
@@ -17,8 +19,8 @@ def _sign_up(page: Page, url: str, email: str) -> None:
 
 def _generate(page: Page, prompt: str, n: int = 1) -> None:
     page.get_by_label("Prompt", exact=True).fill(prompt)
-    page.get_by_label("Size", exact=True).select_option("512x512")
-    page.get_by_label("Images", exact=True).select_option(str(n))
+    choose_size(page, "512x512")
+    choose_images(page, str(n))
     page.get_by_role("button", name="Generate").click()
 
 
@@ -42,7 +44,7 @@ def test_app_killed_with_pending_work_recovers_it_live(page: Page, scaled):
     app = scaled["app"]
     _sign_up(page, app.url, "scale-crash@example.com")
     _generate(page, "Survives the crash", 4)  # about 5 s of work
-    pending = page.locator("#results .generation-card").filter(has_text="Survives the crash")
+    pending = page.locator("#gallery .generation-card").filter(has_text="Survives the crash")
     expect(pending).to_have_attribute("data-status", "PROCESSING")
     app.kill9()
     app.start()

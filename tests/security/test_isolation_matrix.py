@@ -253,6 +253,29 @@ async def attack_request_delete(w: World) -> None:
     assert gallery.pending_delete_id == ""
 
 
+async def attack_confirm_delete(w: World) -> None:
+    """B asks to delete A's generation and image, then confirms: nothing of A's is hidden."""
+    from imagegen.state.gallery import GalleryState
+
+    gallery = await _b_gallery(w)
+    for kind, target in (("generation", w.a_gen["id"]), ("image", w.a_gen["images"][0]["id"])):
+        GalleryState.ask_delete.fn(gallery, kind, target)
+        assert gallery.confirm_count == 0  # nothing of A's is on B's page to count
+        assert await GalleryState.confirm_delete.fn(gallery) is None
+        assert gallery.pending_delete_id == "" and gallery.confirm_id == ""
+    assert w.a.get(f"/api/generations/{w.a_gen['id']}").status_code == 200
+
+
+async def attack_use_seed(w: World) -> None:
+    """PromptFormState.use_seed(A's id) from B's session takes nothing of A's."""
+    from imagegen.state.form import PromptFormState
+
+    form = _state_for(PromptFormState, w.b_token)
+    await PromptFormState.use_seed.fn(form, w.a_gen["id"])
+    assert form.form_error == "Generation not found."
+    assert form.seed == "" and not form.seed_locked
+
+
 async def attack_finish_delete(w: World) -> None:
     """B plants A's id as its pending delete (setvar is open to clients) and fires the commit."""
     from imagegen.settings.app import get_app_settings
@@ -443,6 +466,9 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "GalleryState.undo_delete": NO_ID,
     "GalleryState.toggle_favorite": attack_toggle_favorite,
     "GalleryState.finish_delete": attack_finish_delete,
+    "GalleryState.ask_delete": attack_confirm_delete,
+    "GalleryState.confirm_delete": attack_confirm_delete,
+    "GalleryState.set_confirm_open": NO_ID,  # only closes the caller's own dialog
     "PromptFormState.setvar": NO_ID,
     "PromptFormState.load_options": NO_ID,
     "PromptFormState.set_prompt": NO_ID,
@@ -455,6 +481,10 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "PromptFormState.generate": NO_ID,  # its parent id is backend-only, set by remix
     "PromptFormState.remix": attack_remix_event,
     "PromptFormState.cancel_remix": NO_ID,
+    "PromptFormState.use_seed": attack_use_seed,
+    "PromptFormState.toggle_settings": NO_ID,
+    "PromptFormState.toggle_seed_lock": NO_ID,
+    "PromptFormState.set_example": NO_ID,
     "PromptFormState.load_png": NO_ID,  # reads the uploaded bytes only
     "GalleryState.set_q": NO_ID,
     "GalleryState.search": NO_ID,
@@ -467,6 +497,7 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "LightboxState.open": attack_lightbox,
     "LightboxState.close": NO_ID,
     "LightboxState.set_open": NO_ID,
+    "LightboxState.toggle_info": NO_ID,
     "LightboxState.key": NO_ID,
     "LightboxState.star": attack_lightbox,
     "LightboxState.delete_image": attack_lightbox,
@@ -489,6 +520,7 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "AlbumPageState.remove_from_album": attack_album_page,
     "AlbumPageState.open": attack_album_page,
     "AlbumPageState.set_open": NO_ID,
+    "AlbumPageState.toggle_info": NO_ID,
     "AlbumPageState.close": NO_ID,
     "AlbumPageState.key": NO_ID,
     "ShareState.setvar": NO_ID,

@@ -24,6 +24,7 @@ from imagegen.services.generations.lifecycle import (
 )
 from imagegen.services.generations.queries import (
     Page,
+    count_generations,
     decode_cursor,
     encode_cursor,
     get_generation,
@@ -49,6 +50,7 @@ from imagegen.services.generations.views import (
 )
 
 __all__ = [
+    "count_generations",
     "DEFAULT_SIZE",
     "DISPATCH_ATTEMPTS",
     "GenerationRequest",

@@ -134,6 +134,22 @@ def list_generations(
     return Page(gens, images, next_cursor)
 
 
+def count_generations(owner_id: str, filters: GalleryFilter | None = None) -> int:
+    """How many of the owner's generations the filter matches (the toolbar's count)."""
+    f = filters or GalleryFilter()
+    q = (
+        select(func.count())
+        .select_from(ImageGeneration)
+        .where(
+            ImageGeneration.owner_id == owner_id,
+            col(ImageGeneration.status).in_(f.statuses),
+            *filter_clauses(f),
+        )
+    )
+    with session_scope() as db:
+        return int(db.exec(q).one())
+
+
 def recent_changes(owner_id: str, since: datetime) -> list[ImageGeneration]:
     """The owner's generations in flight, or ended since `since`: what another of their tabs
     may not have seen yet (at most a page of each)."""

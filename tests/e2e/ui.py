@@ -1,0 +1,71 @@
+"""How a user drives the studio: the prompt bar, its settings panel, the ⋯ menus, toasts."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Locator, Page, expect
+
+CARDS = "#gallery-grid .generation-card"
+
+
+def open_settings(page: Page) -> None:
+    """Opens the settings panel (it remembers being open, so only when folded)."""
+    toggle = page.locator("#settings-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    expect(page.locator("#generation-settings")).to_be_visible()
+
+
+def choose_size(page: Page, size: str) -> None:
+    """Clicks a size chip ("512x512")."""
+    open_settings(page)
+    page.get_by_role("radio", name=size.replace("x", "×"), exact=True).click()
+    expect(page.get_by_role("radio", name=size.replace("x", "×"), exact=True)).to_be_checked()
+
+
+def choose_images(page: Page, images: str) -> None:
+    open_settings(page)
+    page.get_by_label("Images", exact=True).select_option(images)
+
+
+def generate(page: Page, prompt: str, images: str = "1", size: str | None = None) -> None:
+    """Types a prompt, sets the count (and size), and clicks Generate."""
+    page.get_by_label("Prompt", exact=True).fill(prompt)
+    if images != "1":
+        choose_images(page, images)
+    if size:
+        choose_size(page, size)
+    page.get_by_role("button", name="Generate").click()
+
+
+def card(page: Page, text: str) -> Locator:
+    """The gallery group of a generation, by its prompt."""
+    return page.locator(CARDS).filter(has_text=text)
+
+
+def image_action(page: Page, tile: Locator, action: str) -> None:
+    """Opens an image's ⋯ menu and picks an action ("Delete image", "Share image", ...)."""
+    tile.hover()
+    tile.get_by_role("button", name="More actions for this image").click()
+    page.get_by_role("menuitem", name=action).click()
+
+
+def generation_action(page: Page, group: Locator, action: str) -> None:
+    """Opens a generation's ⋯ menu and picks an action ("Delete generation", ...)."""
+    group.get_by_role("button", name="More actions for this generation").click()
+    page.get_by_role("menuitem", name=action).click()
+
+
+def toast(page: Page, text: str | None = None) -> Locator:
+    """The toasts pinned to the viewport (all of them, or those with this text)."""
+    t = page.locator("[data-sonner-toast]")
+    return t.filter(has_text=text) if text else t
+
+
+def filters(page: Page) -> Locator:
+    """Opens the Filters popover (if it is closed) and gives it."""
+    toggle = page.locator("#filters-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    pop = page.get_by_role("dialog", name="Filters")
+    expect(pop).to_be_visible()
+    return pop
