@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from imagegen.api import share_page
 from imagegen.api.deps import CurrentUser
 from imagegen.api.schemas import ERROR_REF, WRITE, Ok, ShareList, ShareOut, binary, errors
 from imagegen.api.shaping import share_json
-from imagegen.services import links
 from imagegen.services import shares as svc
 from imagegen.services.errors import NotFound
 from imagegen.services.routes import Route
@@ -61,45 +59,6 @@ def revoke_share(token: str, user: CurrentUser) -> dict:
     return {"success": True}
 
 
-def _page(view: svc.SharedView, base: str) -> str:
-    title = view.prompt if len(view.prompt) <= 90 else view.prompt[:89] + "…"
-    first = links.shared_image_url(view.token, view.images[0].id, base_url=base)
-    figures = "\n".join(
-        f'<figure><a href="{links.shared_image_url(view.token, i.id)}"><img src="'
-        f'{links.shared_image_url(view.token, i.id, thumbnail=True)}" width="{i.width}" '
-        f'height="{i.height}" alt="{escape(view.prompt)}"></a></figure>'
-        for i in view.images
-    )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{escape(title)} · imagegen</title>
-<meta property="og:type" content="website">
-<meta property="og:site_name" content="imagegen">
-<meta property="og:title" content="{escape(title)}">
-<meta property="og:description" content="{escape(view.prompt[:300])}">
-<meta property="og:url" content="{links.share_url(view.token, base)}">
-<meta property="og:image" content="{first}">
-<meta property="og:image:width" content="{view.images[0].width}">
-<meta property="og:image:height" content="{view.images[0].height}">
-<meta property="og:image:alt" content="{escape(title)}">
-<meta name="twitter:card" content="summary_large_image">
-<style>
-body{{font-family:system-ui,sans-serif;margin:0;background:#111;color:#eee}}
-main{{max-width:1100px;margin:0 auto;padding:24px}}
-p.prompt{{font-size:1.15rem;line-height:1.5;white-space:pre-wrap;overflow-wrap:anywhere}}
-.grid{{display:grid;gap:12px;grid-template-columns:repeat(auto-fit,minmax(280px,1fr))}}
-figure{{margin:0}} img{{width:100%;height:auto;border-radius:8px;background:#222}}
-footer{{margin-top:24px;color:#888;font-size:.85rem}}
-</style></head>
-<body><main>
-<p class="prompt" id="shared-prompt">{escape(view.prompt)}</p>
-<div class="grid">{figures}</div>
-<footer>Shared from imagegen</footer>
-</main></body></html>"""
-
-
 @router.get(
     Route.SHARE_PAGE,
     response_class=HTMLResponse,
@@ -121,17 +80,9 @@ def shared_page(token: str, request: Request) -> HTMLResponse:
     try:
         view = svc.resolve(token)
     except NotFound:
-        return HTMLResponse(_gone(), status_code=404)
+        return HTMLResponse(share_page.gone(), status_code=404)
     base = public_base_url() or str(request.base_url).rstrip("/")
-    return HTMLResponse(_page(view, base), headers={"Cache-Control": "no-store"})
-
-
-def _gone() -> str:
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found</title>'
-        '<meta name="robots" content="noindex"></head><body><p id="shared-gone">'
-        f"{escape(svc.GONE)}</p></body></html>"
-    )
+    return HTMLResponse(share_page.page(view, base), headers={"Cache-Control": "no-store"})
 
 
 @router.get(

@@ -19,7 +19,8 @@ _EVENTS = {
 
 class KeyboardNav(rx.Component):
     """While active, sends ArrowLeft/ArrowRight/Escape presses to a handler (not in text
-    fields), and a horizontal swipe inside the element `swipe_id` as ArrowLeft/ArrowRight."""
+    fields), and a horizontal swipe inside the element `swipe_id` as ArrowLeft/ArrowRight;
+    when it ends, focus goes back to the thumbnail that opened it."""
 
     tag = "ImagegenKeyboardNav"
     handler: rx.Var[str]
@@ -31,9 +32,17 @@ class KeyboardNav(rx.Component):
 
     def add_custom_code(self) -> list[str]:
         return [
-            """function ImagegenKeyboardNav({ handler, active, swipeId }) {
+            """let imagegenOpener = null;
+if (typeof document !== "undefined") {
+  document.addEventListener("focusin", (e) => {
+    const el = e.target && e.target.closest && e.target.closest(".image-open");
+    if (el) imagegenOpener = el;
+  }, true);
+}
+function ImagegenKeyboardNav({ handler, active, swipeId }) {
   useEffect(() => {
     if (!active) return;
+    const opener = imagegenOpener;  // the thumbnail that opened the preview gets focus back
     const send = (key) => addEvents([ReflexEvent(handler, { key }, {})], [], {});
     const onKey = (e) => {
       if (!["ArrowLeft", "ArrowRight", "Escape"].includes(e.key)) return;
@@ -62,6 +71,7 @@ class KeyboardNav(rx.Component):
       window.removeEventListener("keydown", onKey);
       window.removeEventListener("touchstart", onStart);
       window.removeEventListener("touchend", onEnd);
+      setTimeout(() => { if (opener && opener.isConnected) opener.focus(); }, 0);
     };
   }, [handler, active, swipeId]);
   return null;

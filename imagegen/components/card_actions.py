@@ -111,6 +111,7 @@ def image_menu(img: ImageCard, card: GenerationCard) -> rx.Component:
             ),
             align="end",
         ),
+        modal=False,
     )
 
 
@@ -163,6 +164,7 @@ def generation_menu(card: GenerationCard) -> rx.Component:
             ),
             align="end",
         ),
+        modal=False,
     )
 
 

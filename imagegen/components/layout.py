@@ -47,15 +47,19 @@ def _account_wide() -> list[rx.Component]:
 def _menu() -> rx.Component:
     """Phones: the pages, who is signed in and Sign out, behind one button."""
     items: list[rx.Component] = [
-        rx.dropdown_menu.item("Studio", on_click=rx.redirect(Page.HOME)),
-        rx.dropdown_menu.item("Albums", on_click=rx.redirect(Page.ALBUMS)),
-        rx.dropdown_menu.separator(),
-        rx.text(SessionState.email, size="1", color_scheme="gray", padding="4px 12px"),
+        rx.link("Studio", href=Page.HOME, size="3", class_name="menu-link"),
+        rx.link("Albums", href=Page.ALBUMS, size="3", class_name="menu-link"),
+        rx.separator(size="4"),
+        rx.text(SessionState.email, size="2", color_scheme="gray", class_name="menu-email"),
     ]
     if not _clerk():
-        items.append(rx.dropdown_menu.item("Sign out", on_click=SessionState.sign_out))
-    return rx.dropdown_menu.root(
-        rx.dropdown_menu.trigger(
+        items.append(
+            rx.button(
+                "Sign out", on_click=SessionState.sign_out, variant="soft", size="3", width="100%"
+            )
+        )
+    return rx.popover.root(
+        rx.popover.trigger(
             rx.icon_button(
                 rx.icon("menu", size=20),
                 aria_label="Menu",
@@ -65,7 +69,12 @@ def _menu() -> rx.Component:
                 id="header-menu",
             )
         ),
-        rx.dropdown_menu.content(*items, align="end"),
+        rx.popover.content(
+            rx.el.nav(*items, class_name="menu-panel", aria_label="Menu"),
+            align="end",
+            aria_label="Menu",
+            width="min(300px, 92vw)",
+        ),
     )
 
 
@@ -77,7 +86,13 @@ def header(skip_to: str = MAIN_ID, skip_label: str = "Skip to content") -> rx.Co
 
         narrow.insert(0, UserButton.create(after_sign_out_url=Page.SIGN_IN))
     return rx.el.header(
-        rx.el.a(skip_label, href=f"#{skip_to}", class_name="skip-link"),
+        # Focus moves to the target itself (a router link to a #hash would not move it).
+        rx.el.a(
+            skip_label,
+            href=f"#{skip_to}",
+            on_click=[rx.prevent_default, rx.set_focus(skip_to)],
+            class_name="skip-link",
+        ),
         rx.link(
             rx.hstack(
                 rx.icon("sparkles", size=20, aria_hidden="true"),
@@ -120,6 +135,6 @@ def page_shell(
     """The header, then the page's content in its main landmark, and the toasts."""
     return rx.fragment(
         header(skip_to, skip_label),
-        rx.el.main(*children, id=MAIN_ID, class_name="app-main"),
+        rx.el.main(*children, id=MAIN_ID, class_name="app-main", tab_index=-1),
         toasts(),
     )

@@ -180,6 +180,7 @@ def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
                         rx.flex(*actions, wrap="wrap", gap="2", align="center"),
                         id="lightbox-info",
                         hidden=~info_open,
+                        tab_index=0,  # it scrolls on phones: the keyboard must reach it
                         class_name="lightbox-info",
                         aria_label="Details",
                     ),

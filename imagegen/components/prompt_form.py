@@ -30,23 +30,30 @@ def _select(
 
 
 def png_drop() -> rx.Component:
-    """Drop (or pick) a PNG to fill the form with the parameters it carries."""
-    return rx.upload.root(
-        rx.hstack(
-            rx.icon("image-down", size=16, aria_hidden="true"),
-            rx.text("Drop a PNG here, or click, to load its prompt, seed and size", size="1"),
-            align="center",
-            justify="center",
-            width="100%",
-        ),
-        id=PNG_DROP,
-        accept={"image/png": [".png"], "image/webp": [".webp"], "image/jpeg": [".jpg", ".jpeg"]},
-        max_files=1,
-        multiple=False,
-        max_size=30 * 1024 * 1024,
-        on_drop=F.load_png(rx.upload_files(upload_id=PNG_DROP)),
-        class_name="png-drop",
-        aria_label="Load parameters from a PNG",
+    """Drop (or pick) a PNG to fill the form with the parameters it carries; the zone is the
+    file input's label, so the input has a name and a click opens the picker once."""
+    return rx.el.label(
+        rx.upload.root(
+            rx.hstack(
+                rx.icon("image-down", size=16, aria_hidden="true"),
+                rx.text("Drop a PNG here, or click, to load its prompt, seed and size", size="1"),
+                align="center",
+                justify="center",
+                width="100%",
+            ),
+            id=PNG_DROP,
+            accept={
+                "image/png": [".png"],
+                "image/webp": [".webp"],
+                "image/jpeg": [".jpg", ".jpeg"],
+            },
+            max_files=1,
+            multiple=False,
+            max_size=30 * 1024 * 1024,
+            on_drop=F.load_png(rx.upload_files(upload_id=PNG_DROP)),
+            no_click=True,
+            class_name="png-drop",
+        )
     )
 
 

@@ -92,6 +92,7 @@ def _album_tile(album: AlbumCard) -> rx.Component:
                 ),
                 href=f"{Page.ALBUMS}/{album.id}",
                 width="100%",
+                aria_label=f"Open album {album.name}",
             ),
             rx.hstack(
                 rx.link(

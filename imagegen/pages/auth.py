@@ -12,14 +12,16 @@ from imagegen.state.session import SessionState
 def _auth_form(
     title: str, action: str, handler: rx.EventHandler, other: rx.Component, autocomplete: str
 ) -> rx.Component:
-    return rx.center(
+    return rx.el.main(
         rx.card(
             rx.form(
                 rx.vstack(
                     rx.hstack(
-                        rx.icon("sparkles"), rx.heading("imagegen", size="6"), align="center"
+                        rx.icon("sparkles", aria_hidden="true"),
+                        rx.text("imagegen", size="6", weight="bold"),
+                        align="center",
                     ),
-                    rx.heading(title, size="4"),
+                    rx.heading(title, size="5", as_="h1"),
                     rx.el.label("Email", html_for="email"),
                     rx.input(
                         id="email",
@@ -59,7 +61,7 @@ def _auth_form(
             width="min(420px, 92vw)",
         ),
         SessionHandoff.create(ticket=SessionState.handoff_ticket, path=SessionState.handoff_path),
-        min_height="100vh",
+        class_name="auth-main",
     )
 
 
@@ -69,7 +71,9 @@ def sign_in_page() -> rx.Component:
         "Sign in",
         "Sign in",
         SessionState.sign_in,
-        rx.text("No account? ", rx.link("Sign up", href=Page.SIGN_UP), size="2"),
+        rx.text(
+            "No account? ", rx.link("Sign up", href=Page.SIGN_UP, underline="always"), size="2"
+        ),
         "current-password",
     )
 
@@ -80,6 +84,8 @@ def sign_up_page() -> rx.Component:
         "Create your account",
         "Sign up",
         SessionState.sign_up,
-        rx.text("Have an account? ", rx.link("Sign in", href=Page.SIGN_IN), size="2"),
+        rx.text(
+            "Have an account? ", rx.link("Sign in", href=Page.SIGN_IN, underline="always"), size="2"
+        ),
         "new-password",
     )

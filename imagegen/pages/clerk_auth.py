@@ -26,7 +26,7 @@ def _provider(*children: rx.Component) -> rx.Component:
 
 
 def _centered(child: rx.Component) -> rx.Component:
-    return rx.center(child, min_height="100vh", id="clerk-auth")
+    return rx.el.main(rx.center(child, min_height="100vh"), id="clerk-auth")
 
 
 def _auth_page(form: rx.Component) -> rx.Component:

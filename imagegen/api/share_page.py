@@ -1,0 +1,96 @@
+"""The public share page and its "gone" page: full-resolution images, a title, Download,
+the app's name and dark theme, and OpenGraph tags for link previews."""
+
+from __future__ import annotations
+
+from html import escape
+
+from imagegen.services import links
+from imagegen.services import shares as svc
+
+_STYLE = """
+:root{color-scheme:dark;--bg:#111113;--panel:#18191b;--text:#edeef0;--muted:#b0b4ba;
+--accent:#6e56cf;--accent-text:#fff;--line:#2e3135}
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:var(--bg);
+color:var(--text);line-height:1.5}
+header,main,footer{max-width:1200px;margin:0 auto;padding:16px 20px}
+header{display:flex;align-items:center;gap:8px;font-weight:700;font-size:1.15rem}
+header a{color:var(--text);text-decoration:none}
+h1{font-size:1.5rem;line-height:1.3;margin:4px 0 8px;overflow-wrap:anywhere}
+p.prompt{color:var(--muted);white-space:pre-wrap;overflow-wrap:anywhere;margin:0 0 20px}
+.images{display:grid;gap:20px}
+figure{margin:0;background:var(--panel);border:1px solid var(--line);border-radius:12px;
+padding:12px}
+figure img{display:block;width:100%;height:auto;max-height:82vh;object-fit:contain;
+border-radius:8px;background:#000}
+figcaption{display:flex;justify-content:space-between;align-items:center;gap:12px;
+margin-top:10px;color:var(--muted);font-size:.9rem}
+a.button{display:inline-flex;align-items:center;min-height:44px;padding:0 18px;
+border-radius:8px;background:var(--accent);color:var(--accent-text);font-weight:600;
+text-decoration:none}
+a.button:focus-visible,a:focus-visible{outline:3px solid #fff;outline-offset:2px}
+footer{color:var(--muted);font-size:.85rem}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0,0,0,0)}
+.gone{min-height:60vh;display:flex;flex-direction:column;justify-content:center;
+align-items:flex-start}
+"""
+
+
+def _shell(title: str, head: str, body: str) -> str:
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{escape(title)}</title>
+{head}<style>{_STYLE}</style></head>
+<body>
+<header><a href="/" aria-label="imagegen">&#10022; imagegen</a></header>
+{body}
+<footer>Shared from imagegen</footer>
+</body></html>"""
+
+
+def page(view: svc.SharedView, base: str) -> str:
+    """A live share: each image at full resolution with its own Download button."""
+    title = view.prompt if len(view.prompt) <= 90 else view.prompt[:89] + "…"
+    first = links.shared_image_url(view.token, view.images[0].id, base_url=base)
+    head = f"""<meta property="og:type" content="website">
+<meta property="og:site_name" content="imagegen">
+<meta property="og:title" content="{escape(title)}">
+<meta property="og:description" content="{escape(view.prompt[:300])}">
+<meta property="og:url" content="{links.share_url(view.token, base)}">
+<meta property="og:image" content="{first}">
+<meta property="og:image:width" content="{view.images[0].width}">
+<meta property="og:image:height" content="{view.images[0].height}">
+<meta property="og:image:alt" content="{escape(title)}">
+<meta name="twitter:card" content="summary_large_image">
+"""
+    n = len(view.images)
+    figures = "\n".join(
+        f'<figure><img src="{links.shared_image_url(view.token, i.id)}" width="{i.width}" '
+        f'height="{i.height}" alt="{escape(view.prompt)}" decoding="async">'
+        f"<figcaption><span>{i.width}×{i.height}"
+        f"{f' · image {k} of {n}' if n > 1 else ''}</span>"
+        f'<a class="button" href="{links.shared_image_url(view.token, i.id)}" '
+        f'download="imagegen-{view.token[:8]}-{k}.png">Download'
+        f'<span class="sr"> image {k}</span></a>'
+        f"</figcaption></figure>"
+        for k, i in enumerate(view.images, start=1)
+    )
+    body = f"""<main>
+<h1>{escape(title)}</h1>
+<p class="prompt" id="shared-prompt">{escape(view.prompt)}</p>
+<div class="images">{figures}</div>
+</main>"""
+    return _shell(f"{title} · imagegen", head, body)
+
+
+def gone() -> str:
+    """An unknown or revoked link: said plainly, in the app's look."""
+    body = f"""<main class="gone">
+<h1>This link no longer works</h1>
+<p id="shared-gone">{escape(svc.GONE)}</p>
+<p><a class="button" href="/">Open imagegen</a></p>
+</main>"""
+    return _shell("Link not found · imagegen", "", body)

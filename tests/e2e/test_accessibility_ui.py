@@ -1,0 +1,193 @@
+"""Accessibility and phones, checked on every run: axe-core on every page state (signed in
+and out, dialogs and menus open) at phone and desktop widths, in both themes; no page scrolls
+sideways; the keyboard reaches everything."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.a11y import assert_clean
+from tests.e2e.conftest import api, frontend, sign_up
+from tests.e2e.ui import CARDS, card, filters, generation_action, open_settings
+from tests.helpers import wait_status, wait_until
+
+WIDTHS = {"phone": (390, 844), "tablet": (768, 1024), "desktop": (1440, 900)}
+
+
+def _no_sideways_scroll(page: Page, where: str) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{where}: {width} px wide"
+
+
+def _settle(page: Page) -> None:
+    page.wait_for_load_state("networkidle")
+
+
+def test_every_page_state_is_accessible_at_every_width_in_both_themes(page: Page, harness):
+    email = sign_up(page, harness)
+    client = api(harness, page)
+    gen = client.post(
+        "/api/images/generate",
+        json={"prompt": "Axe check: a quiet harbour", "numImages": 2, "width": 512, "height": 512},
+    ).json()["generation"]
+    wait_status(client, gen["id"])
+    album = client.post("/api/albums", json={"name": "Empty album"}).json()["album"]
+    share_url = client.post("/api/shares", json={"generationId": gen["id"]}).json()["share"]["url"]
+    found: dict[str, list[str]] = {}
+
+    for theme in ("dark", "light"):
+        if theme == "light":
+            page.goto(frontend(harness) + "/generate-images")
+            page.get_by_role("button", name="Switch to light theme").click()
+            expect(page.locator("html")).to_have_class(re.compile("light"))
+        for name, (w, h) in WIDTHS.items():
+            if theme == "light" and name == "tablet":
+                continue
+            page.set_viewport_size({"width": w, "height": h})
+            at = f"{theme}/{name}"
+            page.goto(frontend(harness) + "/generate-images")
+            expect(page.locator(CARDS)).to_have_count(1)
+            _settle(page)
+            _no_sideways_scroll(page, f"studio {at}")
+            assert_clean(page, f"studio {at}", found)
+            open_settings(page)
+            assert_clean(page, f"settings {at}", found)
+            _no_sideways_scroll(page, f"settings {at}")
+            page.locator("#settings-toggle").click()
+            filters(page)
+            assert_clean(page, f"filters {at}", found)
+            page.keyboard.press("Escape")
+            card(page, "quiet harbour").get_by_role("button", name="Details").click()
+            assert_clean(page, f"details {at}", found)
+            page.keyboard.press("Escape")
+            generation_action(page, card(page, "quiet harbour"), "Delete generation")
+            expect(page.get_by_role("alertdialog")).to_be_visible()
+            assert_clean(page, f"confirm delete {at}", found)
+            page.get_by_role("button", name="Cancel").click()
+            page.locator(".image-open").first.click()
+            expect(page.locator("#lightbox")).to_be_visible()
+            _no_sideways_scroll(page, f"lightbox {at}")
+            lightbox = page.locator("#lightbox")
+
+            def fills(lb=lightbox, w=w, h=h) -> bool:  # once its opening animation ends
+                box = lb.bounding_box()
+                return bool(box) and box["width"] >= w - 1 and box["height"] >= h - 1
+
+            wait_until(fills, 5, what=f"the lightbox to fill {w}x{h}")
+            expect(page.get_by_role("button", name="Close")).to_be_in_viewport()
+            assert_clean(page, f"lightbox {at}", found)
+            page.keyboard.press("Escape")
+            if name == "phone":
+                page.get_by_role("button", name="Menu").click()
+                expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport()
+                assert_clean(page, f"menu {at}", found)
+                page.keyboard.press("Escape")
+            for path, label in (("/albums", "albums"), (f"/albums/{album['id']}", "album")):
+                page.goto(frontend(harness) + path)
+                expect(page.get_by_role("heading", level=1)).to_be_visible()
+                _settle(page)
+                _no_sideways_scroll(page, f"{label} {at}")
+                assert_clean(page, f"{label} {at}", found)
+            if theme == "dark":  # the share pages have one theme, the app's default
+                for url, label in ((share_url, "share"), (share_url + "x", "share gone")):
+                    page.goto(url)
+                    expect(page.get_by_role("heading", level=1)).to_be_visible()
+                    _no_sideways_scroll(page, f"{label} {at}")
+                    assert_clean(page, f"{label} {at}", found)
+
+    # Signed out: sign-in and sign-up, at both widths.
+    page.context.clear_cookies()
+    for name in ("phone", "desktop"):
+        w, h = WIDTHS[name]
+        page.set_viewport_size({"width": w, "height": h})
+        for path in ("/sign-in", "/sign-up"):
+            page.goto(frontend(harness) + path)
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            _settle(page)
+            _no_sideways_scroll(page, f"{path} {name}")
+            assert_clean(page, f"{path} {name}", found)
+    assert not found, "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in found.items())
+    assert email
+
+
+def _fully_visible_images(page: Page) -> int:
+    """Thumbnails wholly in view below the sticky bar."""
+    return page.evaluate(
+        """() => {
+        const top = document.querySelector('.studio-bar').getBoundingClientRect().bottom;
+        return [...document.querySelectorAll('.gen-tile')].filter((t) => {
+          const r = t.getBoundingClientRect();
+          return r.height > 0 && r.top >= top - 1 && r.bottom <= innerHeight + 1;
+        }).length;
+      }"""
+    )
+
+
+def test_image_first_keyboard_and_phone_layout(page: Page, harness):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.helpers import insert_generation
+
+    sign_up(page, harness)
+    uid = api(harness, page).get("/api/auth/me").json()["id"]
+    t0 = datetime.now(UTC) - timedelta(hours=1)
+    for n in range(20):
+        insert_generation(uid, f"Dense grid tile {n:02d}", created_at=t0 + timedelta(minutes=n))
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.reload()
+    expect(page.locator(CARDS)).to_have_count(20)
+    page.mouse.wheel(0, 160)  # past the top of the page: the prompt bar stays, sticky
+    expect(page.locator("#prompt")).to_be_in_viewport()
+    wait_until(lambda: _fully_visible_images(page) >= 12, 10, what="12 images in view at 1440")
+
+    # The skip link is the first Tab stop and lands on the gallery.
+    page.reload()
+    expect(page.locator(CARDS)).to_have_count(20)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to gallery")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#gallery")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is inside the gallery, not 33 Tabs away
+    assert page.evaluate("document.activeElement.closest('#gallery') !== null")
+
+    # Focus reaches each image, and its actions show; the lightbox opens by keyboard and
+    # gives focus back to the thumbnail that opened it.
+    first = page.locator(".image-open").first
+    first.focus()
+    expect(page.locator(".gen-tile").first.locator(".tile-actions")).to_have_css("opacity", "1")
+    page.keyboard.press("Enter")
+    expect(page.locator("#lightbox")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#lightbox")).to_have_count(0)
+    expect(first).to_be_focused()
+
+    # Enter generates; Shift+Enter adds a line; Ctrl+Enter generates from another field.
+    prompt = page.get_by_label("Prompt", exact=True)
+    prompt.fill("Line one")
+    prompt.press("Shift+Enter")
+    prompt.press_sequentially("line two")
+    expect(prompt).to_have_value("Line one\nline two")
+    prompt.press("Enter")
+    expect(card(page, "line two")).to_be_visible()
+    expect(page.locator(f'{CARDS}[data-status="COMPLETED"]').first).to_contain_text("line two")
+    open_settings(page)
+    prompt.fill("From the seed field")
+    page.get_by_label("Seed", exact=True).fill("42")
+    page.get_by_label("Seed", exact=True).press("Control+Enter")
+    expect(card(page, "From the seed field")).to_be_visible()
+
+    # A phone: nothing scrolls sideways, the header folds into a menu, targets are 44 px.
+    page.set_viewport_size({"width": 390, "height": 844})
+    _no_sideways_scroll(page, "studio at 390")
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport()
+    page.keyboard.press("Escape")
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('.touch-target, .tile-action, .group-action')]
+          .map((e) => e.getBoundingClientRect())
+          .filter((r) => r.width > 0 && (r.width < 44 || r.height < 44)).length"""
+    )
+    assert small == 0, f"{small} touch targets under 44 px at 390"
