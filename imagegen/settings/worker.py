@@ -33,6 +33,8 @@ class WorkerSettings(SharedSettings):
     worker_processes: int = Field(1, alias="IMAGEGEN_WORKER_PROCESSES", ge=1, le=64)
     worker_concurrency: int = Field(1, alias="IMAGEGEN_WORKER_CONCURRENCY", ge=1)
     worker_public_url: str = Field("", alias="IMAGEGEN_WORKER_PUBLIC_URL")
+    # Echoed by /healthz, so a launcher knows the answer comes from the worker it started.
+    worker_instance: str = Field("", alias="IMAGEGEN_WORKER_INSTANCE", max_length=200)
     delivery_max_age_seconds: float = Field(3600, alias="IMAGEGEN_DELIVERY_MAX_AGE", gt=0)
     procedural_step_ms: int = Field(0, alias="IMAGEGEN_PROCEDURAL_STEP_MS", ge=0, le=10_000)
     engine_timeout_seconds: float = Field(180, alias="IMAGEGEN_ENGINE_TIMEOUT", gt=0)

@@ -85,6 +85,8 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
         w = state["worker"]
         return {
             "ok": True,
+            "service": "imagegen-worker",
+            "instance": settings.worker_instance,
             "activeJobs": len(w.active),
             "queuedJobs": sum(len(q) for q in w.queues.values()),
             "pendingDeliveries": w.outbox.pending(),
