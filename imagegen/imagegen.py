@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex.config import get_config
+from reflex_base.environment import environment
 
 from imagegen.api import create_api
 from imagegen.api.origins import socket_origin_allowed, use_trusted_cors
@@ -33,6 +34,8 @@ app = rx.App(
 )
 app.register_lifespan_task(maintenance_loop)  # the watchdog and the orphan sweeper
 urls.register_fallback(lambda: get_config().api_url)  # callbacks when IMAGEGEN_APP_URL is unset
+# One server for pages and API (`reflex run --single-port`): page links are relative.
+urls.register_same_server(environment.REFLEX_MOUNT_FRONTEND_COMPILED_APP.get)
 # The websocket handshake refuses a page from another origin (cross-site websocket hijacking).
 if app.sio is not None:
     app.sio.eio.cors_allowed_origins = socket_origin_allowed

@@ -6,7 +6,8 @@ PORT="${PORT:-3000}"
 export IMAGEGEN_WORKER_PORT="${IMAGEGEN_WORKER_PORT:-8001}"
 export IMAGEGEN_WORKER_URL="${IMAGEGEN_WORKER_URL:-http://127.0.0.1:${IMAGEGEN_WORKER_PORT}}"
 export IMAGEGEN_APP_URL="${IMAGEGEN_APP_URL:-http://127.0.0.1:${PORT}}"
-export IMAGEGEN_PUBLIC_URL="${IMAGEGEN_PUBLIC_URL:-http://localhost:${PORT}}"
+# IMAGEGEN_PUBLIC_URL stays unset unless given: share links then follow the address the
+# browser used (a phone on the LAN gets http://<this machine>:PORT links).
 
 health="http://127.0.0.1:${IMAGEGEN_WORKER_PORT}/healthz"
 # Another program on the worker port would receive every job: refuse, and say so.

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from imagegen.api.origins import CrossSiteGuard, TrustedCors
-from imagegen.api.security import SecurityHeaders
+from imagegen.api.security import RequestAddress, SecurityHeaders
 from imagegen.api.session import SlidingSession
 from imagegen.http_guards import BodyLimit
 from imagegen.services.errors import ServiceError
@@ -99,6 +99,7 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
         api.include_router(module.router)
     _add_docs(api)
     # Outermost last: body limits, then cross-site refusal, then CORS, then the cookie slide.
+    api.add_middleware(RequestAddress)  # links in answers follow the request's address
     api.add_middleware(SlidingSession)
     api.add_middleware(TrustedCors)
     api.add_middleware(CrossSiteGuard)

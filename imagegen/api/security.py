@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from imagegen.services.urls import request_base
 from imagegen.settings.app import get_app_settings
 
 
@@ -108,3 +109,23 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class RequestAddress:
+    """ASGI middleware: an HTTP request's links (file URLs in its JSON) follow the scheme and
+    host it came in on, so they work from any address or reverse proxy."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        host = (headers.get(b"host") or b"").decode("latin-1")
+        if not host or any(c in host for c in "/\\@ "):
+            await self.app(scope, receive, send)
+            return
+        with request_base(f"{scope.get('scheme', 'http')}://{host}"):
+            await self.app(scope, receive, send)

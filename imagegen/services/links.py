@@ -10,7 +10,7 @@ from imagegen.models import ImageFile
 from imagegen.services import signing
 from imagegen.services.routes import Route, path
 from imagegen.services.storage import get_storage
-from imagegen.services.urls import app_base_url, public_base_url
+from imagegen.services.urls import app_base_url, link_base_url, share_base_url
 from imagegen.settings.app import get_app_settings
 
 
@@ -24,7 +24,7 @@ class ImageLinks:
 
 
 def _base(base_url: str | None) -> str:
-    return public_base_url() if base_url is None else base_url
+    return link_base_url() if base_url is None else base_url
 
 
 def file_url(key: str, download_name: str | None = None, base_url: str | None = None) -> str:
@@ -40,7 +40,7 @@ def thumbnail_url(img: ImageFile, base_url: str | None = None) -> str:
 
 def image_links(img: ImageFile) -> ImageLinks:
     """Fresh links to one image."""
-    base = public_base_url()
+    base = link_base_url()
     return ImageLinks(
         file=file_url(img.storage_key, base_url=base),
         thumbnail=thumbnail_url(img, base_url=base),
@@ -68,9 +68,10 @@ def zip_link_valid(generation_id: str, expires: int, sig: str) -> bool:
     return signing.verify(key, _zip_subject(generation_id), expires, sig, download=True)
 
 
-def share_url(token: str, base_url: str | None = None) -> str:
-    """The public page of a share link."""
-    return f"{_base(base_url)}{path(Route.SHARE_PAGE, token=token)}"
+def share_url(token: str, base_url: str | None = None, page_address: str = "") -> str:
+    """The public page of a share link (absolute: it leaves the app)."""
+    base = share_base_url(page_address) if base_url is None else base_url
+    return f"{base}{path(Route.SHARE_PAGE, token=token)}"
 
 
 def shared_image_url(token: str, image_id: str, thumbnail: bool = False, base_url: str = "") -> str:

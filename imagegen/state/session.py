@@ -78,6 +78,18 @@ class SessionState(rx.State):
         morsel = jar.get(SESSION_COOKIE)
         return morsel.value if morsel else ""
 
+    def _page_address(self) -> str:
+        """The scheme and host this tab reached the app's server on (its websocket's Host),
+        for links that must be absolute, such as share links."""
+        headers = self.router.headers
+        host = headers.raw_headers.get("x-forwarded-host") or headers.host
+        if not host:
+            return ""
+        scheme = headers.raw_headers.get("x-forwarded-proto") or (
+            "https" if headers.origin.startswith("https:") else "http"
+        )
+        return f"{scheme}://{host}"
+
     async def _principal(self) -> Principal | None:
         """The user behind the cookie, verified against the database."""
         return await asyncio.to_thread(get_auth().authenticate, self._session_token() or None)

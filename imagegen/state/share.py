@@ -46,7 +46,11 @@ class ShareState(SessionState):
         except ServiceError as e:
             self.share_error = e.message
             return
-        self.share_error, self._token, self.share_url = "", link.token, links.share_url(link.token)
+        self.share_error, self._token, self.share_url = (
+            "",
+            link.token,
+            links.share_url(link.token, page_address=self._page_address()),
+        )
 
     @rx.event
     async def share_generation(self, generation_id: str) -> None:
