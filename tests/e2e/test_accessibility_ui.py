@@ -59,9 +59,17 @@ def test_every_page_state_is_accessible_at_every_width_in_both_themes(page: Page
             filters(page)
             assert_clean(page, f"filters {at}", found)
             page.keyboard.press("Escape")
+            expect(page.get_by_role("dialog", name="Filters")).to_have_count(0)
             card(page, "quiet harbour").get_by_role("button", name="Details").click()
+            details = page.get_by_role("dialog", name="Prompt and settings")
+            expect(details).to_be_visible()
             assert_clean(page, f"details {at}", found)
             page.keyboard.press("Escape")
+            # Closed, its focus handed back: a menu opened meanwhile would lose it and close.
+            expect(details).to_have_count(0)
+            expect(
+                card(page, "quiet harbour").get_by_role("button", name="Details")
+            ).to_be_focused()
             generation_action(page, card(page, "quiet harbour"), "Delete generation")
             expect(page.get_by_role("alertdialog")).to_be_visible()
             assert_clean(page, f"confirm delete {at}", found)

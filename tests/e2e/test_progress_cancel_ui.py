@@ -13,16 +13,22 @@ from tests.e2e.ui import choose_images, choose_size
 def test_queue_position_progress_bar_and_cancel(page: Page, harness):
     sign_up(page, harness)
     client = api(harness, page)
-    other = httpx.post(
-        f"{backend(harness)}/api/auth/signup",
-        json={"email": f"busy{id(page)}@example.com", "password": "password-123"},
-    ).json()["token"]
-    busy = httpx.Client(base_url=backend(harness), headers={"Authorization": f"Bearer {other}"})
-    for n in range(3):  # another user keeps the single worker slot busy for a few seconds
-        busy.post(
-            "/api/images/generate",
-            json={"prompt": f"busy {n}", "numImages": 4, "width": 512, "height": 512},
-        )
+    # Two other users (4 generations each, their cap) keep the single worker slot busy for
+    # longer than a loaded machine takes to submit ours; they are cancelled below.
+    busy_jobs: list[tuple[httpx.Client, str]] = []
+    for who in range(2):
+        token = httpx.post(
+            f"{backend(harness)}/api/auth/signup",
+            json={"email": f"busy{who}-{id(page)}@example.com", "password": "password-123"},
+        ).json()["token"]
+        busy = httpx.Client(base_url=backend(harness), headers={"Authorization": f"Bearer {token}"})
+        for n in range(4):
+            r = busy.post(
+                "/api/images/generate",
+                json={"prompt": f"busy {n}", "numImages": 4, "width": 512, "height": 512},
+            )
+            assert r.status_code == 201, r.text
+            busy_jobs.append((busy, r.json()["generation"]["id"]))
 
     page.get_by_label("Prompt", exact=True).fill("Wait your turn")
     choose_size(page, "512x512")
@@ -35,6 +41,8 @@ def test_queue_position_progress_bar_and_cancel(page: Page, harness):
     expect(card.get_by_role("button", name="Retry")).to_be_visible()
     gid = card.get_attribute("data-generation-id")
     assert client.get(f"/api/generations/{gid}").json()["generation"]["status"] == "CANCELLED"
+    for busy, busy_id in busy_jobs:  # free the worker for the next one
+        busy.post(f"/api/generations/{busy_id}/cancel")
 
     page.get_by_label("Prompt", exact=True).fill("Watch me progress")
     choose_images(page, "4")
