@@ -180,18 +180,7 @@ def _album_image(item: AlbumItem) -> rx.Component:
             style={"all": "unset", "cursor": "zoom-in", "display": "block", "width": "100%"},
         ),
         rx.hstack(
-            rx.text(
-                item.card.prompt,
-                size="1",
-                color_scheme="gray",
-                trim="both",
-                style={
-                    "overflow": "hidden",
-                    "text-overflow": "ellipsis",
-                    "white-space": "nowrap",
-                    "flex": "1",
-                },
-            ),
+            rx.el.p(item.card.prompt, title=item.card.prompt, class_name="album-caption"),
             rx.icon_button(
                 rx.icon("folder-minus", size=14),
                 aria_label="Remove from album",
@@ -200,6 +189,7 @@ def _album_image(item: AlbumItem) -> rx.Component:
                 variant="ghost",
                 color_scheme="red",
                 size="1",
+                class_name="touch-target",
             ),
             width="100%",
             align="center",
@@ -220,9 +210,11 @@ def album_page() -> rx.Component:
                 rx.link("Back to albums", href=Page.ALBUMS),
             ),
             rx.vstack(
-                rx.hstack(
-                    rx.link(rx.icon("arrow-left", size=16), "Albums", href=Page.ALBUMS),
-                    align="center",
+                rx.link(
+                    rx.icon("arrow-left", size=16, aria_hidden="true"),
+                    "Albums",
+                    href=Page.ALBUMS,
+                    class_name="back-link",
                 ),
                 rx.heading(AlbumPageState.album_name, size="6", as_="h1", id="album-title"),
                 rx.cond(
