@@ -29,6 +29,35 @@ def _select(name: str, value: rx.Var, *options: rx.Component) -> rx.Component:
     )
 
 
+def _any(
+    label: str, name: str, value: rx.Var, items: rx.Var, labelled: bool = False
+) -> rx.Component:
+    """A filter picker: Any, then what the worker's catalogue offers (labelled: name+label)."""
+    option = (
+        (lambda e: rx.el.option(e["label"], value=e["name"]))
+        if labelled
+        else (lambda v: rx.el.option(v, value=v))
+    )
+    return _labelled(
+        label, _select(name, value, rx.el.option("Any", value=""), rx.foreach(items, option))
+    )
+
+
+def _date(label: str, name: str, value: rx.Var, aria: str) -> rx.Component:
+    """A date filter (from / to), applied at once."""
+    return _labelled(
+        label,
+        rx.el.input(
+            type="date",
+            value=value,
+            on_change=lambda v: G.set_filter(name, v),
+            class_name="native-select",
+            id=f"filter-{name}",
+            aria_label=aria,
+        ),
+    )
+
+
 def _filters_popover() -> rx.Component:
     """Favourites, status, engine, model, size, dates and sort, folded into one popover."""
     return rx.popover.root(
@@ -69,58 +98,11 @@ def _filters_popover() -> rx.Component:
                             rx.el.option("All", value="all"),
                         ),
                     ),
-                    _labelled(
-                        "Engine",
-                        _select(
-                            "engine",
-                            G.engine_filter,
-                            rx.el.option("Any", value=""),
-                            rx.foreach(
-                                G.filter_engines,
-                                lambda e: rx.el.option(e["label"], value=e["name"]),
-                            ),
-                        ),
-                    ),
-                    _labelled(
-                        "Model",
-                        _select(
-                            "model",
-                            G.model_filter,
-                            rx.el.option("Any", value=""),
-                            rx.foreach(G.filter_models, lambda m: rx.el.option(m, value=m)),
-                        ),
-                    ),
-                    _labelled(
-                        "Size",
-                        _select(
-                            "size",
-                            G.size_filter,
-                            rx.el.option("Any", value=""),
-                            rx.foreach(G.filter_sizes, lambda s: rx.el.option(s, value=s)),
-                        ),
-                    ),
-                    _labelled(
-                        "From",
-                        rx.el.input(
-                            type="date",
-                            value=G.date_from,
-                            on_change=lambda v: G.set_filter("from", v),
-                            class_name="native-select",
-                            id="filter-from",
-                            aria_label="Created from",
-                        ),
-                    ),
-                    _labelled(
-                        "To",
-                        rx.el.input(
-                            type="date",
-                            value=G.date_to,
-                            on_change=lambda v: G.set_filter("to", v),
-                            class_name="native-select",
-                            id="filter-to",
-                            aria_label="Created until",
-                        ),
-                    ),
+                    _any("Engine", "engine", G.engine_filter, G.filter_engines, labelled=True),
+                    _any("Model", "model", G.model_filter, G.filter_models),
+                    _any("Size", "size", G.size_filter, G.filter_sizes),
+                    _date("From", "from", G.date_from, "Created from"),
+                    _date("To", "to", G.date_to, "Created until"),
                     _labelled(
                         "Sort",
                         _select(

@@ -12,6 +12,19 @@ from imagegen.components.generation_card import details
 STAGE_ID = "lightbox-stage"
 
 
+def _soft(icon: str, label: str, on_click: object, **props: object) -> rx.Component:
+    """One of the panel's quiet buttons: an icon and what it does."""
+    return rx.button(
+        rx.icon(icon, size=14),
+        label,
+        on_click=on_click,
+        variant="soft",
+        color_scheme=props.pop("color_scheme", "gray"),
+        size="2",
+        **props,
+    )
+
+
 def _gallery_actions(state: type[rx.State]) -> list[rx.Component]:
     """Star, share, remix, use seed, add to album and delete: the studio's lightbox."""
     from imagegen.state.albums import AlbumsState
@@ -31,30 +44,9 @@ def _gallery_actions(state: type[rx.State]) -> list[rx.Component]:
             size="2",
             id="lightbox-star",
         ),
-        rx.button(
-            rx.icon("share-2", size=14),
-            "Share",
-            on_click=ShareState.share_image(img.id),
-            variant="soft",
-            color_scheme="gray",
-            size="2",
-        ),
-        rx.button(
-            rx.icon("pencil", size=14),
-            "Edit prompt",
-            on_click=[PromptFormState.remix(card.id), state.close],  # type: ignore[attr-defined]
-            variant="soft",
-            color_scheme="gray",
-            size="2",
-        ),
-        rx.button(
-            rx.icon("dices", size=14),
-            "Use seed",
-            on_click=PromptFormState.use_seed(card.id),
-            variant="soft",
-            color_scheme="gray",
-            size="2",
-        ),
+        _soft("share-2", "Share", ShareState.share_image(img.id)),
+        _soft("pencil", "Edit prompt", [PromptFormState.remix(card.id), state.close]),
+        _soft("dices", "Use seed", PromptFormState.use_seed(card.id)),
         rx.el.select(
             rx.el.option("Add to album…", value=""),
             rx.foreach(AlbumsState.albums, lambda a: rx.el.option(a.name, value=a.id)),
@@ -64,13 +56,11 @@ def _gallery_actions(state: type[rx.State]) -> list[rx.Component]:
             id="lightbox-add-to-album",
             aria_label="Add to album",
         ),
-        rx.button(
-            rx.icon("trash-2", size=14),
+        _soft(
+            "trash-2",
             "Delete image",
-            on_click=state.delete_image,  # type: ignore[attr-defined]
-            variant="soft",
+            state.delete_image,  # type: ignore[attr-defined]
             color_scheme="red",
-            size="2",
             id="lightbox-delete",
         ),
     ]
@@ -96,13 +86,10 @@ def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
 
     img, card = state.image, state.card  # type: ignore[attr-defined]
     actions: list[rx.Component] = [
-        rx.button(
-            rx.icon("copy", size=14),
+        _soft(
+            "copy",
             "Copy prompt",
-            on_click=[rx.set_clipboard(card.prompt), rx.toast("Prompt copied")],
-            variant="soft",
-            color_scheme="gray",
-            size="2",
+            [rx.set_clipboard(card.prompt), rx.toast("Prompt copied")],
             id="lightbox-copy-prompt",
         ),
         download_link(img),
