@@ -36,6 +36,9 @@ def test_albums_from_selection_and_preview_to_their_own_page(page: Page, harness
     page.get_by_role("link", name="Studio").click()
     expect(page.locator(CARDS)).to_have_count(2)
     page.get_by_role("button", name="Select", exact=True).click()
+    # The click only selects once the page is in selection mode (else it opens the preview).
+    expect(page.get_by_role("button", name="Done selecting")).to_be_visible()
+    expect(page.locator(f"{CARDS} .image-open").first).to_have_attribute("title", "Select")
     owls = page.locator(CARDS).filter(has_text="owls")
     foxes = page.locator(CARDS).filter(has_text="foxes")
     owls.locator(".image-open").first.click()

@@ -76,7 +76,7 @@ def test_unicode_emoji_and_rtl_prompts_round_trip(stack):
     "path", ["/api/images/user", "/api/auth/me", "/api/nope", "/api/openapi.json"]
 )
 def test_security_headers_on_every_answer(stack, path):
-    r = httpx.get(stack["url"] + path)
+    r = httpx.get(stack["url"] + path, timeout=30)  # a loaded machine answers slowly
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["referrer-policy"] == "strict-origin-when-cross-origin"
