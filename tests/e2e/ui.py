@@ -42,17 +42,29 @@ def card(page: Page, text: str) -> Locator:
     return page.locator(CARDS).filter(has_text=text)
 
 
+def _pick(page: Page, trigger: Locator, action: str) -> None:
+    """Opens a ⋯ menu and picks an item; a menu that a re-render closed right after opening
+    (the page still settling after a load) is opened again, as a user would."""
+    item = page.get_by_role("menuitem", name=action)
+    for _ in range(3):
+        trigger.click()
+        try:
+            expect(item).to_be_visible(timeout=5_000)
+            break
+        except AssertionError:
+            continue
+    item.click()
+
+
 def image_action(page: Page, tile: Locator, action: str) -> None:
     """Opens an image's ⋯ menu and picks an action ("Delete image", "Share image", ...)."""
     tile.hover()
-    tile.get_by_role("button", name="More actions for this image").click()
-    page.get_by_role("menuitem", name=action).click()
+    _pick(page, tile.get_by_role("button", name="More actions for this image"), action)
 
 
 def generation_action(page: Page, group: Locator, action: str) -> None:
     """Opens a generation's ⋯ menu and picks an action ("Delete generation", ...)."""
-    group.get_by_role("button", name="More actions for this generation").click()
-    page.get_by_role("menuitem", name=action).click()
+    _pick(page, group.get_by_role("button", name="More actions for this generation"), action)
 
 
 def toast(page: Page, text: str | None = None) -> Locator:
