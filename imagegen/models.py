@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Enum, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, DateTime, Enum, Index, UniqueConstraint, event, text
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
 
 from imagegen.contract import GenerationStatus
@@ -23,6 +25,12 @@ def as_utc(dt: datetime) -> datetime:
 
 def _ts(nullable: bool = False, index: bool = False) -> Column:
     return Column(DateTime(timezone=True), nullable=nullable, index=index)
+
+
+def _only_deleted() -> dict:
+    """A partial index's condition: the rows a delete has hidden."""
+    cond = "deleted_at IS NOT NULL"
+    return {"sqlite_where": text(cond), "postgresql_where": text(cond)}
 
 
 # The statuses of a generation still running somewhere (queued or rendering).
@@ -74,6 +82,8 @@ class ImageGeneration(SQLModel, table=True):
     __table_args__ = (
         Index("ix_generations_owner_status_created", "owner_id", "status", "created_at", "id"),
         Index("ix_generations_owner_created", "owner_id", "created_at", "id"),
+        # Deleted rows wait for their undo window to pass: few, found by the purge.
+        Index("ix_generations_deleted", "deleted_at", **_only_deleted()),
         {"extend_existing": True},
     )
 
@@ -93,6 +103,7 @@ class ImageGeneration(SQLModel, table=True):
     parent_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     completed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    deleted_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class ImageFile(SQLModel, table=True):
@@ -108,6 +119,7 @@ class ImageFile(SQLModel, table=True):
             sqlite_where=text("favorite = 1"),
             postgresql_where=text("favorite = true"),
         ),
+        Index("ix_image_files_deleted", "deleted_at", **_only_deleted()),
         {"extend_existing": True},
     )
 
@@ -126,6 +138,7 @@ class ImageFile(SQLModel, table=True):
     height: int
     dimensions: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    deleted_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class WebhookReceipt(SQLModel, table=True):
@@ -209,3 +222,27 @@ class ShareLink(SQLModel, table=True):
     include_parameters: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     revoked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+# Execution option of a read that must see deleted rows too (Undo, and the purge).
+WITH_DELETED = "imagegen_with_deleted"
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _hide_deleted(state: ORMExecuteState) -> None:
+    """Every read leaves out deleted generations and images (waiting for their undo window to
+    pass), so no query can forget to; writes and WITH_DELETED reads see them."""
+    if (
+        state.is_select
+        and not state.is_column_load
+        and not state.is_relationship_load
+        and not state.execution_options.get(WITH_DELETED, False)
+    ):
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                ImageGeneration, lambda cls: cls.deleted_at.is_(None), include_aliases=True
+            ),
+            with_loader_criteria(
+                ImageFile, lambda cls: cls.deleted_at.is_(None), include_aliases=True
+            ),
+        )

@@ -64,6 +64,8 @@ def list_albums(owner_id: str) -> list[AlbumSummary]:
         counts = dict(
             db.exec(
                 select(AlbumImage.album_id, func.count())
+                .join(ImageFile, col(ImageFile.id) == AlbumImage.image_id)  # deleted ones: not
+                .join(ImageGeneration, col(ImageGeneration.id) == ImageFile.generation_id)
                 .where(col(AlbumImage.album_id).in_(ids))
                 .group_by(AlbumImage.album_id)
             ).all()
@@ -73,6 +75,7 @@ def list_albums(owner_id: str) -> list[AlbumSummary]:
             cover = db.exec(
                 select(ImageFile)
                 .join(AlbumImage, col(AlbumImage.image_id) == ImageFile.id)
+                .join(ImageGeneration, col(ImageGeneration.id) == ImageFile.generation_id)
                 .where(AlbumImage.album_id == album_id)
                 .order_by(col(AlbumImage.added_at).desc())
                 .limit(1)

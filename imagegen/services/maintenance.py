@@ -1,5 +1,6 @@
 """Housekeeping that keeps every generation ending and storage matching the database: a
-watchdog for generations the worker never finished, and a sweeper for orphaned objects."""
+watchdog for generations the worker never finished, the purge of deletes whose undo window
+has passed, and a sweeper for orphaned objects."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlmodel import col, or_, select, update
 
 from imagegen.db import session_scope
 from imagegen.models import IN_FLIGHT, GenerationStatus, ImageFile, ImageGeneration, utcnow
-from imagegen.services.generations import announce
+from imagegen.services.generations import announce, purge_deleted
 from imagegen.services.storage import StorageError, get_storage
 from imagegen.services.worker_client import get_worker_client
 from imagegen.settings.app import get_app_settings
@@ -102,13 +103,15 @@ def sweep_orphans(grace_seconds: int | None = None) -> int:
 
 
 async def maintenance_loop() -> None:
-    """Runs the watchdog every IMAGEGEN_WATCHDOG_SECONDS and the sweeper every
-    IMAGEGEN_ORPHAN_SWEEP_SECONDS, off the event loop, for as long as the app runs."""
+    """Runs the watchdog and the purge of deletes past their undo window every
+    IMAGEGEN_WATCHDOG_SECONDS, and the sweeper every IMAGEGEN_ORPHAN_SWEEP_SECONDS, off the
+    event loop, for as long as the app runs."""
     s = get_app_settings()
     next_sweep = time.monotonic() + min(s.orphan_sweep_seconds, 60)
     while True:
         try:
             await asyncio.to_thread(expire_overdue)
+            await asyncio.to_thread(purge_deleted)
             if time.monotonic() >= next_sweep:
                 next_sweep = time.monotonic() + s.orphan_sweep_seconds
                 await asyncio.to_thread(sweep_orphans)

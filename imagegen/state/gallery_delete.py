@@ -1,5 +1,6 @@
-"""Deleting from the gallery: a card disappears at once and comes back on Undo; the delete
-itself runs when the undo window has passed."""
+"""Deleting from the gallery: the database hides the item at once (a reload does not bring it
+back), Undo shows it again, and the purge (services.maintenance) removes it for good once the
+undo window has passed."""
 
 from __future__ import annotations
 
@@ -40,16 +41,17 @@ class GalleryDeletes(rx.State, mixin=True):
             self.confirm_kind, self.confirm_id = "", ""
 
     @rx.event
-    async def confirm_delete(self) -> rx.event.EventSpec | None:
-        """The confirmation's Delete: hides it at once, deleted unless undone in time."""
+    async def confirm_delete(self) -> None:
+        """The confirmation's Delete."""
         kind, target = self.confirm_kind, self.confirm_id
         self.confirm_kind, self.confirm_id = "", ""
-        return await self._hide(kind, target) if target else None
+        if target:
+            await self._hide(kind, target)
 
-    async def _hide(self, kind: str, target_id: str) -> rx.event.EventSpec | None:
-        """Hides a generation or an image at once; it is deleted unless undone in time."""
-        if self.pending_delete_id:  # one undo at a time: the previous delete goes through now
-            await self._delete_now()
+    async def _hide(self, kind: str, target_id: str) -> bool:
+        """Deletes a generation or an image: gone from every view at once (the database hides
+        it), back on Undo, purged with its files once the undo window has passed. False when
+        it is not this user's to delete."""
         if kind == "image":
             found = self._find_image(target_id)
             card = found[0] if found else None
@@ -58,7 +60,13 @@ class GalleryDeletes(rx.State, mixin=True):
                 (c for c in self._gallery_cards() + self._results if c.id == target_id), None
             )
         if card is None:
-            return None
+            return False
+        hide = svc.hide_image if kind == "image" else svc.hide_generation
+        try:
+            await asyncio.to_thread(hide, self._user_id, target_id)
+        except ServiceError as e:
+            self._fail(e.message)
+            return False
         where = {
             name: (n, c)
             for name in ("fresh", "history", "_results")
@@ -76,24 +84,31 @@ class GalleryDeletes(rx.State, mixin=True):
             group="undo",
             duration_ms=int(get_app_settings().undo_seconds * 1000),
         )
-        return self.__class__.finish_delete(target_id)
+        return True
 
     @rx.event
-    async def request_delete(self, generation_id: str) -> rx.event.EventSpec | None:
-        """Deletes a generation (after the undo window)."""
-        return await self._hide("generation", generation_id)
+    async def request_delete(self, generation_id: str) -> None:
+        """Deletes a generation, with Undo."""
+        await self._hide("generation", generation_id)
 
     @rx.event
-    async def request_delete_image(self, image_id: str) -> rx.event.EventSpec | None:
-        """Deletes one image (after the undo window); its generation goes with its last image."""
-        return await self._hide("image", image_id)
+    async def request_delete_image(self, image_id: str) -> None:
+        """Deletes one image, with Undo; its generation goes with its last image."""
+        await self._hide("image", image_id)
 
     @rx.event
-    def undo_delete(self) -> None:
-        """Puts the generation or image back where it was; nothing was deleted."""
-        if not self.pending_delete_id or not self._undo:
+    async def undo_delete(self) -> None:
+        """Puts the generation or image back where it was, in the database and on the page."""
+        if not self._undo:
             return
-        _kind, _target, where = self._undo
+        kind, target, where = self._undo
+        self._forget_delete()
+        restore = svc.restore_image if kind == "image" else svc.restore_generation
+        try:
+            await asyncio.to_thread(restore, self._user_id, target)
+        except ServiceError:
+            self._fail("Too late to undo: it has been deleted for good.", group="undo")
+            return
         for name, (index, card) in where.items():
             cards = [c for c in getattr(self, name) if c.id != card.id]
             cards.insert(min(index, len(cards)), card)
@@ -102,30 +117,11 @@ class GalleryDeletes(rx.State, mixin=True):
             else:
                 setattr(self, name, cards)
         self._toast(
-            "Image restored." if _kind == "image" else "Generation restored.",
+            "Image restored." if kind == "image" else "Generation restored.",
             "success",
             group="undo",
         )
-        self._forget_delete()
-
-    @rx.event(background=True)
-    async def finish_delete(self, target_id: str) -> None:
-        """After the undo window, deletes the generation or image unless it was undone."""
-        await asyncio.sleep(get_app_settings().undo_seconds)
-        async with self:
-            if self.pending_delete_id != target_id:
-                return  # undone, or already committed by a newer delete
-            await self._delete_now()
-
-    async def _delete_now(self) -> None:
-        target, kind = self.pending_delete_id, self.pending_delete_kind
-        self._forget_delete()
-        delete = svc.delete_image if kind == "image" else svc.delete_generation
-        try:
-            await asyncio.to_thread(delete, self._user_id, target)
-        except ServiceError as e:
-            self._fail(e.message)
 
     def _forget_delete(self) -> None:
-        """No delete is pending any more (done, undone, or the user left)."""
+        """No delete can be undone any more (undone, or the user left)."""
         self.pending_delete_id, self.pending_delete_kind, self._undo = "", "", []

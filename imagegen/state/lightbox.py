@@ -85,16 +85,16 @@ class LightboxState(LargePreview, GalleryState):
         await self._show(self.image.id)
 
     @rx.event
-    async def delete_image(self) -> rx.event.EventSpec | None:
+    async def delete_image(self) -> None:
         """Deletes the image shown (undo is offered) and moves on to the next one."""
         if not self.is_open:
-            return None
+            return
         items = self._items()
         n = next((k for k, (_c, i) in enumerate(items) if i.id == self.image.id), None)
-        follow = await self._hide("image", self.image.id)
+        if not await self._hide("image", self.image.id):
+            return
         items_after = self._items()
         if n is not None and items_after:
             await self._show(items_after[min(n, len(items_after) - 1)][1].id)
         else:
             self.is_open = False
-        return follow

@@ -178,13 +178,15 @@ def test_image_first_keyboard_and_phone_layout(page: Page, harness):
     prompt.press_sequentially("line two")
     expect(prompt).to_have_value("Line one\nline two")
     prompt.press("Enter")
-    expect(card(page, "line two")).to_be_visible()
+    # A loaded machine (the server tiers run beside this suite) can take a few seconds to
+    # store and dispatch a generation: wait as long as an action may take.
+    expect(card(page, "line two")).to_be_visible(timeout=20_000)
     expect(page.locator(f'{CARDS}[data-status="COMPLETED"]').first).to_contain_text("line two")
     open_settings(page)
     prompt.fill("From the seed field")
     page.get_by_label("Seed", exact=True).fill("42")
     page.get_by_label("Seed", exact=True).press("Control+Enter")
-    expect(card(page, "From the seed field")).to_be_visible()
+    expect(card(page, "From the seed field")).to_be_visible(timeout=20_000)
 
     # A phone: nothing scrolls sideways, the header folds into a menu, targets are 44 px.
     page.set_viewport_size({"width": 390, "height": 844})

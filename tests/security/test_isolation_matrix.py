@@ -276,20 +276,6 @@ async def attack_use_seed(w: World) -> None:
     assert form.seed == "" and not form.seed_locked
 
 
-async def attack_finish_delete(w: World) -> None:
-    """B plants A's id as its pending delete (setvar is open to clients) and fires the commit."""
-    from imagegen.settings.app import get_app_settings
-    from imagegen.state.gallery import GalleryState
-
-    gallery = _state_for(GalleryState, w.b_token)
-    await GalleryState.load.fn(gallery)
-    assert gallery.loaded and gallery._user_id
-    gallery.pending_delete_id = w.a_gen["id"]
-    get_app_settings().undo_seconds = 0
-    await GalleryState.finish_delete.fn(gallery, w.a_gen["id"])
-    assert gallery.gallery_error == "Generation not found."
-
-
 async def attack_toggle_favorite(w: World) -> None:
     """toggle_favorite(A's image id) from B's session changes nothing anywhere."""
     from imagegen.state.gallery import GalleryState
@@ -343,24 +329,23 @@ def _a_card(w: World):  # noqa: ANN202
 
 
 async def attack_request_delete_image(w: World) -> None:
-    """B plants A's card in its gallery (setvar), deletes A's image and lets the delete commit."""
-    from imagegen.settings.app import get_app_settings
+    """B plants A's card in its gallery (setvar) and deletes A's image: refused, nothing hidden."""
     from imagegen.state.gallery import GalleryState
 
     gallery = await _b_gallery(w)
-    assert await GalleryState.request_delete_image.fn(gallery, w.a_gen["images"][0]["id"]) is None
-    gallery.history = [_a_card(w)]
     target = w.a_gen["images"][0]["id"]
-    assert await GalleryState.request_delete_image.fn(gallery, target) is not None
-    get_app_settings().undo_seconds = 0
-    await GalleryState.finish_delete.fn(gallery, target)
+    await GalleryState.request_delete_image.fn(gallery, target)
+    assert gallery.pending_delete_id == "" and gallery.gallery_error == ""  # not on B's page
+    gallery.history = [_a_card(w)]
+    await GalleryState.request_delete_image.fn(gallery, target)
     assert gallery.gallery_error == "Image not found."
+    assert gallery.pending_delete_id == "" and len(gallery.history[0].images) == 2
+    images = w.a.get(f"/api/generations/{w.a_gen['id']}").json()["generation"]["images"]
+    assert target in [i["id"] for i in images]
 
 
 async def attack_lightbox(w: World) -> None:
     """Opening A's image shows nothing; a planted one can be neither starred nor deleted."""
-    from imagegen.settings.app import get_app_settings
-    from imagegen.state.gallery import GalleryState
     from imagegen.state.lightbox import LightboxState
 
     box = await _b_gallery(w, LightboxState)
@@ -376,11 +361,9 @@ async def attack_lightbox(w: World) -> None:
     await LightboxState.star.fn(box)
     assert box.gallery_error == "Image not found."
     box.is_open, box.gallery_error = True, ""
-    follow = await LightboxState.delete_image.fn(box)
-    assert follow is not None
-    get_app_settings().undo_seconds = 0
-    await GalleryState.finish_delete.fn(box, w.a_gen["images"][1]["id"])
-    assert box.gallery_error == "Image not found."
+    await LightboxState.delete_image.fn(box)
+    assert box.gallery_error == "Image not found." and box.pending_delete_id == ""
+    assert box.is_open and box.image.id == w.a_gen["images"][1]["id"]  # nothing moved on
 
 
 async def attack_selection_add(w: World) -> None:
@@ -465,7 +448,6 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "GalleryState.request_delete": attack_request_delete,
     "GalleryState.undo_delete": NO_ID,
     "GalleryState.toggle_favorite": attack_toggle_favorite,
-    "GalleryState.finish_delete": attack_finish_delete,
     "GalleryState.ask_delete": attack_confirm_delete,
     "GalleryState.confirm_delete": attack_confirm_delete,
     "GalleryState.set_confirm_open": NO_ID,  # only closes the caller's own dialog

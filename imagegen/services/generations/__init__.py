@@ -42,6 +42,13 @@ from imagegen.services.generations.requests import (
     ResolvedParams,
     validate_request,
 )
+from imagegen.services.generations.trash import (
+    hide_generation,
+    hide_image,
+    purge_deleted,
+    restore_generation,
+    restore_image,
+)
 from imagegen.services.generations.views import (
     GenerationView,
     ImageView,
@@ -50,6 +57,11 @@ from imagegen.services.generations.views import (
 )
 
 __all__ = [
+    "hide_generation",
+    "hide_image",
+    "purge_deleted",
+    "restore_generation",
+    "restore_image",
     "count_generations",
     "DEFAULT_SIZE",
     "DISPATCH_ATTEMPTS",

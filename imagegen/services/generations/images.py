@@ -15,6 +15,7 @@ from imagegen.contract import (
 )
 from imagegen.db import session_scope
 from imagegen.models import (
+    WITH_DELETED,
     ImageFile,
     ImageGeneration,
 )
@@ -32,7 +33,11 @@ def purge(gens: list[ImageGeneration]) -> int:
         return 0
     ids = [g.id for g in gens]
     with session_scope() as db:
-        files = db.exec(select(ImageFile).where(col(ImageFile.generation_id).in_(ids))).all()
+        files = db.exec(
+            select(ImageFile)
+            .where(col(ImageFile.generation_id).in_(ids))
+            .execution_options(**{WITH_DELETED: True})  # a deleted image's files go too
+        ).all()
         db.exec(delete(ImageFile).where(col(ImageFile.generation_id).in_(ids)))
         db.exec(delete(ImageGeneration).where(col(ImageGeneration.id).in_(ids)))
     keys = {k for f in files for k in (f.storage_key, f.thumbnail_key) if k}
