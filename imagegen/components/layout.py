@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.behaviors import SessionHandoff
+from imagegen.components.i18n import document_locale, language_switch, t
 from imagegen.components.toasts import toasts
 from imagegen.services.routes import Page
 from imagegen.settings.app import get_app_settings
@@ -23,8 +24,10 @@ def theme_toggle() -> rx.Component:
     return rx.icon_button(
         rx.color_mode_cond(light=rx.icon("moon", size=18), dark=rx.icon("sun", size=18)),
         on_click=rx.toggle_color_mode,
-        aria_label=rx.color_mode_cond(light="Switch to dark theme", dark="Switch to light theme"),
-        title=rx.color_mode_cond(light="Dark theme", dark="Light theme"),
+        aria_label=rx.color_mode_cond(
+            light=t("Switch to dark theme"), dark=t("Switch to light theme")
+        ),
+        title=rx.color_mode_cond(light=t("Dark theme"), dark=t("Light theme")),
         variant="ghost",
         color_scheme="gray",
         size="2",
@@ -40,29 +43,34 @@ def _account_wide() -> list[rx.Component]:
         from imagegen.components.clerk import UserButton
 
         return [email, UserButton.create(after_sign_out_url=Page.SIGN_IN)]
-    sign_out = rx.button("Sign out", on_click=SessionState.sign_out, variant="soft", size="2")
+    sign_out = rx.button(t("Sign out"), on_click=SessionState.sign_out, variant="soft", size="2")
     return [email, sign_out]
 
 
 def _menu() -> rx.Component:
     """Phones: the pages, who is signed in and Sign out, behind one button."""
     items: list[rx.Component] = [
-        rx.link("Studio", href=Page.HOME, size="3", class_name="menu-link"),
-        rx.link("Albums", href=Page.ALBUMS, size="3", class_name="menu-link"),
+        rx.link(t("Studio"), href=Page.HOME, size="3", class_name="menu-link"),
+        rx.link(t("Albums"), href=Page.ALBUMS, size="3", class_name="menu-link"),
+        language_switch(),
         rx.separator(size="4"),
         rx.text(SessionState.email, size="2", color_scheme="gray", class_name="menu-email"),
     ]
     if not _clerk():
         items.append(
             rx.button(
-                "Sign out", on_click=SessionState.sign_out, variant="soft", size="3", width="100%"
+                t("Sign out"),
+                on_click=SessionState.sign_out,
+                variant="soft",
+                size="3",
+                width="100%",
             )
         )
     return rx.popover.root(
         rx.popover.trigger(
             rx.icon_button(
                 rx.icon("menu", size=20),
-                aria_label="Menu",
+                aria_label=t("Menu"),
                 variant="ghost",
                 color_scheme="gray",
                 class_name="touch-target",
@@ -70,16 +78,17 @@ def _menu() -> rx.Component:
             )
         ),
         rx.popover.content(
-            rx.el.nav(*items, class_name="menu-panel", aria_label="Menu"),
+            rx.el.nav(*items, class_name="menu-panel", aria_label=t("Menu")),
             align="end",
-            aria_label="Menu",
+            aria_label=t("Menu"),
             width="min(300px, 92vw)",
         ),
     )
 
 
 def header(skip_to: str = MAIN_ID, skip_label: str = "Skip to content") -> rx.Component:
-    """Top bar: a skip link, product name, the pages, theme, and who is signed in."""
+    """Top bar: a skip link, product name, the pages, language, theme, and who is signed in
+    (`skip_label` is catalogue English)."""
     narrow: list[rx.Component] = [_menu()]
     if _clerk():
         from imagegen.components.clerk import UserButton
@@ -88,7 +97,7 @@ def header(skip_to: str = MAIN_ID, skip_label: str = "Skip to content") -> rx.Co
     return rx.el.header(
         # Focus moves to the target itself (a router link to a #hash would not move it).
         rx.el.a(
-            skip_label,
+            t(skip_label),
             href=f"#{skip_to}",
             on_click=[rx.prevent_default, rx.set_focus(skip_to)],
             class_name="skip-link",
@@ -104,15 +113,16 @@ def header(skip_to: str = MAIN_ID, skip_label: str = "Skip to content") -> rx.Co
             underline="none",
             color_scheme="gray",
             high_contrast=True,
-            aria_label="imagegen home",
+            aria_label=t("imagegen home"),
         ),
         rx.el.nav(
-            rx.link("Studio", href=Page.HOME, size="2", id="nav-studio"),
-            rx.link("Albums", href=Page.ALBUMS, size="2", id="nav-albums"),
+            rx.link(t("Studio"), href=Page.HOME, size="2", id="nav-studio"),
+            rx.link(t("Albums"), href=Page.ALBUMS, size="2", id="nav-albums"),
             class_name="wide-only header-nav",
-            aria_label="Pages",
+            aria_label=t("Pages"),
         ),
         rx.spacer(),
+        rx.el.div(language_switch(), class_name="wide-only"),
         theme_toggle(),
         rx.hstack(*_account_wide(), align="center", spacing="3", class_name="wide-only"),
         rx.hstack(*narrow, align="center", spacing="2", class_name="narrow-only"),
@@ -134,6 +144,7 @@ def page_shell(
 ) -> rx.Component:
     """The header, then the page's content in its main landmark, and the toasts."""
     return rx.fragment(
+        document_locale(),
         header(skip_to, skip_label),
         rx.el.main(*children, id=MAIN_ID, class_name="app-main", tab_index=-1),
         toasts(),

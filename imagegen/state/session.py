@@ -9,6 +9,7 @@ from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
 
+from imagegen.i18n import LANG_COOKIE, pick_language, tr, translate_message
 from imagegen.services import signing
 from imagegen.services.auth import Principal, get_auth
 from imagegen.services.errors import ServiceError
@@ -40,6 +41,22 @@ class SessionState(rx.State):
     _clerk_token: str = ""  # Clerk mode: the token its browser script hands over
     # The newest toast (components/toasts.py shows it): every page state's feedback.
     toast_event: dict[str, str | int] = {}
+    # The language switch's choice, remembered by the browser ("" until the user picks one).
+    lang_choice: str = rx.Cookie("", name=LANG_COOKIE, max_age=400 * 24 * 3600, same_site="lax")
+
+    @rx.var(cache=False)
+    def lang(self) -> str:
+        """The page's language: the remembered choice, else the browser's Accept-Language."""
+        return pick_language(self.lang_choice, self.router.headers.accept_language)
+
+    @rx.event
+    def set_language(self, code: str) -> None:
+        """The language switch: remembered in a cookie (the share page reads it too)."""
+        self.lang_choice = code if code in ("en", "fr") else ""
+
+    def _t(self, text: str, **params: object) -> str:
+        """A catalogue string in this tab's language (toasts and messages made here)."""
+        return tr(text, self.lang, **params)
 
     def _fail(self, message: str, group: str = "") -> None:
         """Says what went wrong where the user is looking (page states also keep it)."""
@@ -55,12 +72,13 @@ class SessionState(rx.State):
         group: str = "",
         duration_ms: int = 5000,
     ) -> None:
-        """Shows a toast; one with the same group replaces the last (one Undo at a time)."""
+        """Shows a toast, in the tab's language; one with the same group replaces the last (one
+        Undo at a time)."""
         self.toast_event = {
             "id": uuid.uuid4().hex,
             "kind": kind,
-            "message": message,
-            "action": action,
+            "message": translate_message(message, self.lang),
+            "action": tr(action, self.lang) if action else "",
             "handler": event_name(handler) if handler is not None else "",
             "group": group,
             "duration": duration_ms,

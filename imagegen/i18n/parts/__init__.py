@@ -1,0 +1,1 @@
+"""Work in progress: French entries by area, merged into fr.py."""
