@@ -9,6 +9,8 @@ from reflex_base.environment import environment
 from imagegen.api import create_api
 from imagegen.api.origins import socket_origin_allowed, use_trusted_cors
 from imagegen.api.security import SecurityHeaders
+from imagegen.components.i18n import t
+from imagegen.components.layout import connection_overlay
 from imagegen.pages.albums import album_page, albums_page
 from imagegen.pages.auth import sign_in_page, sign_up_page
 from imagegen.pages.studio import studio_page
@@ -30,8 +32,14 @@ app = rx.App(
     api_transformer=[create_api(security_headers=False, housekeeping=False), SecurityHeaders],
     stylesheets=["/styles.css"],
     # Toasts stay pinned to the viewport's bottom, above the sticky bars and the lightbox.
-    toaster=rx.toast.provider(position="bottom-center", close_button=True),
+    toaster=rx.toast.provider(
+        position="bottom-center",
+        close_button=True,
+        custom_attrs={"containerAriaLabel": t("Notifications")},
+    ),
 )
+# Reflex's connection marker, in the page's language (components/layout.py).
+app.app_wraps[(5, "Overlay")] = lambda stateful: connection_overlay() if stateful else None
 app.register_lifespan_task(maintenance_loop)  # the watchdog and the orphan sweeper
 urls.register_fallback(lambda: get_config().api_url)  # callbacks when IMAGEGEN_APP_URL is unset
 # One server for pages and API (`reflex run --single-port`): page links are relative.

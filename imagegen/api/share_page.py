@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from html import escape
 
+from fastapi import Request
+
+from imagegen.i18n import DEFAULT, LANG_COOKIE, pick_language, tr
 from imagegen.services import links
 from imagegen.services import shares as svc
 
@@ -37,9 +40,14 @@ align-items:flex-start}
 """
 
 
-def _shell(title: str, head: str, body: str) -> str:
+def language(request: Request) -> str:
+    """The visitor's language: the app's remembered switch, else the browser's."""
+    return pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def _shell(title: str, head: str, body: str, lang: str) -> str:
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>{escape(title)}</title>
@@ -47,11 +55,11 @@ def _shell(title: str, head: str, body: str) -> str:
 <body>
 <header><a href="/" aria-label="imagegen">&#10022; imagegen</a></header>
 {body}
-<footer>Shared from imagegen</footer>
+<footer>{escape(tr("Shared from imagegen", lang))}</footer>
 </body></html>"""
 
 
-def page(view: svc.SharedView, base: str) -> str:
+def page(view: svc.SharedView, base: str, lang: str = DEFAULT) -> str:
     """A live share: each image at full resolution with its own Download button."""
     title = view.prompt if len(view.prompt) <= 90 else view.prompt[:89] + "…"
     first = links.shared_image_url(view.token, view.images[0].id, base_url=base)
@@ -67,14 +75,15 @@ def page(view: svc.SharedView, base: str) -> str:
 <meta name="twitter:card" content="summary_large_image">
 """
     n = len(view.images)
+    download = escape(tr("Download", lang))
     figures = "\n".join(
         f'<figure><img src="{links.shared_image_url(view.token, i.id)}" width="{i.width}" '
         f'height="{i.height}" alt="{escape(view.prompt)}" decoding="async">'
         f"<figcaption><span>{i.width}×{i.height}"
-        f"{f' · image {k} of {n}' if n > 1 else ''}</span>"
+        f"{' · ' + escape(tr('image {k} of {n}', lang, k=k, n=n)) if n > 1 else ''}</span>"
         f'<a class="button" href="{links.shared_image_url(view.token, i.id)}" '
-        f'download="imagegen-{view.token[:8]}-{k}.png">Download'
-        f'<span class="sr"> image {k}</span></a>'
+        f'download="imagegen-{view.token[:8]}-{k}.png">{download}'
+        f'<span class="sr"> {escape(tr("image {k}", lang, k=k))}</span></a>'
         f"</figcaption></figure>"
         for k, i in enumerate(view.images, start=1)
     )
@@ -83,14 +92,14 @@ def page(view: svc.SharedView, base: str) -> str:
 <p class="prompt" id="shared-prompt">{escape(view.prompt)}</p>
 <div class="images">{figures}</div>
 </main>"""
-    return _shell(f"{title} · imagegen", head, body)
+    return _shell(f"{title} · imagegen", head, body, lang)
 
 
-def gone() -> str:
+def gone(lang: str = DEFAULT) -> str:
     """An unknown or revoked link: said plainly, in the app's look."""
     body = f"""<main class="gone">
-<h1>This link no longer works</h1>
-<p id="shared-gone">{escape(svc.GONE)}</p>
-<p><a class="button" href="/">Open imagegen</a></p>
+<h1>{escape(tr("This link no longer works", lang))}</h1>
+<p id="shared-gone">{escape(tr(svc.GONE, lang))}</p>
+<p><a class="button" href="/">{escape(tr("Open imagegen", lang))}</a></p>
 </main>"""
-    return _shell("Link not found · imagegen", "", body)
+    return _shell(tr("Link not found · imagegen", lang), "", body, lang)

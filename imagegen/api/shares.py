@@ -77,12 +77,15 @@ def revoke_share(token: str, user: CurrentUser) -> dict:
 )
 def shared_page(token: str, request: Request) -> HTMLResponse:
     """The public, read-only page of a share: the image(s) and the prompt, nothing else."""
+    lang, vary = share_page.language(request), {"Vary": "Accept-Language, Cookie"}
     try:
         view = svc.resolve(token)
     except NotFound:
-        return HTMLResponse(share_page.gone(), status_code=404)
+        return HTMLResponse(share_page.gone(lang), status_code=404, headers=vary)
     base = public_base_url() or str(request.base_url).rstrip("/")
-    return HTMLResponse(share_page.page(view, base), headers={"Cache-Control": "no-store"})
+    return HTMLResponse(
+        share_page.page(view, base, lang), headers={"Cache-Control": "no-store", **vary}
+    )
 
 
 @router.get(

@@ -6,24 +6,26 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_core.react_router.dom import ReactRouterLink
 
+from imagegen.components.i18n import t
 from imagegen.state.cards import GenerationCard, ImageCard
 
 TILE_ACTION = "tile-action touch-target"
 
 
 def file_link(icon: str, label: str, url: rx.Var, *, icon_only: bool = False, **props: object):  # noqa: ANN201
-    """A link to a file the browser saves (one image, or a generation's ZIP)."""
+    """A link to a file the browser saves (one image, or a generation's ZIP); `label` is
+    catalogue English."""
     # reload_document: Reflex renders anchors as react-router Links, which would route the
     # click client-side instead of letting the browser download the attachment.
     children = [rx.icon(icon, size=16, aria_hidden="true")]
     if not icon_only:
-        children.append(rx.el.span(label))
+        children.append(rx.el.span(t(label)))
     return ReactRouterLink.create(
         *children,
         to=url,
         reload_document=True,
-        aria_label=label,
-        title=label,
+        aria_label=t(label),
+        title=t(label),
         class_name=TILE_ACTION if icon_only else "download-link",
         **props,
     )
@@ -42,9 +44,9 @@ def star_button(img: ImageCard) -> rx.Component:
 
     return rx.el.button(
         rx.icon("star", size=16, fill=rx.cond(img.favorite, "currentColor", "none")),
-        aria_label="Favourite",
+        aria_label=t("Favourite"),
         aria_pressed=rx.cond(img.favorite, "true", "false"),
-        title=rx.cond(img.favorite, "Starred: click to unstar", "Star"),
+        title=rx.cond(img.favorite, t("Starred: click to unstar"), t("Star")),
         on_click=GalleryState.toggle_favorite(img.id),
         type="button",
         class_name=rx.cond(img.favorite, f"{TILE_ACTION} starred", TILE_ACTION),
@@ -55,8 +57,8 @@ def _more_trigger(label: str, class_name: str) -> rx.Component:
     return rx.dropdown_menu.trigger(
         rx.el.button(
             rx.icon("ellipsis", size=16),
-            aria_label=label,
-            title=label,
+            aria_label=t(label),
+            title=t(label),
             type="button",
             class_name=class_name,
         )
@@ -67,7 +69,7 @@ def _album_submenu(image_id: rx.Var) -> rx.Component:
     from imagegen.state.albums import AlbumsState
 
     return rx.dropdown_menu.sub(
-        rx.dropdown_menu.sub_trigger(rx.icon("folder-plus", size=14), "Add to album"),
+        rx.dropdown_menu.sub_trigger(rx.icon("folder-plus", size=14), t("Add to album")),
         rx.dropdown_menu.sub_content(
             rx.foreach(
                 AlbumsState.albums,
@@ -77,7 +79,7 @@ def _album_submenu(image_id: rx.Var) -> rx.Component:
             ),
             rx.cond(
                 AlbumsState.albums.length() == 0,
-                rx.dropdown_menu.item("Create an album first", disabled=True),
+                rx.dropdown_menu.item(t("Create an album first"), disabled=True),
             ),
         ),
     )
@@ -93,19 +95,23 @@ def image_menu(img: ImageCard, card: GenerationCard) -> rx.Component:
         _more_trigger("More actions for this image", TILE_ACTION),
         rx.dropdown_menu.content(
             rx.dropdown_menu.item(
-                rx.icon("share-2", size=14), "Share image", on_click=ShareState.share_image(img.id)
+                rx.icon("share-2", size=14),
+                t("Share image"),
+                on_click=ShareState.share_image(img.id),
             ),
             rx.dropdown_menu.item(
-                rx.icon("pencil", size=14), "Edit prompt", on_click=PromptFormState.remix(card.id)
+                rx.icon("pencil", size=14),
+                t("Edit prompt"),
+                on_click=PromptFormState.remix(card.id),
             ),
             rx.dropdown_menu.item(
-                rx.icon("dices", size=14), "Use seed", on_click=PromptFormState.use_seed(card.id)
+                rx.icon("dices", size=14), t("Use seed"), on_click=PromptFormState.use_seed(card.id)
             ),
             _album_submenu(img.id),
             rx.dropdown_menu.separator(),
             rx.dropdown_menu.item(
                 rx.icon("trash-2", size=14),
-                "Delete image",
+                t("Delete image"),
                 color="red",
                 on_click=GalleryState.ask_delete("image", img.id),
             ),
@@ -136,15 +142,17 @@ def generation_menu(card: GenerationCard) -> rx.Component:
                 done,
                 rx.dropdown_menu.item(
                     rx.icon("share-2", size=14),
-                    "Share generation",
+                    t("Share generation"),
                     on_click=ShareState.share_generation(card.id),
                 ),
             ),
             rx.dropdown_menu.item(
-                rx.icon("pencil", size=14), "Edit prompt", on_click=PromptFormState.remix(card.id)
+                rx.icon("pencil", size=14),
+                t("Edit prompt"),
+                on_click=PromptFormState.remix(card.id),
             ),
             rx.dropdown_menu.item(
-                rx.icon("dices", size=14), "Use seed", on_click=PromptFormState.use_seed(card.id)
+                rx.icon("dices", size=14), t("Use seed"), on_click=PromptFormState.use_seed(card.id)
             ),
             rx.cond(
                 (card.status != "PENDING") & (card.status != "PROCESSING"),
@@ -154,8 +162,8 @@ def generation_menu(card: GenerationCard) -> rx.Component:
                         rx.icon("trash-2", size=14),
                         rx.cond(
                             card.images.length() > 1,
-                            f"Delete generation ({card.images.length()} images)",
-                            "Delete generation",
+                            t("Delete generation ({n} images)", n=card.images.length()),
+                            t("Delete generation"),
                         ),
                         color="red",
                         on_click=GalleryState.ask_delete("generation", card.id),
@@ -174,7 +182,7 @@ def retry_button(card: GenerationCard) -> rx.Component:
 
     return rx.button(
         rx.icon("rotate-ccw", size=14),
-        "Retry",
+        t("Retry"),
         on_click=GalleryState.retry(card.id),
         size="2",
         variant="soft",
@@ -190,24 +198,32 @@ def confirm_delete_dialog() -> rx.Component:
     image = G.confirm_kind == "image"
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.cond(image, "Delete this image?", "Delete this generation?")),
+            rx.alert_dialog.title(
+                rx.cond(image, t("Delete this image?"), t("Delete this generation?"))
+            ),
             rx.alert_dialog.description(
                 rx.cond(
                     image,
-                    "The image and its file are removed. You can undo for a few seconds.",
+                    t("The image and its file are removed. You can undo for a few seconds."),
                     rx.cond(
                         G.confirm_count > 1,
-                        f"Its {G.confirm_count} images and their files are removed. "
-                        "You can undo for a few seconds.",
-                        "Its images and their files are removed. You can undo for a few seconds.",
+                        t(
+                            "Its {n} images and their files are removed. "
+                            "You can undo for a few seconds.",
+                            n=G.confirm_count,
+                        ),
+                        t(
+                            "Its images and their files are removed. "
+                            "You can undo for a few seconds."
+                        ),
                     ),
                 ),
             ),
             rx.flex(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
                     rx.button(
-                        "Delete",
+                        t("Delete"),
                         color_scheme="red",
                         high_contrast=True,
                         on_click=G.confirm_delete,

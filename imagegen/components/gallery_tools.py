@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import reflex as rx
 
+from imagegen.components.i18n import LANG, local_number, t
+from imagegen.i18n import CATALOGUE
 from imagegen.services.routes import Page
 from imagegen.state.albums import AlbumsState, SelectionState
 from imagegen.state.gallery import GalleryState as G
 
+# Engine labels the worker declares (English): the filter picker shows them in the page's
+# language. Labels that are names (ComfyUI, Replicate…) read the same in every language.
+ENGINE_LABELS = ("Procedural (built-in)", "Diffusers (local)")
 
-def _labelled(label: str, control: rx.Component) -> rx.Component:
+
+def _engine_label(label: rx.Var) -> rx.Var:
+    """An engine's label from the worker's catalogue, in the page's language."""
+    fr = rx.Var.create({k: CATALOGUE["fr"].get(k, k) for k in ENGINE_LABELS}).to(dict)
+    label = label.to(str)
+    return rx.cond(LANG == "fr", fr[label].to(str) | label, label)
+
+
+def _labelled(label: rx.Var, control: rx.Component) -> rx.Component:
     return rx.el.label(
         rx.text(label, size="1", color_scheme="gray"),
         control,
@@ -25,25 +38,25 @@ def _select(name: str, value: rx.Var, *options: rx.Component) -> rx.Component:
         class_name="native-select",
         id=f"filter-{name}",
         name=name,
-        aria_label=f"Filter by {name}" if name != "sort" else "Sort order",
+        aria_label=t(f"Filter by {name}") if name != "sort" else t("Sort order"),
     )
 
 
 def _any(
-    label: str, name: str, value: rx.Var, items: rx.Var, labelled: bool = False
+    label: rx.Var, name: str, value: rx.Var, items: rx.Var, labelled: bool = False
 ) -> rx.Component:
     """A filter picker: Any, then what the worker's catalogue offers (labelled: name+label)."""
     option = (
-        (lambda e: rx.el.option(e["label"], value=e["name"]))
+        (lambda e: rx.el.option(_engine_label(e["label"]), value=e["name"]))
         if labelled
         else (lambda v: rx.el.option(v, value=v))
     )
     return _labelled(
-        label, _select(name, value, rx.el.option("Any", value=""), rx.foreach(items, option))
+        label, _select(name, value, rx.el.option(t("Any"), value=""), rx.foreach(items, option))
     )
 
 
-def _date(label: str, name: str, value: rx.Var, aria: str) -> rx.Component:
+def _date(label: rx.Var, name: str, value: rx.Var, aria: rx.Var) -> rx.Component:
     """A date filter (from / to), applied at once."""
     return _labelled(
         label,
@@ -64,12 +77,12 @@ def _filters_popover() -> rx.Component:
         rx.popover.trigger(
             rx.button(
                 rx.icon("list-filter", size=16),
-                rx.el.span("Filters", class_name="hide-narrow"),
-                rx.cond(G.filtered, rx.badge("on", size="1", color_scheme="violet")),
+                rx.el.span(t("Filters"), class_name="hide-narrow"),
+                rx.cond(G.filtered, rx.badge(t("on"), size="1", color_scheme="violet")),
                 variant=rx.cond(G.filtered, "solid", "soft"),
                 color_scheme="gray",
                 size="2",
-                aria_label="Filters",
+                aria_label=t("Filters"),
                 id="filters-toggle",
                 class_name="touch-target",
             )
@@ -78,7 +91,7 @@ def _filters_popover() -> rx.Component:
             rx.vstack(
                 rx.button(
                     rx.icon("star", size=14, fill=rx.cond(G.favorites, "currentColor", "none")),
-                    "Favourites",
+                    t("Favourites"),
                     on_click=G.set_filter("favorites", ~G.favorites),
                     aria_pressed=rx.cond(G.favorites, "true", "false"),
                     variant=rx.cond(G.favorites, "solid", "outline"),
@@ -88,28 +101,28 @@ def _filters_popover() -> rx.Component:
                 ),
                 rx.grid(
                     _labelled(
-                        "Status",
+                        t("Status"),
                         _select(
                             "status",
                             G.status_filter,
-                            rx.el.option("Completed", value="completed"),
-                            rx.el.option("Failed", value="failed"),
-                            rx.el.option("Cancelled", value="cancelled"),
-                            rx.el.option("All", value="all"),
+                            rx.el.option(t("Completed"), value="completed"),
+                            rx.el.option(t("Failed"), value="failed"),
+                            rx.el.option(t("Cancelled"), value="cancelled"),
+                            rx.el.option(t("All"), value="all"),
                         ),
                     ),
-                    _any("Engine", "engine", G.engine_filter, G.filter_engines, labelled=True),
-                    _any("Model", "model", G.model_filter, G.filter_models),
-                    _any("Size", "size", G.size_filter, G.filter_sizes),
-                    _date("From", "from", G.date_from, "Created from"),
-                    _date("To", "to", G.date_to, "Created until"),
+                    _any(t("Engine"), "engine", G.engine_filter, G.filter_engines, labelled=True),
+                    _any(t("Model"), "model", G.model_filter, G.filter_models),
+                    _any(t("Size"), "size", G.size_filter, G.filter_sizes),
+                    _date(t("From"), "from", G.date_from, t("Created from")),
+                    _date(t("To"), "to", G.date_to, t("Created until")),
                     _labelled(
-                        "Sort",
+                        t("Sort"),
                         _select(
                             "sort",
                             G.sort,
-                            rx.el.option("Newest first", value="newest"),
-                            rx.el.option("Oldest first", value="oldest"),
+                            rx.el.option(t("Newest first"), value="newest"),
+                            rx.el.option(t("Oldest first"), value="oldest"),
                         ),
                     ),
                     columns="2",
@@ -119,7 +132,7 @@ def _filters_popover() -> rx.Component:
                 rx.cond(
                     G.filtered,
                     rx.button(
-                        "Clear filters",
+                        t("Clear filters"),
                         on_click=G.clear_filters,
                         variant="soft",
                         size="2",
@@ -129,7 +142,7 @@ def _filters_popover() -> rx.Component:
                 spacing="3",
             ),
             width="min(420px, 94vw)",
-            aria_label="Filters",
+            aria_label=t("Filters"),
         ),
     )
 
@@ -143,11 +156,11 @@ def filter_bar() -> rx.Component:
                 rx.input.slot(rx.icon("search", size=16)),
                 value=G.q,
                 on_change=G.set_q,
-                placeholder="Search prompts",
+                placeholder=t("Search prompts"),
                 type="search",
                 name="q",
                 id="gallery-search",
-                aria_label="Search prompts",
+                aria_label=t("Search prompts"),
                 width="100%",
                 size="2",
             ),
@@ -159,8 +172,11 @@ def filter_bar() -> rx.Component:
         rx.cond(
             G.filtered & (G.match_count >= 0),
             rx.text(
-                G.match_count,
-                rx.cond(G.match_count == 1, " match", " matches"),
+                rx.cond(
+                    G.match_count == 1,
+                    t("{n} match", n=local_number(G.match_count)),
+                    t("{n} matches", n=local_number(G.match_count)),
+                ),
                 size="2",
                 color_scheme="gray",
                 id="match-count",
@@ -172,14 +188,14 @@ def filter_bar() -> rx.Component:
         rx.button(
             rx.icon("square-check", size=16),
             rx.el.span(
-                rx.cond(SelectionState.selecting, "Done selecting", "Select"),
+                rx.cond(SelectionState.selecting, t("Done selecting"), t("Select")),
                 class_name="hide-narrow",
             ),
             on_click=SelectionState.toggle_selecting,
             variant=rx.cond(SelectionState.selecting, "solid", "soft"),
             color_scheme="gray",
             size="2",
-            aria_label=rx.cond(SelectionState.selecting, "Done selecting", "Select"),
+            aria_label=rx.cond(SelectionState.selecting, t("Done selecting"), t("Select")),
             id="select-mode",
             class_name="touch-target",
         ),
@@ -194,26 +210,29 @@ def selection_bar() -> rx.Component:
         SelectionState.selecting,
         rx.card(
             rx.flex(
-                rx.text(SelectionState.selected.length(), " selected", id="selected-count"),
+                rx.text(
+                    t("{n} selected", n=local_number(SelectionState.selected.length())),
+                    id="selected-count",
+                ),
                 rx.button(
-                    "Select all shown",
+                    t("Select all shown"),
                     on_click=SelectionState.select_all_shown,
                     variant="soft",
                     size="1",
                 ),
                 rx.el.select(
-                    rx.el.option("Add to album…", value=""),
+                    rx.el.option(t("Add to album…"), value=""),
                     rx.foreach(AlbumsState.albums, lambda a: rx.el.option(a.name, value=a.id)),
                     value="",
                     on_change=SelectionState.add_selected,
                     disabled=SelectionState.selected.length() == 0,
                     class_name="native-select",
                     id="selection-add-to-album",
-                    aria_label="Add selected images to album",
+                    aria_label=t("Add selected images to album"),
                 ),
                 rx.cond(
                     AlbumsState.albums.length() == 0,
-                    rx.link("Create an album first", href=Page.ALBUMS, size="2"),
+                    rx.link(t("Create an album first"), href=Page.ALBUMS, size="2"),
                 ),
                 gap="3",
                 align="center",

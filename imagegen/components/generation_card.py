@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.card_actions import generation_menu, retry_button
+from imagegen.components.i18n import local_date, t
 from imagegen.components.image_tile import image_tile, ratio
 from imagegen.components.pending_card import pending_body
 from imagegen.contract import GenerationStatus
@@ -13,8 +14,9 @@ from imagegen.state.cards import GenerationCard
 
 
 def _row(label: str, value: rx.Var | str) -> rx.Component:
+    """One metadata row; `label` is catalogue English."""
     return rx.data_list.item(
-        rx.data_list.label(label, min_width="84px"),
+        rx.data_list.label(t(label), min_width="84px"),
         rx.data_list.value(value, style={"overflow-wrap": "anywhere"}),
     )
 
@@ -27,7 +29,7 @@ def details(card: GenerationCard) -> rx.Component:
         _row("Size", card.size),
         _row("Seed", card.seed.to_string()),
         rx.cond(card.negative_prompt != "", _row("Negative", card.negative_prompt)),
-        _row("Created", card.created),
+        _row("Created", local_date(card.created_at)),
         rx.cond(card.duration != "", _row("Took", card.duration)),
         size="1",
         class_name="generation-details",
@@ -40,8 +42,8 @@ def info_popover(card: GenerationCard) -> rx.Component:
         rx.popover.trigger(
             rx.el.button(
                 rx.icon("info", size=16),
-                aria_label="Details",
-                title="Prompt and settings",
+                aria_label=t("Details"),
+                title=t("Prompt and settings"),
                 type="button",
                 class_name="group-action touch-target",
             )
@@ -56,7 +58,7 @@ def info_popover(card: GenerationCard) -> rx.Component:
             ),
             rx.box(details(card), margin_top="3"),
             max_width="min(360px, 92vw)",
-            aria_label="Prompt and settings",
+            aria_label=t("Prompt and settings"),
         ),
     )
 
@@ -80,7 +82,7 @@ def _ended(card: GenerationCard, failed: bool) -> rx.Component:
     return rx.el.div(
         rx.hstack(
             rx.icon("triangle_alert" if failed else "circle_x", size=18, aria_hidden="true"),
-            rx.text(card.error if failed else "Cancelled.", size="2"),
+            rx.text(card.error if failed else t("Cancelled."), size="2"),
             align="start",
             spacing="2",
         ),
@@ -117,21 +119,25 @@ def generation_card(card: GenerationCard, new: bool = False) -> rx.Component:
             rx.el.p(card.prompt, class_name="generation-prompt", title=card.prompt),
             rx.el.div(
                 *(
-                    [rx.badge("New", color_scheme="violet", size="1", class_name="new-badge")]
+                    [rx.badge(t("New"), color_scheme="violet", size="1", class_name="new-badge")]
                     if new
                     else []
                 ),
                 rx.cond(
                     card.outside_filter,
                     rx.badge(
-                        "Outside your filters",
+                        t("Outside your filters"),
                         color_scheme="amber",
                         size="1",
                         class_name="outside-filter",
-                        title="Your search or filters would not show it; it stays while new",
+                        title=t("Your search or filters would not show it; it stays while new"),
                     ),
                 ),
-                rx.el.time(card.created, class_name="generation-date"),
+                rx.el.time(
+                    local_date(card.created_at),
+                    date_time=card.created_at,
+                    class_name="generation-date",
+                ),
                 info_popover(card),
                 generation_menu(card),
                 class_name="generation-meta",

@@ -85,9 +85,11 @@ def language_switch() -> rx.Component:
     return rx.el.div(
         *[
             rx.el.button(
-                LANG_NAMES[code],
+                code.upper(),
                 type="button",
                 lang=code,
+                aria_label=LANG_NAMES[code],
+                title=LANG_NAMES[code],
                 aria_pressed=rx.cond(code == LANG, "true", "false"),
                 on_click=SessionState.set_language(code),
                 class_name="lang-option touch-target",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.card_actions import download_link, image_menu, star_button
+from imagegen.components.i18n import t
 from imagegen.state.cards import GenerationCard, ImageCard
 
 
@@ -32,8 +33,8 @@ def image_tile(img: ImageCard, card: GenerationCard) -> rx.Component:
                 class_name="tile-image",
             ),
             type="button",
-            title=rx.cond(SelectionState.selecting, "Select", "Open"),
-            aria_label=rx.cond(SelectionState.selecting, "Select image", "Open image"),
+            title=rx.cond(SelectionState.selecting, t("Select"), t("Open")),
+            aria_label=rx.cond(SelectionState.selecting, t("Select image"), t("Open image")),
             aria_pressed=rx.cond(
                 SelectionState.selecting, rx.cond(selected, "true", "false"), None
             ),

@@ -149,3 +149,27 @@ def page_shell(
         rx.el.main(*children, id=MAIN_ID, class_name="app-main", tab_index=-1),
         toasts(),
     )
+
+
+def connection_overlay() -> rx.Component:
+    """Reflex's connection toasts, with its lost-connection marker replaced by one that
+    speaks the page's language (Reflex's own has an English tooltip). Memoized, as Reflex's
+    own: its hooks must run inside the app's providers, not in the wrap that creates them."""
+    from reflex_base.components.memo import memo
+    from reflex_components_core.core.banner import connection_toaster, has_connection_errors
+
+    def imagegen_connection_overlay() -> rx.Component:
+        return rx.fragment(
+            rx.cond(
+                has_connection_errors,
+                rx.el.div(
+                    rx.icon("wifi_off", size=18, aria_hidden="true"),
+                    rx.el.span(t("Connection lost; trying again…")),
+                    role="status",
+                    class_name="connection-lost",
+                ),
+            ),
+            connection_toaster(),
+        )
+
+    return rx.fragment(memo(imagegen_connection_overlay)())

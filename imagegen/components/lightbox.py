@@ -8,15 +8,16 @@ import reflex as rx
 from imagegen.components.behaviors import keyboard_nav
 from imagegen.components.card_actions import download_link
 from imagegen.components.generation_card import details
+from imagegen.components.i18n import t
 
 STAGE_ID = "lightbox-stage"
 
 
 def _soft(icon: str, label: str, on_click: object, **props: object) -> rx.Component:
-    """One of the panel's quiet buttons: an icon and what it does."""
+    """One of the panel's quiet buttons: an icon and what it does (catalogue English)."""
     return rx.button(
         rx.icon(icon, size=14),
-        label,
+        t(label),
         on_click=on_click,
         variant="soft",
         color_scheme=props.pop("color_scheme", "gray"),
@@ -35,7 +36,7 @@ def _gallery_actions(state: type[rx.State]) -> list[rx.Component]:
     return [
         rx.button(
             rx.icon("star", size=14, fill=rx.cond(img.favorite, "currentColor", "none")),
-            rx.cond(img.favorite, "Starred", "Star"),
+            rx.cond(img.favorite, t("Starred"), t("Star")),
             on_click=state.star,  # type: ignore[attr-defined]
             aria_pressed=rx.cond(img.favorite, "true", "false"),
             variant=rx.cond(img.favorite, "solid", "soft"),
@@ -48,13 +49,13 @@ def _gallery_actions(state: type[rx.State]) -> list[rx.Component]:
         _soft("pencil", "Edit prompt", [PromptFormState.remix(card.id), state.close]),
         _soft("dices", "Use seed", PromptFormState.use_seed(card.id)),
         rx.el.select(
-            rx.el.option("Add to album…", value=""),
+            rx.el.option(t("Add to album…"), value=""),
             rx.foreach(AlbumsState.albums, lambda a: rx.el.option(a.name, value=a.id)),
             value="",
             on_change=lambda album_id: AlbumsState.add_image(album_id, img.id),
             class_name="native-select",
             id="lightbox-add-to-album",
-            aria_label="Add to album",
+            aria_label=t("Add to album"),
         ),
         _soft(
             "trash-2",
@@ -70,8 +71,8 @@ def _arrow(state: type[rx.State], key: str, icon: str, label: str, side: str) ->
     return rx.el.button(
         rx.icon(icon, size=28),
         on_click=state.key(key),  # type: ignore[attr-defined]
-        aria_label=label,
-        title=label,
+        aria_label=t(label),
+        title=t(label),
         type="button",
         class_name=f"lightbox-arrow {side}",
     )
@@ -89,7 +90,7 @@ def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
         _soft(
             "copy",
             "Copy prompt",
-            [rx.set_clipboard(card.prompt), rx.toast("Prompt copied")],
+            [rx.set_clipboard(card.prompt), rx.toast(t("Prompt copied"))],
             id="lightbox-copy-prompt",
         ),
         download_link(img),
@@ -99,7 +100,7 @@ def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
     else:
         actions.append(
             rx.button(
-                "Remove from album",
+                t("Remove from album"),
                 on_click=AlbumPageState.remove_from_album(img.id),
                 variant="soft",
                 color_scheme="red",
@@ -127,18 +128,18 @@ def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
                             rx.el.button(
                                 rx.icon("panel-right", size=18),
                                 on_click=state.toggle_info,  # type: ignore[attr-defined]
-                                aria_label="Details",
+                                aria_label=t("Details"),
                                 aria_expanded=rx.cond(info_open, "true", "false"),
                                 aria_controls="lightbox-info",
-                                title="Show or hide the details",
+                                title=t("Show or hide the details"),
                                 type="button",
                                 class_name="lightbox-tool",
                             ),
                             rx.dialog.close(
                                 rx.el.button(
                                     rx.icon("x", size=20),
-                                    aria_label="Close",
-                                    title="Close (Esc)",
+                                    aria_label=t("Close"),
+                                    title=t("Close (Esc)"),
                                     type="button",
                                     class_name="lightbox-tool",
                                 )
@@ -155,7 +156,7 @@ def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
                             class_name="lightbox-prompt",
                         ),
                         rx.dialog.description(
-                            "Image details and actions; ← and → move, Esc closes.",
+                            t("Image details and actions; ← and → move, Esc closes."),
                             class_name="lightbox-hint",
                         ),
                         rx.el.div(details(card), id="lightbox-metadata"),
@@ -169,7 +170,7 @@ def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
                         hidden=~info_open,
                         tab_index=0,  # it scrolls on phones: the keyboard must reach it
                         class_name="lightbox-info",
-                        aria_label="Details",
+                        aria_label=t("Details"),
                     ),
                     class_name="lightbox-body",
                 ),

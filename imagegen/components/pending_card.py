@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from imagegen.components.i18n import local_number, t
 from imagegen.state.cards import GenerationCard
 
 
@@ -17,7 +18,7 @@ def pending_body(card: GenerationCard) -> rx.Component:
             card.preview != "",
             rx.image(
                 src=card.preview,
-                alt="Preview of the image being generated",
+                alt=t("Preview of the image being generated"),
                 class_name="generation-preview",
             ),
         ),
@@ -27,17 +28,13 @@ def pending_body(card: GenerationCard) -> rx.Component:
                 rx.cond(
                     card.queue_position > 0,
                     rx.text(
-                        "Queued: ",
-                        card.queue_position,
-                        " ahead of it",
+                        t("Queued: {n} ahead of it", n=local_number(card.queue_position)),
                         size="2",
                         class_name="queue-position",
                     ),
                     rx.text(
-                        "Generating ",
-                        card.num_images,
-                        " image(s)…",
-                        rx.cond(card.progress >= 0, f" {card.progress}%", ""),
+                        t("Generating {n} image(s)…", n=local_number(card.num_images)),
+                        rx.cond(card.progress >= 0, t(" {p}%", p=card.progress), ""),
                         size="2",
                     ),
                 ),
@@ -51,11 +48,11 @@ def pending_body(card: GenerationCard) -> rx.Component:
                     max=100,
                     width="100%",
                     class_name="generation-progress",
-                    aria_label="Progress",
+                    aria_label=t("Progress"),
                 ),
             ),
             rx.button(
-                "Cancel",
+                t("Cancel"),
                 on_click=GalleryState.cancel(card.id),
                 size="2",
                 variant="soft",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.behaviors import prompt_keys
+from imagegen.components.i18n import t
 from imagegen.state.form import PromptFormState as F
 
 FORM_ID, PROMPT_ID, GENERATE_ID = "prompt-bar", "prompt", "generate"
@@ -13,7 +14,7 @@ PANEL_ID = "generation-settings"
 PNG_DROP = "png-drop"
 
 
-def _field(label: str, control: rx.Component, html_for: str) -> rx.Component:
+def _field(label: rx.Var, control: rx.Component, html_for: str) -> rx.Component:
     return rx.el.div(
         rx.el.label(label, html_for=html_for, class_name="field-label"),
         control,
@@ -36,7 +37,9 @@ def png_drop() -> rx.Component:
         rx.upload.root(
             rx.hstack(
                 rx.icon("image-down", size=16, aria_hidden="true"),
-                rx.text("Drop a PNG here, or click, to load its prompt, seed and size", size="1"),
+                rx.text(
+                    t("Drop a PNG here, or click, to load its prompt, seed and size"), size="1"
+                ),
                 align="center",
                 justify="center",
                 width="100%",
@@ -70,7 +73,7 @@ def _ratio(size: rx.Var) -> rx.Component:
 
 def _sizes() -> rx.Component:
     return rx.el.div(
-        rx.el.span("Size", class_name="field-label", id="size-label"),
+        rx.el.span(t("Size"), class_name="field-label", id="size-label"),
         rx.radio_cards.root(
             rx.foreach(F.sizes, _ratio),
             value=F.size,
@@ -87,23 +90,25 @@ def _sizes() -> rx.Component:
 
 def _seed() -> rx.Component:
     return rx.el.div(
-        rx.el.label("Seed", html_for="seed", class_name="field-label"),
+        rx.el.label(t("Seed"), html_for="seed", class_name="field-label"),
         rx.hstack(
             rx.input(
                 id="seed",
                 value=F.seed,
                 on_change=F.set_seed,
-                placeholder="random",
+                placeholder=t("random"),
                 input_mode="numeric",
                 width="100%",
             ),
             rx.icon_button(
                 rx.icon(rx.cond(F.seed_locked, "lock", "lock-open"), size=16),
                 on_click=F.toggle_seed_lock,
-                aria_label="Keep this seed",
+                aria_label=t("Keep this seed"),
                 aria_pressed=rx.cond(F.seed_locked, "true", "false"),
                 title=rx.cond(
-                    F.seed_locked, "The seed is kept for the next generation", "Keep this seed"
+                    F.seed_locked,
+                    t("The seed is kept for the next generation"),
+                    t("Keep this seed"),
                 ),
                 variant=rx.cond(F.seed_locked, "solid", "soft"),
                 type="button",
@@ -122,13 +127,15 @@ def settings_panel() -> rx.Component:
     return rx.el.div(
         rx.el.div(
             _field(
-                "Negative prompt",
+                t("Negative prompt"),
                 rx.input(
                     id="negative-prompt",
                     value=F.negative_prompt,
                     on_change=F.set_negative_prompt,
                     placeholder=rx.cond(
-                        F.supports_negative, "What to avoid", "This engine takes no negative prompt"
+                        F.supports_negative,
+                        t("What to avoid"),
+                        t("This engine takes no negative prompt"),
                     ),
                     disabled=~F.supports_negative,
                     width="100%",
@@ -136,7 +143,7 @@ def settings_panel() -> rx.Component:
                 "negative-prompt",
             ),
             _field(
-                "Engine",
+                t("Engine"),
                 _select(
                     "engine",
                     F.engine,
@@ -146,7 +153,7 @@ def settings_panel() -> rx.Component:
                 "engine",
             ),
             _field(
-                "Model",
+                t("Model"),
                 _select(
                     "model",
                     F.model,
@@ -156,7 +163,7 @@ def settings_panel() -> rx.Component:
                 "model",
             ),
             _field(
-                "Images",
+                t("Images"),
                 _select(
                     "num-images",
                     F.num_images,
@@ -192,12 +199,12 @@ def prompt_form() -> rx.Component:
             ),
         ),
         rx.el.div(
-            rx.el.label("Prompt", html_for=PROMPT_ID, class_name="sr-only"),
+            rx.el.label(t("Prompt"), html_for=PROMPT_ID, class_name="sr-only"),
             rx.text_area(
                 id=PROMPT_ID,
                 value=F.prompt,
                 on_change=F.set_prompt,
-                placeholder="Describe an image: a lighthouse at dawn, watercolor",
+                placeholder=t("Describe an image: a lighthouse at dawn, watercolor"),
                 rows="1",
                 max_length=2000,
                 aria_describedby="prompt-hint",
@@ -205,16 +212,18 @@ def prompt_form() -> rx.Component:
                 size="3",
             ),
             rx.el.span(
-                "Enter generates; Shift+Enter adds a line.", id="prompt-hint", class_name="sr-only"
+                t("Enter generates; Shift+Enter adds a line."),
+                id="prompt-hint",
+                class_name="sr-only",
             ),
             rx.button(
                 rx.icon("sliders-horizontal", size=18),
-                rx.el.span("Settings", class_name="hide-narrow"),
+                rx.el.span(t("Settings"), class_name="hide-narrow"),
                 type="button",
                 on_click=F.toggle_settings,
                 aria_expanded=rx.cond(F.settings_open, "true", "false"),
                 aria_controls=PANEL_ID,
-                aria_label="Settings",
+                aria_label=t("Settings"),
                 variant="soft",
                 color_scheme="gray",
                 size="3",
@@ -223,11 +232,11 @@ def prompt_form() -> rx.Component:
             ),
             rx.button(
                 rx.cond(F.submitting, rx.spinner(size="2"), rx.icon("wand_sparkles", size=18)),
-                rx.el.span("Generate", class_name="hide-narrow"),
+                rx.el.span(t("Generate"), class_name="hide-narrow"),
                 type="button",
                 on_click=F.generate,
                 disabled=F.submitting,
-                aria_label="Generate",
+                aria_label=t("Generate"),
                 size="3",
                 id=GENERATE_ID,
                 class_name="touch-target",
@@ -238,10 +247,10 @@ def prompt_form() -> rx.Component:
             F.remixing,
             rx.hstack(
                 rx.badge(
-                    "Remix of a past generation: its parameters are filled in",
+                    t("Remix of a past generation: its parameters are filled in"),
                     color_scheme="violet",
                 ),
-                rx.button("Cancel remix", on_click=F.cancel_remix, size="1", variant="ghost"),
+                rx.button(t("Cancel remix"), on_click=F.cancel_remix, size="1", variant="ghost"),
                 align="center",
                 wrap="wrap",
             ),
@@ -249,5 +258,5 @@ def prompt_form() -> rx.Component:
         settings_panel(),
         id=FORM_ID,
         class_name="prompt-bar",
-        aria_label="New generation",
+        aria_label=t("New generation"),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from imagegen.components.i18n import t
 from imagegen.state.share import ShareState as S
 
 
@@ -11,9 +12,13 @@ def share_dialog() -> rx.Component:
     """Shows the link made by a Share button; revoking makes it answer 'not found'."""
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Share ", S.share_what),
+            rx.dialog.title(
+                rx.cond(
+                    S.share_what == "this image", t("Share this image"), t("Share this generation")
+                )
+            ),
             rx.dialog.description(
-                "Anyone with this link sees the image(s) and the prompt, nothing else of yours.",
+                t("Anyone with this link sees the image(s) and the prompt, nothing else of yours."),
                 size="2",
             ),
             rx.el.label(
@@ -24,8 +29,10 @@ def share_dialog() -> rx.Component:
                         id="share-parameters",
                     ),
                     rx.text(
-                        "Include the generation settings (negative prompt, seed, model) "
-                        "in the image files",
+                        t(
+                            "Include the generation settings (negative prompt, seed, model) "
+                            "in the image files"
+                        ),
                         size="2",
                     ),
                     align="center",
@@ -35,12 +42,14 @@ def share_dialog() -> rx.Component:
             ),
             rx.cond(
                 S.share_error != "",
-                rx.callout(S.share_error, icon="circle_alert", color_scheme="red", role="alert"),
+                rx.callout(
+                    S.share_error_text, icon="circle_alert", color_scheme="red", role="alert"
+                ),
             ),
             rx.cond(
                 S.share_revoked,
                 rx.callout(
-                    "Link revoked: it now answers “not found”.",
+                    t("Link revoked: it now answers “not found”."),
                     icon="link-2-off",
                     color_scheme="gray",
                     role="status",
@@ -53,18 +62,21 @@ def share_dialog() -> rx.Component:
                         rx.hstack(
                             rx.button(
                                 rx.icon("copy", size=14),
-                                "Copy link",
-                                on_click=[rx.set_clipboard(S.share_url), rx.toast("Link copied")],
+                                t("Copy link"),
+                                on_click=[
+                                    rx.set_clipboard(S.share_url),
+                                    rx.toast(t("Link copied")),
+                                ],
                             ),
                             rx.link(
-                                "Open",
+                                t("Open"),
                                 href=S.share_url,
                                 is_external=True,
                                 size="2",
                             ),
                             rx.spacer(),
                             rx.button(
-                                "Revoke link",
+                                t("Revoke link"),
                                 on_click=S.revoke,
                                 color_scheme="red",
                                 variant="soft",
@@ -80,7 +92,7 @@ def share_dialog() -> rx.Component:
                 ),
             ),
             rx.flex(
-                rx.dialog.close(rx.button("Done", variant="soft", color_scheme="gray")),
+                rx.dialog.close(rx.button(t("Done"), variant="soft", color_scheme="gray")),
                 justify="end",
                 margin_top="4",
             ),

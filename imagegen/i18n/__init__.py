@@ -26,12 +26,12 @@ def pick_language(choice: str | None, accept_language: str | None) -> str:
     for n, part in enumerate((accept_language or "").split(",")):
         tag, _, params = part.strip().partition(";")
         q = 1.0
-        m = re.search(r"q=([0-9.]+)", params)
+        m = re.search(r"q=([^;,\s]*)", params)
         if m:
             try:
                 q = float(m.group(1))
             except ValueError:
-                q = 0.0
+                q = 0.0  # a malformed weight: not this one
         base = tag.strip().lower().split("-")[0]
         if base in LANGS and q > 0:
             ranked.append((-q, n, base))
@@ -52,9 +52,7 @@ def _templates(lang: str) -> list[tuple[re.Pattern[str], str]]:
         if "{" not in en:
             continue
         parts = re.split(r"\{(\w+)\}", en)
-        rx_ = "".join(
-            re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)
-        )
+        rx_ = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
         out.append((re.compile(f"^{rx_}$", re.S), target))
     return out
 

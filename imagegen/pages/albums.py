@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from imagegen.components.i18n import local_number, t
 from imagegen.components.layout import page_shell
 from imagegen.components.lightbox import lightbox
 from imagegen.services.routes import Page
@@ -14,7 +15,7 @@ def _rename(album: AlbumCard) -> rx.Component:
     return rx.popover.root(
         rx.popover.trigger(
             rx.icon_button(
-                rx.icon("pencil", size=14), aria_label="Rename album", variant="ghost", size="1"
+                rx.icon("pencil", size=14), aria_label=t("Rename album"), variant="ghost", size="1"
             ),
         ),
         rx.popover.content(
@@ -22,10 +23,10 @@ def _rename(album: AlbumCard) -> rx.Component:
                 rx.input(
                     value=AlbumsState.rename_value,
                     on_change=AlbumsState.set_rename_value,
-                    aria_label="New name",
+                    aria_label=t("New name"),
                     max_length=120,
                 ),
-                rx.button("Rename", on_click=AlbumsState.rename_album(album.id), size="2"),
+                rx.button(t("Rename"), on_click=AlbumsState.rename_album(album.id), size="2"),
             ),
         ),
         open=AlbumsState.renaming_id == album.id,
@@ -38,20 +39,20 @@ def _delete(album: AlbumCard) -> rx.Component:
         rx.alert_dialog.trigger(
             rx.icon_button(
                 rx.icon("trash-2", size=14),
-                aria_label="Delete album",
+                aria_label=t("Delete album"),
                 variant="ghost",
                 color_scheme="red",
                 size="1",
             ),
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this album?"),
-            rx.alert_dialog.description("The album goes; its images stay in your gallery."),
+            rx.alert_dialog.title(t("Delete this album?")),
+            rx.alert_dialog.description(t("The album goes; its images stay in your gallery.")),
             rx.flex(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
                     rx.button(
-                        "Delete album",
+                        t("Delete album"),
                         color_scheme="red",
                         on_click=AlbumsState.delete_album(album.id),
                     )
@@ -92,7 +93,7 @@ def _album_tile(album: AlbumCard) -> rx.Component:
                 ),
                 href=f"{Page.ALBUMS}/{album.id}",
                 width="100%",
-                aria_label=f"Open album {album.name}",
+                aria_label=t("Open album {name}", name=album.name),
             ),
             rx.hstack(
                 rx.link(
@@ -102,7 +103,16 @@ def _album_tile(album: AlbumCard) -> rx.Component:
                     class_name="album-name",
                 ),
                 rx.spacer(),
-                rx.text(album.count, " images", size="1", color_scheme="gray"),
+                rx.text(
+                    rx.match(
+                        album.count,
+                        (0, t("No images")),
+                        (1, t("1 image")),
+                        t("{n} images", n=local_number(album.count)),
+                    ),
+                    size="1",
+                    color_scheme="gray",
+                ),
                 _rename(album),
                 _delete(album),
                 width="100%",
@@ -119,18 +129,21 @@ def albums_page() -> rx.Component:
     """Every album of the user, and a form to start a new one."""
     return page_shell(
         rx.vstack(
-            rx.heading("Albums", size="6", as_="h1"),
+            rx.heading(t("Albums"), size="6", as_="h1"),
             rx.form(
                 rx.hstack(
                     rx.input(
                         name="name",
-                        placeholder="New album name",
+                        placeholder=t("New album name"),
                         max_length=120,
                         id="new-album-name",
-                        aria_label="New album name",
+                        aria_label=t("New album name"),
                     ),
                     rx.button(
-                        rx.icon("plus", size=14), "Create album", type="submit", id="create-album"
+                        rx.icon("plus", size=14),
+                        t("Create album"),
+                        type="submit",
+                        id="create-album",
                     ),
                 ),
                 on_submit=AlbumsState.create_album,
@@ -139,8 +152,10 @@ def albums_page() -> rx.Component:
             rx.cond(
                 AlbumsState.albums_loaded & (AlbumsState.albums.length() == 0),
                 rx.text(
-                    "No albums yet. Create one, then add images from the gallery: open an image "
-                    "and pick “Add to album”, or use Select to add many at once.",
+                    t(
+                        "No albums yet. Create one, then add images from the gallery: open an "
+                        "image and pick “Add to album”, or use Select to add many at once."
+                    ),
                     color_scheme="gray",
                 ),
             ),
@@ -176,15 +191,15 @@ def _album_image(item: AlbumItem) -> rx.Component:
             on_click=AlbumPageState.open(item.image.id),
             class_name="image-open",
             data_image_id=item.image.id,
-            aria_label="Open image",
+            aria_label=t("Open image"),
             style={"all": "unset", "cursor": "zoom-in", "display": "block", "width": "100%"},
         ),
         rx.hstack(
             rx.el.p(item.card.prompt, title=item.card.prompt, class_name="album-caption"),
             rx.icon_button(
                 rx.icon("folder-minus", size=14),
-                aria_label="Remove from album",
-                title="Remove from album (the image stays in your gallery)",
+                aria_label=t("Remove from album"),
+                title=t("Remove from album (the image stays in your gallery)"),
                 on_click=AlbumPageState.remove_from_album(item.image.id),
                 variant="ghost",
                 color_scheme="red",
@@ -206,13 +221,13 @@ def album_page() -> rx.Component:
         rx.cond(
             AlbumPageState.album_missing,
             rx.vstack(
-                rx.heading("Album not found", size="6", as_="h1"),
-                rx.link("Back to albums", href=Page.ALBUMS),
+                rx.heading(t("Album not found"), size="6", as_="h1"),
+                rx.link(t("Back to albums"), href=Page.ALBUMS),
             ),
             rx.vstack(
                 rx.link(
                     rx.icon("arrow-left", size=16, aria_hidden="true"),
-                    "Albums",
+                    t("Albums"),
                     href=Page.ALBUMS,
                     class_name="back-link",
                 ),
@@ -220,7 +235,7 @@ def album_page() -> rx.Component:
                 rx.cond(
                     AlbumPageState.items.length() == 0,
                     rx.text(
-                        "This album is empty. Add images from the gallery.", color_scheme="gray"
+                        t("This album is empty. Add images from the gallery."), color_scheme="gray"
                     ),
                 ),
                 rx.grid(
@@ -233,7 +248,7 @@ def album_page() -> rx.Component:
                 rx.cond(
                     AlbumPageState.album_cursor != "",
                     rx.button(
-                        "Load more",
+                        t("Load more"),
                         on_click=AlbumPageState.more_album,
                         variant="outline",
                         width="100%",

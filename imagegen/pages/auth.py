@@ -5,12 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.behaviors import SessionHandoff
+from imagegen.components.i18n import document_locale, language_switch, t
 from imagegen.services.routes import Page
 from imagegen.state.session import SessionState
 
 
 def _auth_form(
-    title: str, action: str, handler: rx.EventHandler, other: rx.Component, autocomplete: str
+    title: rx.Var, action: rx.Var, handler: rx.EventHandler, other: rx.Component, autocomplete: str
 ) -> rx.Component:
     return rx.el.main(
         rx.card(
@@ -19,10 +20,13 @@ def _auth_form(
                     rx.hstack(
                         rx.icon("sparkles", aria_hidden="true"),
                         rx.text("imagegen", size="6", weight="bold"),
+                        rx.spacer(),
+                        language_switch(),
                         align="center",
+                        width="100%",
                     ),
                     rx.heading(title, size="5", as_="h1"),
-                    rx.el.label("Email", html_for="email"),
+                    rx.el.label(t("Email"), html_for="email"),
                     rx.input(
                         id="email",
                         name="email",
@@ -31,7 +35,7 @@ def _auth_form(
                         auto_complete="email",
                         width="100%",
                     ),
-                    rx.el.label("Password", html_for="password"),
+                    rx.el.label(t("Password"), html_for="password"),
                     rx.input(
                         id="password",
                         name="password",
@@ -61,6 +65,7 @@ def _auth_form(
             width="min(420px, 92vw)",
         ),
         SessionHandoff.create(ticket=SessionState.handoff_ticket, path=SessionState.handoff_path),
+        document_locale(),
         class_name="auth-main",
     )
 
@@ -68,11 +73,14 @@ def _auth_form(
 def sign_in_page() -> rx.Component:
     """Email + password sign-in."""
     return _auth_form(
-        "Sign in",
-        "Sign in",
+        t("Sign in"),
+        t("Sign in"),
         SessionState.sign_in,
         rx.text(
-            "No account? ", rx.link("Sign up", href=Page.SIGN_UP, underline="always"), size="2"
+            t("No account?"),
+            " ",
+            rx.link(t("Sign up"), href=Page.SIGN_UP, underline="always"),
+            size="2",
         ),
         "current-password",
     )
@@ -81,11 +89,14 @@ def sign_in_page() -> rx.Component:
 def sign_up_page() -> rx.Component:
     """Create a local account."""
     return _auth_form(
-        "Create your account",
-        "Sign up",
+        t("Create your account"),
+        t("Sign up"),
         SessionState.sign_up,
         rx.text(
-            "Have an account? ", rx.link("Sign in", href=Page.SIGN_IN, underline="always"), size="2"
+            t("Have an account?"),
+            " ",
+            rx.link(t("Sign in"), href=Page.SIGN_IN, underline="always"),
+            size="2",
         ),
         "new-password",
     )

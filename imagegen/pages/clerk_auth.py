@@ -14,6 +14,7 @@ from imagegen.components.clerk import (
     clerk_provider,
     session_sync,
 )
+from imagegen.components.i18n import document_locale, t
 from imagegen.services.routes import Page
 from imagegen.settings.app import get_app_settings
 
@@ -26,14 +27,14 @@ def _provider(*children: rx.Component) -> rx.Component:
 
 
 def _centered(child: rx.Component) -> rx.Component:
-    return rx.el.main(rx.center(child, min_height="100vh"), id="clerk-auth")
+    return rx.el.main(rx.center(child, min_height="100vh"), document_locale(), id="clerk-auth")
 
 
 def _auth_page(form: rx.Component) -> rx.Component:
     """Clerk's form for signed-out visitors; a signed-in user goes on to the studio."""
     return _provider(
         SignedOut.create(_centered(form)),
-        SignedIn.create(_centered(rx.link("Continue to the studio", href=Page.HOME))),
+        SignedIn.create(_centered(rx.link(t("Continue to the studio"), href=Page.HOME))),
     )
 
 

@@ -9,6 +9,7 @@ from imagegen.components.behaviors import infinite_scroll
 from imagegen.components.card_actions import confirm_delete_dialog
 from imagegen.components.gallery_tools import filter_bar, selection_bar
 from imagegen.components.generation_card import generation_card
+from imagegen.components.i18n import t
 from imagegen.components.layout import page_shell
 from imagegen.components.lightbox import lightbox
 from imagegen.components.prompt_form import prompt_form
@@ -30,18 +31,21 @@ def empty_state() -> rx.Component:
     """No generation yet: an invitation, with example prompts one click away."""
     return rx.el.div(
         rx.icon("sparkles", size=32, aria_hidden="true"),
-        rx.heading("Your first image is one prompt away", size="5", as_="h2"),
+        rx.heading(t("Your first image is one prompt away"), size="5", as_="h2"),
         rx.text(
-            "Nothing here yet: your generations will appear here. Type a prompt above, or "
-            "start from one of these:",
+            t(
+                "Nothing here yet: your generations will appear here. Type a prompt above, or "
+                "start from one of these:"
+            ),
             size="2",
             color_scheme="gray",
         ),
         rx.el.div(
             *[
                 rx.button(
-                    p,
-                    on_click=[PromptFormState.set_example(p), PromptFormState.generate],
+                    t(p),
+                    # The prompt in the page's language, as the button shows it.
+                    on_click=[PromptFormState.set_example(t(p)), PromptFormState.generate],
                     variant="soft",
                     size="2",
                     class_name="example-prompt",
@@ -57,8 +61,8 @@ def empty_state() -> rx.Component:
 
 def _no_match() -> rx.Component:
     return rx.hstack(
-        rx.text("Nothing matches these filters.", color_scheme="gray"),
-        rx.button("Clear filters", on_click=G.clear_filters, variant="soft", size="2"),
+        rx.text(t("Nothing matches these filters."), color_scheme="gray"),
+        rx.button(t("Clear filters"), on_click=G.clear_filters, variant="soft", size="2"),
         align="center",
         wrap="wrap",
         id="gallery-no-match",
@@ -68,7 +72,7 @@ def _no_match() -> rx.Component:
 def gallery_section() -> rx.Component:
     """Every generation, newest first, as groups that fill 1 to 3 or more columns by width."""
     return rx.el.section(
-        rx.heading("Gallery", size="4", as_="h2", class_name="sr-only", id="gallery-heading"),
+        rx.heading(t("Gallery"), size="4", as_="h2", class_name="sr-only", id="gallery-heading"),
         selection_bar(),
         rx.cond(
             G.loaded
@@ -88,7 +92,7 @@ def gallery_section() -> rx.Component:
         rx.cond(
             G.has_more,
             rx.button(
-                "Load more",
+                t("Load more"),
                 on_click=G.load_more,
                 loading=G.loading_more,
                 variant="soft",
@@ -106,7 +110,7 @@ def gallery_section() -> rx.Component:
 def studio_page() -> rx.Component:
     """The generate-images page."""
     return page_shell(
-        rx.heading("Studio", as_="h1", class_name="sr-only"),
+        rx.heading(t("Studio"), as_="h1", class_name="sr-only"),
         rx.el.div(prompt_form(), filter_bar(), class_name="studio-bar"),
         gallery_section(),
         lightbox(LightboxState),

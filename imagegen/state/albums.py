@@ -147,9 +147,16 @@ class AlbumsState(SessionState):
             return False
         name = next((a.name for a in self.albums if a.id == album_id), "the album")
         n = len(image_ids)
-        what = "image" if n == 1 else "images"
-        already = "" if added == n else f" ({n - added} already there)"
-        self._notice(f"Added {n} {what} to “{name}”{already}.")
+        # Whole sentences (not pieces), so that each reads back through its catalogue entry.
+        if n == 1:
+            msg = "Added 1 image to “{name}”."
+            if not added:
+                msg = "Added 1 image to “{name}” (1 already there)."
+        elif added == n:
+            msg = "Added {n} images to “{name}”."
+        else:
+            msg = "Added {n} images to “{name}” ({m} already there)."
+        self._notice(msg.format(n=n, m=n - added, name=name))
         return True
 
     @rx.event
@@ -225,7 +232,7 @@ class AlbumPageState(LargePreview, AlbumsState):
         self.is_open = False
 
     def _item(self, f: ImageFile, g: ImageGeneration) -> AlbumItem:
-        card = card_for(gen_svc.generation_view(g, [f]))
+        card = card_for(gen_svc.generation_view(g, [f]), lang=self.lang)
         return AlbumItem(image=card.images[0], card=card)
 
     async def _page(self, user_id: str, cursor: str | None) -> None:

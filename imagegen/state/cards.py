@@ -4,9 +4,10 @@ live progress) as the API's JSON, never from that JSON."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import datetime
 
-from imagegen.models import GenerationStatus, ImageFile, ImageGeneration
+from imagegen.i18n import tr, translate_message
+from imagegen.models import GenerationStatus, ImageFile, ImageGeneration, as_utc
 from imagegen.services import generations as svc
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
 from imagegen.services.generations import GenerationView, ImageView
@@ -44,7 +45,7 @@ class GenerationCard:
     seed: int = 0
     num_images: int = 1
     duration: str = ""
-    created: str = ""
+    created_at: str = ""  # ISO 8601 UTC; the page writes it in the reader's language and zone
     download_all_url: str = ""
     progress: int = -1  # percent while running, -1 when unknown
     queue_position: int = 0  # jobs ahead while waiting
@@ -53,31 +54,38 @@ class GenerationCard:
     images: list[ImageCard] = dataclasses.field(default_factory=list)
 
 
-def human_bytes(n: int) -> str:
-    """1.2 MB style sizes."""
+def _decimal(x: float, lang: str) -> str:
+    """One decimal, with the language's separator (1.2 / 1,2)."""
+    out = f"{x:.1f}"
+    return out.replace(".", ",") if lang == "fr" else out
+
+
+def human_bytes(n: int, lang: str = "en") -> str:
+    """1.2 MB style sizes (French: 1,2 Mo)."""
+    units = ("o", "Ko", "Mo", "Go") if lang == "fr" else ("B", "KB", "MB", "GB")
     size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+    for k, unit in enumerate(units):
+        if size < 1024 or k == len(units) - 1:
+            return f"{size:.0f} {unit}" if k == 0 else f"{_decimal(size, lang)} {unit}"
         size /= 1024
-    return f"{n} B"
+    return f"{n} {units[0]}"
 
 
-def human_duration(ms: int | None) -> str:
-    """'0.8 s' style durations."""
+def human_duration(ms: int | None, lang: str = "en") -> str:
+    """'0.8 s' style durations (French: 0,8 s)."""
     if ms is None:
         return ""
-    return f"{ms / 1000:.1f} s" if ms < 60_000 else f"{ms // 60_000} min {ms % 60_000 // 1000} s"
+    if ms < 60_000:
+        return f"{_decimal(ms / 1000, lang)} s"
+    return f"{ms // 60_000} min {ms % 60_000 // 1000} s"
 
 
-def human_date(dt: datetime | None) -> str:
-    """'2026-11-25 18:06 UTC'; SQLite hands back naive datetimes that are UTC."""
-    if dt is None:
-        return ""
-    return (dt.astimezone(UTC) if dt.tzinfo is not None else dt).strftime("%Y-%m-%d %H:%M UTC")
+def iso_utc(dt: datetime | None) -> str:
+    """An ISO 8601 UTC timestamp; SQLite hands back naive datetimes that are UTC."""
+    return as_utc(dt).isoformat() if dt is not None else ""
 
 
-def image_card_for(view: ImageView) -> ImageCard:
+def image_card_for(view: ImageView, lang: str = "en") -> ImageCard:
     """An image's card, from its row and links."""
     img = view.row
     return ImageCard(
@@ -87,21 +95,24 @@ def image_card_for(view: ImageView) -> ImageCard:
         filename=img.filename,
         width=img.width,
         height=img.height,
-        size_label=human_bytes(img.file_size),
+        size_label=human_bytes(img.file_size, lang),
         favorite=img.favorite,
     )
 
 
-def card_for(view: GenerationView, engine_labels: dict[str, str] | None = None) -> GenerationCard:
-    """A generation's card, from the same view the API's JSON is built from."""
+def card_for(
+    view: GenerationView, engine_labels: dict[str, str] | None = None, lang: str = "en"
+) -> GenerationCard:
+    """A generation's card, from the same view the API's JSON is built from; its error and
+    sizes in `lang`."""
     gen, info, labels = view.row, view.progress, engine_labels or {}
     return GenerationCard(
         id=gen.id,
         prompt=gen.prompt,
         negative_prompt=gen.negative_prompt or "",
         status=str(gen.status),
-        error=gen.error or "",
-        engine=labels.get(gen.engine, gen.engine),
+        error=translate_message(gen.error or "", lang),
+        engine=tr(labels.get(gen.engine, gen.engine), lang),
         model=gen.model,
         size=f"{gen.width}×{gen.height}",
         width=gen.width or 1,
@@ -110,13 +121,13 @@ def card_for(view: GenerationView, engine_labels: dict[str, str] | None = None) 
         or gen.num_images * (gen.width or 1) / (gen.height or 1),
         seed=gen.seed,
         num_images=gen.num_images,
-        duration=human_duration(gen.duration_ms),
-        created=human_date(gen.created_at),
+        duration=human_duration(gen.duration_ms, lang),
+        created_at=iso_utc(gen.created_at),
         download_all_url=view.download_all_url or "",
         progress=info.percent if info else -1,
         queue_position=info.queue_position if info else 0,
         preview=info.preview if info else "",
-        images=[image_card_for(i) for i in view.images],
+        images=[image_card_for(i, lang) for i in view.images],
     )
 
 
@@ -129,15 +140,17 @@ def engine_labels() -> dict[str, str]:
 
 
 def cards_of(
-    gens: list[ImageGeneration], images: dict[str, list[ImageFile]] | None = None
+    gens: list[ImageGeneration],
+    images: dict[str, list[ImageFile]] | None = None,
+    lang: str = "en",
 ) -> list[GenerationCard]:
-    """Cards of generations, their images read in one query unless already at hand."""
+    """Cards of generations (in `lang`), their images read in one query unless at hand."""
     images = images if images is not None else svc.images_for([g.id for g in gens])
     labels = engine_labels()
-    return [card_for(svc.generation_view(g, images[g.id]), labels) for g in gens]
+    return [card_for(svc.generation_view(g, images[g.id]), labels, lang) for g in gens]
 
 
-def card_of(user_id: str, generation_id: str) -> GenerationCard:
-    """The card of one of the user's generations, read afresh."""
+def card_of(user_id: str, generation_id: str, lang: str = "en") -> GenerationCard:
+    """The card of one of the user's generations, read afresh (in `lang`)."""
     gen = svc.get_generation(user_id, generation_id)
-    return cards_of([gen])[0]
+    return cards_of([gen], lang=lang)[0]

@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from imagegen.contract import EngineCatalog
+from imagegen.i18n import translate_message
 from imagegen.services import generations as svc
 from imagegen.services import png_params
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
@@ -129,7 +130,7 @@ class PromptFormState(SessionState):
         if not files:
             return None
         upload = files[0]
-        name = upload.name or "the file"
+        name = upload.name or self._t("the file")
         data = await upload.read(png_params.MAX_BYTES + 1)
         try:
             p = await asyncio.to_thread(png_params.read_parameters, data, name)
@@ -150,7 +151,17 @@ class PromptFormState(SessionState):
         self.png_notice = f"Parameters loaded from {name}" + (
             f" ({'; '.join(notes)})." if notes else "."
         )
-        self._toast(self.png_notice, "success", group="png")
+        notice = (
+            self._t(
+                "Parameters loaded from {name} ({size} is not offered by this engine, so the "
+                "size is unchanged).",
+                name=name,
+                size=size,
+            )
+            if notes
+            else self._t("Parameters loaded from {name}.", name=name)
+        )
+        self._toast(notice, "success", group="png")
         return None
 
     @rx.event
@@ -180,15 +191,23 @@ class PromptFormState(SessionState):
         try:
             cat = await asyncio.to_thread(get_catalog)
         except WorkerUnavailable as e:
-            self.worker_warning = f"{e} Generations will fail until it is back."
+            self.worker_warning = self._t(
+                "{message} Generations will fail until it is back.",
+                message=translate_message(str(e), self.lang),
+            )
             return
         self.worker_warning = ""
         self._catalog = cat.to_wire().model_dump(mode="json", by_alias=True)
         self.engines = [
             {
                 "name": e.name,
-                "label": e.label
-                + ("" if e.available else f" (unavailable: {e.reason or 'no reason given'})"),
+                "label": self._t(e.label)
+                if e.available
+                else self._t(
+                    "{label} (unavailable: {reason})",
+                    label=self._t(e.label),
+                    reason=translate_message(e.reason or "no reason given", self.lang),
+                ),
             }
             for e in cat.engines.values()
         ]
@@ -278,5 +297,5 @@ class PromptFormState(SessionState):
         gallery = await self.get_state(GalleryState)
         gallery._user_id = principal.user_id
         labels = await asyncio.to_thread(engine_labels)
-        gallery._add_result(card_for(svc.generation_view(gen, []), labels))
+        gallery._add_result(card_for(svc.generation_view(gen, []), labels, self.lang))
         yield GalleryState.watch(gen.id)

@@ -26,8 +26,8 @@ from imagegen.state.session import SIGN_IN, SessionState
 PAGE_SIZE = 24
 
 
-def _page_cards(page: svc.Page) -> list[GenerationCard]:
-    return cards_of(page.generations, page.images)
+def _page_cards(page: svc.Page, lang: str = "en") -> list[GenerationCard]:
+    return cards_of(page.generations, page.images, lang)
 
 
 class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
@@ -112,10 +112,10 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
         )
         self.match_count = count
         self.filter_engines, self.filter_models, self.filter_sizes = options
-        self.history, self.fresh = await asyncio.to_thread(_page_cards, page), []
+        self.history, self.fresh = await asyncio.to_thread(_page_cards, page, self.lang), []
         self.next_cursor = page.next_cursor or ""
         # New since the page loaded: what is still running; what ended is in the history.
-        pending_cards = await asyncio.to_thread(_page_cards, pending)
+        pending_cards = await asyncio.to_thread(_page_cards, pending, self.lang)
         self._set_results(pending_cards)
         self.loaded = True
         return [GalleryState.follow(), *(GalleryState.watch(c.id) for c in pending_cards)]
@@ -134,7 +134,7 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
             return
         seen = {c.id for c in self._shown_cards()}
         self.history = self.history + [
-            c for c in await asyncio.to_thread(_page_cards, page) if c.id not in seen
+            c for c in await asyncio.to_thread(_page_cards, page, self.lang) if c.id not in seen
         ]
         self.next_cursor = page.next_cursor or ""
 
@@ -170,7 +170,7 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
         except ServiceError as e:
             self._fail(e.message)
             return None
-        card = await asyncio.to_thread(card_of, self._user_id, gen.id)
+        card = await asyncio.to_thread(card_of, self._user_id, gen.id, self.lang)
         self._replace_card(generation_id, None)
         self._add_result(card)
         return GalleryState.watch(gen.id) if card.status in IN_FLIGHT else None

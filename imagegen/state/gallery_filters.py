@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from imagegen.i18n import translate_message
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
 from imagegen.services.errors import ServiceError
 from imagegen.services.search import GalleryFilter, parse_filter
@@ -73,7 +74,12 @@ class GalleryFilters(rx.State, mixin=True):
         try:
             f = parse_filter(params)
         except ServiceError as e:
-            self._fail(f"{e.message} Showing everything instead.")
+            self._fail(
+                self._t(
+                    "{message} Showing everything instead.",
+                    message=translate_message(e.message, self.lang),
+                )
+            )
             f = GalleryFilter()
         self._filter = f
         self.q, self.favorites, self.status_filter = f.q, f.favorites, f.status

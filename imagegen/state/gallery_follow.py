@@ -35,7 +35,7 @@ class GalleryFollow(rx.State, mixin=True):
     async def watch(self, generation_id: str) -> None:
         """Waits for a generation to finish, woken by the notifier; polls only as a fallback."""
         async with self:
-            user_id, filters = self._user_id, self._filter
+            user_id, filters, lang = self._user_id, self._filter, self.lang
             mark = f"{BOOT_ID}:{generation_id}"
             if not user_id or mark in self._watching:
                 return
@@ -51,7 +51,7 @@ class GalleryFollow(rx.State, mixin=True):
                     info = board.get(generation_id)
                     fresh_progress = info is not None and not info.done and info.at != seen_at
                     if card is None or not fresh_progress:  # a result, a cancel, or a poll
-                        card = await asyncio.to_thread(card_of, user_id, generation_id)
+                        card = await asyncio.to_thread(card_of, user_id, generation_id, lang)
                         if card.status not in IN_FLIGHT:
                             break
                     if fresh_progress and info is not None:  # progress: memory only, no DB
@@ -103,13 +103,14 @@ class GalleryFollow(rx.State, mixin=True):
                     if self._follower != token or self._user_id != user_id:
                         return  # a newer follower took over, or the user signed out
                     client, filters = self.router.session.client_token, self._filter
+                    lang = self.lang
                 if not _connected(client):
                     return  # the tab is gone
                 if not woke:
                     continue
                 check_from, since = since - timedelta(seconds=5), datetime.now(UTC)
                 gens = await asyncio.to_thread(svc.recent_changes, user_id, check_from)
-                cards = await asyncio.to_thread(cards_of, gens)
+                cards = await asyncio.to_thread(cards_of, gens, None, lang)
                 belongs = await asyncio.to_thread(_belonging, user_id, cards, filters)
                 to_watch = []
                 async with self:

@@ -9,6 +9,7 @@ import reflex as rx
 from imagegen.models import GenerationStatus
 from imagegen.services import generations as svc
 from imagegen.services.errors import ServiceError
+from imagegen.services.routes import Page
 from imagegen.state.cards import GenerationCard, ImageCard
 from imagegen.state.gallery import GalleryState
 from imagegen.state.preview import LargePreview
@@ -16,6 +17,18 @@ from imagegen.state.preview import LargePreview
 
 class LightboxState(LargePreview, GalleryState):
     """Which image the large preview shows; ←/→ walk the gallery as it is filtered now."""
+
+    @classmethod
+    def _loads_after_sign_in(cls, path: str) -> list:
+        """After the gallery's load (a language switch reads the cards again), the open
+        preview shows the image's card as read now."""
+        return [cls.refresh] if not path.startswith(Page.ALBUMS) else []
+
+    @rx.event
+    async def refresh(self) -> None:
+        """Shows the open image again from the gallery's cards (closes if it has gone)."""
+        if self.is_open and not await self._show(self.image.id):
+            self.is_open = False
 
     def _forget_user(self) -> None:
         """Closes the preview of the previous user's image."""

@@ -50,9 +50,23 @@ class SessionState(rx.State):
         return pick_language(self.lang_choice, self.router.headers.accept_language)
 
     @rx.event
-    def set_language(self, code: str) -> None:
-        """The language switch: remembered in a cookie (the share page reads it too)."""
+    def set_language(self, code: str) -> list:
+        """The language switch: remembered in a cookie (the share page reads it too). The
+        page's text follows at once; what the server wrote (cards' errors, sizes, durations,
+        engine names) is read again in the new language."""
+        before = self.lang
         self.lang_choice = code if code in ("en", "fr") else ""
+        return self._page_loads() if self.lang != before and self.email else []
+
+    def _page_loads(self) -> list:
+        """The loads of the page this tab shows (each page state says which are its own)."""
+        path = self.router.url.path
+        return [
+            e
+            for cls in self._page_states()
+            if "_loads_after_sign_in" in cls.__dict__  # its own, not one it inherits
+            for e in cls._loads_after_sign_in(path)
+        ]
 
     def _t(self, text: str, **params: object) -> str:
         """A catalogue string in this tab's language (toasts and messages made here)."""
@@ -151,14 +165,16 @@ class SessionState(rx.State):
         auth = get_auth()
         fn = getattr(auth, "signup" if action == "signup" else "login", None)
         if fn is None:
-            self.auth_error = f"Sign-in is handled by {auth.name}, not by this form."
+            self.auth_error = self._t(
+                "Sign-in is handled by {name}, not by this form.", name=auth.name
+            )
             return None
         self.auth_busy = True
         try:
             email, password = (str(form.get(k) or "") for k in ("email", "password"))
             token = await asyncio.to_thread(fn, email, password)
         except ServiceError as e:
-            self.auth_error = e.message
+            self.auth_error = translate_message(e.message, self.lang)
             self.auth_busy = False
             return None
         self.auth_error = ""
@@ -191,13 +207,7 @@ class SessionState(rx.State):
         if principal.user_id == self._synced_user:
             return None
         self._synced_user = principal.user_id
-        path = self.router.page.path
-        return [
-            e
-            for cls in self._page_states()
-            if "_loads_after_sign_in" in cls.__dict__  # its own, not one it inherits
-            for e in cls._loads_after_sign_in(path)
-        ]
+        return self._page_loads()
 
     @rx.event
     async def sign_out(self) -> None:

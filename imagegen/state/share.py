@@ -6,6 +6,7 @@ import asyncio
 
 import reflex as rx
 
+from imagegen.i18n import translate_message
 from imagegen.services import links
 from imagegen.services import shares as svc
 from imagegen.services.errors import ServiceError
@@ -23,6 +24,11 @@ class ShareState(SessionState):
     share_parameters: bool = False  # whether the shared files keep prompt, seed and model
     _token: str = ""
     _target: dict[str, str] = {}
+
+    @rx.var(cache=False)
+    def share_error_text(self) -> str:
+        """share_error (kept in English) as the dialog shows it, in the page's language."""
+        return translate_message(self.share_error, self.lang)
 
     def _forget_user(self) -> None:
         """Closes the dialog and forgets the previous user's link."""

@@ -21,7 +21,13 @@ def violations(page: Page) -> list[str]:
 
 
 def assert_clean(page: Page, where: str, found: dict[str, list[str]]) -> None:
-    """Records what axe finds in this page state (the test fails at the end if any)."""
+    """Records what axe finds in this page state (the test fails at the end if any), once its
+    opening animations have ended (a dialog fading in has, for a moment, faint colours)."""
+    page.wait_for_function(
+        "() => document.getAnimations().every((a) => a.playState !== 'running'"
+        " || a.effect?.getComputedTiming().iterations === Infinity)",
+        timeout=10_000,
+    )
     bad = violations(page)
     if bad:
         found[where] = bad

@@ -8,12 +8,39 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from imagegen.i18n import tr
 from tests.e2e.a11y import assert_clean
 from tests.e2e.conftest import api, frontend, sign_up
-from tests.e2e.ui import CARDS, card, filters, generation_action, open_settings
+from tests.e2e.i18n_check import check_french, texts, untranslated
+from tests.e2e.ui import CARDS, card, filters, generation_action, open_settings, toast
 from tests.helpers import wait_status, wait_until
 
 WIDTHS = {"phone": (390, 844), "tablet": (768, 1024), "desktop": (1440, 900)}
+# The passes that read every state in French too (the first of them runs axe in French).
+LANG_PASSES = ("dark/desktop", "light/phone")
+
+
+class Walk:
+    """What the walk found: axe violations, and UI strings left in English, by page state."""
+
+    def __init__(self, page: Page, data: set[str]) -> None:
+        self.page, self.data = page, data
+        self.axe: dict[str, list[str]] = {}
+        self.english: dict[str, list[str]] = {}
+
+    def check(self, where: str) -> None:
+        """axe on this state; on a language pass, the same state in French as well."""
+        assert_clean(self.page, where, self.axe)
+        at = where.rsplit(" ", 1)[-1]
+        if at in LANG_PASSES:
+            axe = self.axe if at == LANG_PASSES[0] else None
+            check_french(self.page, where, self.data, self.english, axe)
+
+    def assert_clean(self) -> None:
+        for what, found in (("axe", self.axe), ("left in English", self.english)):
+            assert not found, (
+                what + ":\n" + "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in found.items())
+            )
 
 
 def _no_sideways_scroll(page: Page, where: str) -> None:
@@ -33,9 +60,10 @@ def test_every_page_state_is_accessible_at_every_width_in_both_themes(page: Page
         json={"prompt": "Axe check: a quiet harbour", "numImages": 2, "width": 512, "height": 512},
     ).json()["generation"]
     wait_status(client, gen["id"])
-    album = client.post("/api/albums", json={"name": "Empty album"}).json()["album"]
+    album = client.post("/api/albums", json={"name": "Harbour pictures"}).json()["album"]
     share_url = client.post("/api/shares", json={"generationId": gen["id"]}).json()["share"]["url"]
-    found: dict[str, list[str]] = {}
+    # The user's data, and the model's name: the same in every language.
+    walk = Walk(page, {email, "Axe check: a quiet harbour", "Harbour pictures", "procedural-v1"})
 
     for theme in ("dark", "light"):
         if theme == "light":
@@ -51,19 +79,19 @@ def test_every_page_state_is_accessible_at_every_width_in_both_themes(page: Page
             expect(page.locator(CARDS)).to_have_count(1)
             _settle(page)
             _no_sideways_scroll(page, f"studio {at}")
-            assert_clean(page, f"studio {at}", found)
+            walk.check(f"studio {at}")
             open_settings(page)
-            assert_clean(page, f"settings {at}", found)
+            walk.check(f"settings {at}")
             _no_sideways_scroll(page, f"settings {at}")
             page.locator("#settings-toggle").click()
             filters(page)
-            assert_clean(page, f"filters {at}", found)
+            walk.check(f"filters {at}")
             page.keyboard.press("Escape")
             expect(page.get_by_role("dialog", name="Filters")).to_have_count(0)
             card(page, "quiet harbour").get_by_role("button", name="Details").click()
             details = page.get_by_role("dialog", name="Prompt and settings")
             expect(details).to_be_visible()
-            assert_clean(page, f"details {at}", found)
+            walk.check(f"details {at}")
             page.keyboard.press("Escape")
             # Closed, its focus handed back: a menu opened meanwhile would lose it and close.
             expect(details).to_have_count(0)
@@ -72,7 +100,7 @@ def test_every_page_state_is_accessible_at_every_width_in_both_themes(page: Page
             ).to_be_focused()
             generation_action(page, card(page, "quiet harbour"), "Delete generation")
             expect(page.get_by_role("alertdialog")).to_be_visible()
-            assert_clean(page, f"confirm delete {at}", found)
+            walk.check(f"confirm delete {at}")
             page.get_by_role("button", name="Cancel").click()
             page.locator(".image-open").first.click()
             expect(page.locator("#lightbox")).to_be_visible()
@@ -85,25 +113,27 @@ def test_every_page_state_is_accessible_at_every_width_in_both_themes(page: Page
 
             wait_until(fills, 5, what=f"the lightbox to fill {w}x{h}")
             expect(page.get_by_role("button", name="Close")).to_be_in_viewport()
-            assert_clean(page, f"lightbox {at}", found)
+            walk.check(f"lightbox {at}")
             page.keyboard.press("Escape")
             if name == "phone":
                 page.get_by_role("button", name="Menu").click()
                 expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport()
-                assert_clean(page, f"menu {at}", found)
+                walk.check(f"menu {at}")
                 page.keyboard.press("Escape")
             for path, label in (("/albums", "albums"), (f"/albums/{album['id']}", "album")):
                 page.goto(frontend(harness) + path)
                 expect(page.get_by_role("heading", level=1)).to_be_visible()
                 _settle(page)
                 _no_sideways_scroll(page, f"{label} {at}")
-                assert_clean(page, f"{label} {at}", found)
+                walk.check(f"{label} {at}")
             if theme == "dark":  # the share pages have one theme, the app's default
                 for url, label in ((share_url, "share"), (share_url + "x", "share gone")):
                     page.goto(url)
                     expect(page.get_by_role("heading", level=1)).to_be_visible()
                     _no_sideways_scroll(page, f"{label} {at}")
-                    assert_clean(page, f"{label} {at}", found)
+                    assert_clean(page, f"{label} {at}", walk.axe)
+                    if at == LANG_PASSES[0]:  # served by the server: its language is the cookie's
+                        _share_in_french(page, url, f"{label} {at}", walk)
 
     # Signed out: sign-in and sign-up, at both widths.
     page.context.clear_cookies()
@@ -115,9 +145,72 @@ def test_every_page_state_is_accessible_at_every_width_in_both_themes(page: Page
             expect(page.get_by_role("heading", level=1)).to_be_visible()
             _settle(page)
             _no_sideways_scroll(page, f"{path} {name}")
-            assert_clean(page, f"{path} {name}", found)
-    assert not found, "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in found.items())
-    assert email
+            walk.check(f"{path} {'dark/desktop' if name == 'desktop' else name}")
+    walk.assert_clean()
+
+
+def _share_in_french(page: Page, url: str, where: str, walk: Walk) -> None:
+    """The share page read again with the language cookie set to French, then to English."""
+    english = texts(page)
+    cookie = {"name": "imagegen_lang", "url": url.split("/s/")[0]}
+    page.context.add_cookies([{**cookie, "value": "fr"}])
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    left = untranslated(english, texts(page), walk.data)
+    assert_clean(page, f"{where} (fr)", walk.axe)
+    page.context.add_cookies([{**cookie, "value": "en"}])
+    if left:
+        walk.english[where] = sorted(left)
+
+
+def test_french_from_the_browser_or_the_switch_with_dates_and_toasts_in_french(page, harness):
+    """A French browser gets French; the switch wins over it and is remembered; dates, counts
+    and toasts made by the server speak the page's language."""
+    fr = page.context.browser.new_context(locale="fr-FR")  # Accept-Language: fr-FR
+    try:
+        visitor = fr.new_page()
+        visitor.goto(frontend(harness) + "/sign-in")
+        expect(visitor.locator("html")).to_have_attribute("lang", "fr")
+        expect(visitor.get_by_role("heading", level=1)).to_have_text(tr("Sign in", "fr"))
+        expect(visitor).to_have_title(tr("Sign in · imagegen", "fr"))
+        visitor.get_by_role("button", name="English").click()
+        expect(visitor.locator("html")).to_have_attribute("lang", "en")
+        visitor.reload()  # remembered over the browser's Accept-Language
+        expect(visitor.get_by_role("heading", level=1)).to_have_text("Sign in")
+    finally:
+        fr.close()
+
+    sign_up(page, harness)
+    client = api(harness, page)
+    gid = client.post("/api/images/generate", json={"prompt": "Un phare à l’aube"}).json()[
+        "generation"
+    ]["id"]
+    wait_status(client, gid)
+    page.reload()
+    english_date = card(page, "phare").locator(".generation-date").inner_text()
+    page.get_by_role("button", name="Français").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    page.reload()  # remembered
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("button", name=tr("Generate", "fr"))).to_be_visible()
+    date = card(page, "phare").locator(".generation-date")
+    expect(date).not_to_have_text(english_date)
+    months = "janv|févr|mars|avr|mai|juin|juil|août|sept|oct|nov|déc"
+    expect(date).to_have_text(re.compile(rf"^\d{{1,2}} ({months})\.? \d{{4}}"))
+    page.get_by_role("searchbox").fill("phare")
+    page.get_by_role("searchbox").press("Enter")
+    expect(page.locator("#match-count")).to_have_text(tr("{n} match", "fr", n=1))
+    group = card(page, "phare")
+    group.get_by_role("button", name=tr("More actions for this generation", "fr")).click()
+    page.get_by_role("menuitem", name=tr("Delete generation", "fr")).click()
+    dialog = page.get_by_role("alertdialog")
+    dialog.get_by_role("button", name=tr("Delete", "fr")).click()
+    expect(page.get_by_text(tr("Generation deleted.", "fr"))).to_be_visible()
+    toast(page, tr("Generation deleted.", "fr")).get_by_role(
+        "button", name=tr("Undo", "fr")
+    ).click()
+    expect(page.get_by_text(tr("Generation restored.", "fr"))).to_be_visible()
+    expect(card(page, "phare")).to_have_count(1)
 
 
 def _fully_visible_images(page: Page) -> int:

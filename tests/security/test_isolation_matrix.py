@@ -366,6 +366,18 @@ async def attack_lightbox(w: World) -> None:
     assert box.is_open and box.image.id == w.a_gen["images"][1]["id"]  # nothing moved on
 
 
+async def attack_lightbox_refresh(w: World) -> None:
+    """B plants A's image as its open preview (setvar) and refreshes: it closes, and no link
+    to A's original is minted."""
+    from imagegen.state.lightbox import LightboxState
+
+    box = await _b_gallery(w, LightboxState)
+    a_card = _a_card(w)
+    box.is_open, box.card, box.image = True, a_card, a_card.images[1]
+    await LightboxState.refresh.fn(box)
+    assert not box.is_open and box.original_url == ""
+
+
 async def attack_selection_add(w: World) -> None:
     """B selects A's image ids (setvar) and adds them to its own album: refused, none added."""
     from imagegen.services.albums import album_page, create_album
@@ -440,6 +452,7 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "SessionState.sign_in": NO_ID,
     "SessionState.sign_out": NO_ID,
     "SessionState.clerk_session": NO_ID,  # a token, verified like any other; B's stays B's
+    "SessionState.set_language": NO_ID,  # the caller's own cookie; reloads the caller's page
     "GalleryState.setvar": NO_ID,
     "GalleryState.load": NO_ID,
     "GalleryState.load_more": NO_ID,  # the cursor only pages the caller's own list
@@ -477,6 +490,7 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "GalleryState.request_delete_image": attack_request_delete_image,
     "LightboxState.setvar": NO_ID,
     "LightboxState.open": attack_lightbox,
+    "LightboxState.refresh": attack_lightbox_refresh,
     "LightboxState.close": NO_ID,
     "LightboxState.set_open": NO_ID,
     "LightboxState.toggle_info": NO_ID,

@@ -1,1 +1,0 @@
-"""Work in progress: French entries by area, merged into fr.py."""
