@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from imagegen.components.i18n import LANG, local_number, t
-from imagegen.i18n import CATALOGUE
+from imagegen.components.i18n import engine_label, local_number, t
 from imagegen.services.routes import Page
 from imagegen.state.albums import AlbumsState, SelectionState
 from imagegen.state.gallery import GalleryState as G
-
-# Engine labels the worker declares (English): the filter picker shows them in the page's
-# language. Labels that are names (ComfyUI, Replicate…) read the same in every language.
-ENGINE_LABELS = ("Procedural (built-in)", "Diffusers (local)")
-
-
-def _engine_label(label: rx.Var) -> rx.Var:
-    """An engine's label from the worker's catalogue, in the page's language."""
-    fr = rx.Var.create({k: CATALOGUE["fr"].get(k, k) for k in ENGINE_LABELS}).to(dict)
-    label = label.to(str)
-    return rx.cond(LANG == "fr", fr[label].to(str) | label, label)
 
 
 def _labelled(label: rx.Var, control: rx.Component) -> rx.Component:
@@ -47,7 +35,7 @@ def _any(
 ) -> rx.Component:
     """A filter picker: Any, then what the worker's catalogue offers (labelled: name+label)."""
     option = (
-        (lambda e: rx.el.option(_engine_label(e["label"]), value=e["name"]))
+        (lambda e: rx.el.option(engine_label(e["label"]), value=e["name"]))
         if labelled
         else (lambda v: rx.el.option(v, value=v))
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.card_actions import generation_menu, retry_button
-from imagegen.components.i18n import local_date, t
+from imagegen.components.i18n import engine_label, local_date, local_duration, t
 from imagegen.components.image_tile import image_tile, ratio
 from imagegen.components.pending_card import pending_body
 from imagegen.contract import GenerationStatus
@@ -24,13 +24,13 @@ def _row(label: str, value: rx.Var | str) -> rx.Component:
 def details(card: GenerationCard) -> rx.Component:
     """Engine, model, size, seed, time taken, negative prompt: the generation's metadata."""
     return rx.data_list.root(
-        _row("Engine", card.engine),
+        _row("Engine", engine_label(card.engine)),
         _row("Model", card.model),
         _row("Size", card.size),
         _row("Seed", card.seed.to_string()),
         rx.cond(card.negative_prompt != "", _row("Negative", card.negative_prompt)),
         _row("Created", local_date(card.created_at)),
-        rx.cond(card.duration != "", _row("Took", card.duration)),
+        rx.cond(card.duration_ms >= 0, _row("Took", local_duration(card.duration_ms))),
         size="1",
         class_name="generation-details",
     )

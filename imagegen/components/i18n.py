@@ -36,6 +36,42 @@ _NUMBER = FunctionStringVar.create(
 )
 
 
+_BYTES = FunctionStringVar.create(
+    "((n, lang) => { const fr = lang === 'fr'; const units = fr ? ['o', 'Ko', 'Mo', 'Go']"
+    " : ['B', 'KB', 'MB', 'GB']; let v = Number(n) || 0, u = 0;"
+    " while (v >= 1024 && u < 3) { v /= 1024; u++; }"
+    " const num = v.toLocaleString(fr ? 'fr-FR' : 'en-US', u ? { minimumFractionDigits: 1,"
+    " maximumFractionDigits: 1 } : { maximumFractionDigits: 0 }); return num + ' ' + units[u]; })"
+)
+_DURATION = FunctionStringVar.create(
+    "((ms, lang) => { ms = Number(ms); if (!(ms >= 0)) return '';"
+    " const loc = lang === 'fr' ? 'fr-FR' : 'en-US';"
+    " if (ms < 60000) return (ms / 1000).toLocaleString(loc, { minimumFractionDigits: 1,"
+    " maximumFractionDigits: 1 }) + ' s';"
+    " return Math.floor(ms / 60000) + ' min ' + Math.floor((ms % 60000) / 1000) + ' s'; })"
+)
+# Engine labels the worker declares (English), shown in the page's language. Labels that
+# are names (ComfyUI, Replicate…) read the same in every language.
+ENGINE_LABELS = ("Procedural (built-in)", "Diffusers (local)")
+
+
+def engine_label(label: rx.Var) -> rx.Var:
+    """An engine's label from the worker's catalogue, in the page's language."""
+    fr = rx.Var.create({k: CATALOGUE["fr"].get(k, k) for k in ENGINE_LABELS}).to(dict)
+    label = label.to(str)
+    return rx.cond(LANG == "fr", fr[label].to(str) | label, label)
+
+
+def local_bytes(n: rx.Var) -> rx.Var:
+    """A file size as the reader's language writes it (1.2 MB / 1,2 Mo)."""
+    return _BYTES.call(n, LANG).to(str)
+
+
+def local_duration(ms: rx.Var) -> rx.Var:
+    """A duration in ms as the reader's language writes it (0.8 s / 0,8 s); '' when unknown."""
+    return _DURATION.call(ms, LANG).to(str)
+
+
 def local_date(iso: rx.Var) -> rx.Var:
     """An ISO timestamp as the reader's language writes it, in the reader's time zone."""
     return _DATE.call(iso, LANG).to(str)

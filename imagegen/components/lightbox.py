@@ -8,7 +8,7 @@ import reflex as rx
 from imagegen.components.behaviors import keyboard_nav
 from imagegen.components.card_actions import download_link
 from imagegen.components.generation_card import details
-from imagegen.components.i18n import t
+from imagegen.components.i18n import local_bytes, t
 
 STAGE_ID = "lightbox-stage"
 
@@ -161,7 +161,7 @@ def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
                         ),
                         rx.el.div(details(card), id="lightbox-metadata"),
                         rx.text(
-                            f"{img.width}×{img.height} · {img.size_label}",
+                            f"{img.width}×{img.height} · {local_bytes(img.file_size)}",
                             size="1",
                             color_scheme="gray",
                         ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.behaviors import prompt_keys
-from imagegen.components.i18n import t
+from imagegen.components.i18n import engine_label, t
 from imagegen.state.form import PromptFormState as F
 
 FORM_ID, PROMPT_ID, GENERATE_ID = "prompt-bar", "prompt", "generate"
@@ -148,7 +148,9 @@ def settings_panel() -> rx.Component:
                     "engine",
                     F.engine,
                     F.set_engine,
-                    rx.foreach(F.engines, lambda e: rx.el.option(e["label"], value=e["name"])),
+                    rx.foreach(
+                        F.engines, lambda e: rx.el.option(engine_label(e["label"]), value=e["name"])
+                    ),
                 ),
                 "engine",
             ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from imagegen.i18n import tr, translate_message
+from imagegen.i18n import translate_message
 from imagegen.models import GenerationStatus, ImageFile, ImageGeneration, as_utc
 from imagegen.services import generations as svc
 from imagegen.services.catalog import WorkerUnavailable, get_catalog
@@ -23,7 +23,7 @@ class ImageCard:
     filename: str = ""
     width: int = 0
     height: int = 0
-    size_label: str = ""
+    file_size: int = 0  # bytes: the page writes it in its language
     favorite: bool = False
 
 
@@ -44,7 +44,7 @@ class GenerationCard:
     ratio_sum: float = 1.0  # its images' aspect ratios added: the group's width in its row
     seed: int = 0
     num_images: int = 1
-    duration: str = ""
+    duration_ms: int = -1  # time taken (-1: unknown); the page writes it in its language
     created_at: str = ""  # ISO 8601 UTC; the page writes it in the reader's language and zone
     download_all_url: str = ""
     progress: int = -1  # percent while running, -1 when unknown
@@ -52,32 +52,6 @@ class GenerationCard:
     preview: str = ""  # a glimpse of the image so far (data: URL), when the engine sends one
     outside_filter: bool = False  # a new one the gallery's search or filters would not show
     images: list[ImageCard] = dataclasses.field(default_factory=list)
-
-
-def _decimal(x: float, lang: str) -> str:
-    """One decimal, with the language's separator (1.2 / 1,2)."""
-    out = f"{x:.1f}"
-    return out.replace(".", ",") if lang == "fr" else out
-
-
-def human_bytes(n: int, lang: str = "en") -> str:
-    """1.2 MB style sizes (French: 1,2 Mo)."""
-    units = ("o", "Ko", "Mo", "Go") if lang == "fr" else ("B", "KB", "MB", "GB")
-    size = float(n)
-    for k, unit in enumerate(units):
-        if size < 1024 or k == len(units) - 1:
-            return f"{size:.0f} {unit}" if k == 0 else f"{_decimal(size, lang)} {unit}"
-        size /= 1024
-    return f"{n} {units[0]}"
-
-
-def human_duration(ms: int | None, lang: str = "en") -> str:
-    """'0.8 s' style durations (French: 0,8 s)."""
-    if ms is None:
-        return ""
-    if ms < 60_000:
-        return f"{_decimal(ms / 1000, lang)} s"
-    return f"{ms // 60_000} min {ms % 60_000 // 1000} s"
 
 
 def iso_utc(dt: datetime | None) -> str:
@@ -95,7 +69,7 @@ def image_card_for(view: ImageView, lang: str = "en") -> ImageCard:
         filename=img.filename,
         width=img.width,
         height=img.height,
-        size_label=human_bytes(img.file_size, lang),
+        file_size=img.file_size,
         favorite=img.favorite,
     )
 
@@ -112,7 +86,7 @@ def card_for(
         negative_prompt=gen.negative_prompt or "",
         status=str(gen.status),
         error=translate_message(gen.error or "", lang),
-        engine=tr(labels.get(gen.engine, gen.engine), lang),
+        engine=labels.get(gen.engine, gen.engine),  # English: the page translates it
         model=gen.model,
         size=f"{gen.width}×{gen.height}",
         width=gen.width or 1,
@@ -121,7 +95,7 @@ def card_for(
         or gen.num_images * (gen.width or 1) / (gen.height or 1),
         seed=gen.seed,
         num_images=gen.num_images,
-        duration=human_duration(gen.duration_ms, lang),
+        duration_ms=gen.duration_ms if gen.duration_ms is not None else -1,
         created_at=iso_utc(gen.created_at),
         download_all_url=view.download_all_url or "",
         progress=info.percent if info else -1,

@@ -201,7 +201,7 @@ class PromptFormState(SessionState):
         self.engines = [
             {
                 "name": e.name,
-                "label": self._t(e.label)
+                "label": e.label  # English: the page shows it in its language
                 if e.available
                 else self._t(
                     "{label} (unavailable: {reason})",
