@@ -10,6 +10,17 @@ from imagegen.components.i18n import engine_label, t
 from imagegen.state.form import PromptFormState as F
 
 FORM_ID, PROMPT_ID, GENERATE_ID = "prompt-bar", "prompt", "generate"
+
+
+def _typed() -> rx.Var:
+    """The text fields as the page shows them at the click (null: a field not shown)."""
+    fields = {"prompt": PROMPT_ID, "negative_prompt": "negative-prompt", "seed": "seed"}
+    pairs = ", ".join(
+        f"{name}: (document.getElementById('{id_}')?.value ?? null)" for name, id_ in fields.items()
+    )
+    return rx.Var(f"({{{pairs}}})").to(dict)
+
+
 PANEL_ID = "generation-settings"
 PNG_DROP = "png-drop"
 
@@ -236,7 +247,7 @@ def prompt_form() -> rx.Component:
                 rx.cond(F.submitting, rx.spinner(size="2"), rx.icon("wand_sparkles", size=18)),
                 rx.el.span(t("Generate"), class_name="hide-narrow"),
                 type="button",
-                on_click=F.generate,
+                on_click=F.generate(_typed()),
                 disabled=F.submitting,
                 aria_label=t("Generate"),
                 size="3",

@@ -275,8 +275,14 @@ class PromptFormState(SessionState):
         )
 
     @rx.event
-    async def generate(self):  # noqa: ANN201  (a generator of Reflex events)
-        """Submits the form; a pending card appears at once and completes by itself."""
+    async def generate(self, typed: dict | None = None):  # noqa: ANN201  (a generator of events)
+        """Submits the form; a pending card appears at once and completes by itself. `typed`
+        holds the text fields as the page has them at the click: their last keystrokes' change
+        events may still be on their way, and what the user sees is what is generated."""
+        for field in ("prompt", "negative_prompt", "seed"):
+            value = (typed or {}).get(field)
+            if isinstance(value, str):
+                setattr(self, field, value[:4000])
         principal = await self._principal()
         if principal is None:
             yield rx.redirect(SIGN_IN)

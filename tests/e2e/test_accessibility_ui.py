@@ -280,6 +280,20 @@ def test_image_first_keyboard_and_phone_layout(page: Page, harness):
     page.get_by_label("Seed", exact=True).fill("42")
     page.get_by_label("Seed", exact=True).press("Control+Enter")
     expect(card(page, "From the seed field")).to_be_visible(timeout=20_000)
+    # Typed, then clicked at once: what is generated is what the field shows, even while
+    # the last keystrokes' change events are still on their way.
+    for n in range(3):
+        page.evaluate(
+            """(text) => {
+              const el = document.getElementById('prompt');
+              Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')
+                .set.call(el, text);
+              el.dispatchEvent(new Event('input', { bubbles: true }));  // the last keystroke
+              document.getElementById('generate').click();  // and the click, at once
+            }""",
+            f"Quick click {n}",
+        )
+        expect(card(page, f"Quick click {n}")).to_be_visible(timeout=20_000)
 
     # A phone: nothing scrolls sideways, the header folds into a menu, targets are 44 px.
     page.set_viewport_size({"width": 390, "height": 844})
