@@ -91,6 +91,7 @@ fmt: $(VENV)/.stamp-test
 clean:
 	rm -rf $(VENV) .tools .web .states
 
-bench: install
+bench: test-deps
 	$(PY) bench/engine_speed.py
 	$(PY) bench/gallery.py
+	$(PY) bench/studio.py
