@@ -12,7 +12,14 @@ from datetime import timedelta
 from sqlmodel import col, or_, select, update
 
 from imagegen.db import session_scope
-from imagegen.models import IN_FLIGHT, GenerationStatus, ImageFile, ImageGeneration, utcnow
+from imagegen.models import (
+    IN_FLIGHT,
+    WITH_DELETED,
+    GenerationStatus,
+    ImageFile,
+    ImageGeneration,
+    utcnow,
+)
 from imagegen.services.generations import announce, purge_deleted
 from imagegen.services.storage import StorageError, get_storage
 from imagegen.services.worker_client import get_worker_client
@@ -71,12 +78,15 @@ def sweep_orphans(grace_seconds: int | None = None) -> int:
     def flush() -> int:
         with session_scope() as db:
             rows = db.exec(
-                select(ImageFile.storage_key, ImageFile.thumbnail_key).where(
+                select(ImageFile.storage_key, ImageFile.thumbnail_key)
+                .where(
                     or_(
                         col(ImageFile.storage_key).in_(batch),
                         col(ImageFile.thumbnail_key).in_(batch),
                     )
                 )
+                # A deleted image's files wait for its undo window: not orphans.
+                .execution_options(**{WITH_DELETED: True})
             ).all()
         known = {k for row in rows for k in row if k}
         n = 0

@@ -10,6 +10,7 @@ import pytest
 
 from imagegen.models import utcnow
 from imagegen.services import generations as svc
+from imagegen.services import maintenance as svc_maintenance
 from imagegen.services.errors import NotFound
 from imagegen.services.storage import get_storage
 from imagegen.settings.app import get_app_settings
@@ -84,6 +85,8 @@ def test_a_deleted_image_is_hidden_and_the_last_one_takes_its_generation_until_u
 
     assert svc.hide_image(uid, first["id"]) == gen["id"]
     assert _shown(client) == {gen["id"]: 1}
+    svc_maintenance.sweep_orphans(grace_seconds=0)  # its files wait for the window: no orphans
+    assert all(get_storage().exists(k) for k in _keys(first))
     svc.hide_image(uid, second["id"])
     assert _shown(client) == {}  # its last image took the generation with it
     svc.restore_image(uid, second["id"])  # Undo of the last delete: both come back
