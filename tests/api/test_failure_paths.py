@@ -33,7 +33,7 @@ from tests.helpers import (
 
 def _fake_worker(seen: list[str], slow_first: int = 0) -> FastAPI:
     """A worker that accepts every job (202) and never calls back, like one that hung; the
-    first slow_first submissions are answered only after a second."""
+    first slow_first submissions are answered only after 4 s."""
     app = FastAPI()
 
     @app.post("/v1/jobs")
@@ -42,7 +42,7 @@ def _fake_worker(seen: list[str], slow_first: int = 0) -> FastAPI:
 
         seen.append(body["generationId"])
         if len(seen) <= slow_first:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(4.0)
         return JSONResponse({"accepted": True}, status_code=202)
 
     @app.post("/v1/jobs/{gid}/cancel")
@@ -247,7 +247,8 @@ def test_a_slow_storage_never_holds_the_webhook_past_its_budget(stack, monkeypat
 def sluggish_worker(app_env, monkeypatch):
     """A worker that answers its first two job submissions too late, then normally."""
     seen: list[str] = []
-    monkeypatch.setenv("IMAGEGEN_DISPATCH_TIMEOUT", "0.4")
+    # Late by far more than the timeout; on time with room for a loaded machine.
+    monkeypatch.setenv("IMAGEGEN_DISPATCH_TIMEOUT", "2")
     with ThreadedServer(_fake_worker(seen, slow_first=2), _worker_port(app_env)):
         yield seen
 
