@@ -23,6 +23,18 @@ ROOT = Path(__file__).resolve().parent.parent
 WEBHOOK_SECRET = "whsec_" + "dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5YWI="
 
 
+# Debian's chromium, headless, for Playwright (the browser suites and the studio bench).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
 _GIVEN: set[int] = set()
 # Several test processes run at once (pytest-xdist workers, and `make test`'s browser lane
 # beside its server lane): each takes only the ports of its own residue, so no two processes

@@ -11,17 +11,16 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.helpers import ROOT, UNSET_FOR_TESTS, base_env, free_port, reset_caches, start_worker
+from tests.helpers import (
+    CHROMIUM_ARGS,
+    ROOT,
+    UNSET_FOR_TESTS,
+    base_env,
+    free_port,
+    reset_caches,
+    start_worker,
+)
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -119,4 +118,13 @@ def ensure_png(data: bytes) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", data[:16]
 
 
-__all__ = ["Path", "api", "backend", "ensure_png", "frontend", "session_token", "sign_up"]
+__all__ = [
+    "CHROMIUM_ARGS",
+    "Path",
+    "api",
+    "backend",
+    "ensure_png",
+    "frontend",
+    "session_token",
+    "sign_up",
+]

@@ -6,7 +6,7 @@ import io
 import logging
 import zipfile
 
-from sqlmodel import col, delete, func, select
+from sqlmodel import col, delete, select
 
 from imagegen.contract import (
     filename_stem,
@@ -21,7 +21,12 @@ from imagegen.models import (
 )
 from imagegen.services import links
 from imagegen.services.errors import NotFound
-from imagegen.services.generations.queries import get_generation, images_for, owned_image
+from imagegen.services.generations.queries import (
+    get_generation,
+    images_for,
+    images_left,
+    owned_image,
+)
 from imagegen.services.storage import delete_objects, get_storage
 
 log = logging.getLogger("imagegen.generations")
@@ -62,10 +67,7 @@ def delete_image(owner_id: str, image_id: str) -> str:
         img, gen = owned_image(db, owner_id, image_id)
         db.delete(img)
         db.flush()
-        left = db.exec(
-            select(func.count()).select_from(ImageFile).where(ImageFile.generation_id == gen.id)
-        ).one()
-        if left == 0:
+        if images_left(db, gen.id) == 0:
             db.delete(gen)
     delete_objects([k for k in (img.storage_key, img.thumbnail_key) if k])
     return gen.id

@@ -44,6 +44,13 @@ def owned_image(db: Session, owner_id: str, image_id: str) -> tuple[ImageFile, I
     return img, gen
 
 
+def images_left(db: Session, generation_id: str) -> int:
+    """How many images a generation still shows (a deleted one no longer counts)."""
+    return db.exec(
+        select(func.count()).select_from(ImageFile).where(ImageFile.generation_id == generation_id)
+    ).one()
+
+
 def images_for(
     generation_ids: list[str], *, favorites_only: bool = False
 ) -> dict[str, list[ImageFile]]:

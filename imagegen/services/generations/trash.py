@@ -7,12 +7,13 @@ import logging
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from imagegen.db import session_scope
 from imagegen.models import WITH_DELETED, ImageFile, ImageGeneration, as_utc, utcnow
 from imagegen.services.errors import NotFound
 from imagegen.services.generations.images import purge
+from imagegen.services.generations.queries import images_left, owned_image
 from imagegen.services.storage import delete_objects
 from imagegen.settings.app import get_app_settings
 
@@ -37,18 +38,12 @@ def hide_image(owner_id: str, image_id: str) -> str:
     """Deletes one of the owner's images for every view; a generation left with none is
     hidden with it (the same instant, so that Undo brings both back). Returns its id."""
     with session_scope() as db:
-        img = db.get(ImageFile, image_id)
-        gen = db.get(ImageGeneration, img.generation_id) if img else None
-        if img is None or gen is None or gen.owner_id != owner_id:
-            raise NotFound("Image not found.")
+        img, gen = owned_image(db, owner_id, image_id)
         now = utcnow()
         img.deleted_at = now
         db.add(img)
         db.flush()
-        left = db.exec(
-            select(func.count()).select_from(ImageFile).where(ImageFile.generation_id == gen.id)
-        ).one()
-        if left == 0:
+        if images_left(db, gen.id) == 0:
             gen.deleted_at = now
             db.add(gen)
         return gen.id
@@ -83,18 +78,8 @@ def purge_deleted(now: datetime | None = None) -> int:
     (and its slack); returns the number of objects removed."""
     cutoff = (now or utcnow()) - timedelta(seconds=get_app_settings().undo_seconds) - PURGE_SLACK
     with session_scope() as db:
-        gens = db.exec(
-            select(ImageGeneration)
-            .where(col(ImageGeneration.deleted_at) < cutoff)
-            .limit(500)
-            .execution_options(**{WITH_DELETED: True})
-        ).all()
-        imgs = db.exec(
-            select(ImageFile)
-            .where(col(ImageFile.deleted_at) < cutoff)
-            .limit(500)
-            .execution_options(**{WITH_DELETED: True})
-        ).all()
+        gens = _deleted_before(db, ImageGeneration, cutoff)
+        imgs = _deleted_before(db, ImageFile, cutoff)
         for img in imgs:
             db.delete(img)
     removed = purge(list(gens))
@@ -107,6 +92,18 @@ def purge_deleted(now: datetime | None = None) -> int:
 
 
 T = TypeVar("T", ImageGeneration, ImageFile)
+
+
+def _deleted_before(db: Session, model: type[T], cutoff: datetime) -> list[T]:
+    """Up to 500 rows of `model` deleted before `cutoff` (a purge pass takes a batch)."""
+    return list(
+        db.exec(
+            select(model)
+            .where(col(model.deleted_at) < cutoff)  # type: ignore[attr-defined]
+            .limit(500)
+            .execution_options(**{WITH_DELETED: True})
+        ).all()
+    )
 
 
 def _with_deleted(db: Session, model: type[T], row_id: str) -> T | None:
