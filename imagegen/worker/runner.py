@@ -165,13 +165,33 @@ class Worker:
                 )
             elif job.params.engine not in self.engines:
                 reason = f"The worker restarted without the {job.params.engine} engine."
+            if (self.settings.outbox_dir / f"msg_{job.generation_id}.json").exists():
+                self.journal.done(job.generation_id)  # died after its result was written
+                continue
             if reason:
                 failed += 1
                 self._finish(job, _ended(job, GenerationStatus.FAILED, reason))
             else:
                 rerun += 1
+                self._clear_attempt(job.generation_id)
                 self.submit(job, attempts + 1)
         return rerun, failed
+
+    def _clear_attempt(self, generation_id: str) -> None:
+        """Removes what a killed attempt stored before its result was written: the run again
+        stores every image afresh (else it would refuse to overwrite them, and they would be
+        left unreferenced)."""
+        try:
+            keys = [k for k, _ in self.storage.list(f"generations/{generation_id}/")]
+            for key in keys:
+                self.storage.delete(key)
+        except StorageError:
+            log.exception("could not clear the stopped attempt of %s", generation_id)
+        else:
+            if keys:
+                log.info(
+                    "removed %d object(s) of the stopped attempt of %s", len(keys), generation_id
+                )
 
     async def _run(self, job: Job) -> None:
         p = job.params

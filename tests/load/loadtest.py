@@ -354,6 +354,7 @@ def _consistency() -> dict[str, int]:
     return {
         "missing_objects": missing,
         "orphans": len(stored - referenced),
+        "orphan_keys": sorted(stored - referenced)[:10],
         "duplicates": int(over) + int(dup_idx),
         "failed_without_reason": int(no_reason),
         "image_rows": len(files),

@@ -28,22 +28,21 @@ def test_a_burst_of_guesses_gets_no_more_checks_than_the_limit(deployment):
     base = deployment.url
     signup(base, "target@example.com", "the right password")
     urls = [f"http://127.0.0.1:{p}/api/auth/login" for p in deployment.api_ports]
-    guesses = [f"wrong guess {i}" for i in range(60)]
-    guesses.insert(37, "the right password")  # the right one, deep in the burst
+    # Wrong guesses only: a right password in the burst would reset the count whenever its
+    # check ended first (a success resets it, as it should for the account's owner), and the
+    # burst's order on the server is not the order it was sent in.
     responses = asyncio.run(
         _burst(
             [
                 ("POST", urls[i % len(urls)], {"email": "target@example.com", "password": p}, {})
-                for i, p in enumerate(guesses)
+                for i, p in enumerate(f"wrong guess {i}" for i in range(60))
             ]
         )
     )
     codes = [r.status_code for r in responses]
-    checked = [c for c in codes if c != 429]
-    assert len(checked) <= 5, codes
-    assert set(checked) <= {200, 401} and codes.count(429) >= 56
+    assert codes.count(401) == 5 and codes.count(429) == 55, codes
     # The lock holds afterwards too, even for the right password.
-    r = httpx.post(urls[0], json={"email": "target@example.com", "password": guesses[37]})
+    r = httpx.post(urls[0], json={"email": "target@example.com", "password": "the right password"})
     assert r.status_code == 429 and "Try again in" in r.json()["error"]
 
 
