@@ -150,3 +150,11 @@ def generation_card(card: GenerationCard, new: bool = False) -> rx.Component:
         style={"--ar": _weight(card)},
         aria_label=card.prompt,
     )
+
+
+@rx.memo
+def history_card(card: rx.Var[GenerationCard], rest: rx.RestProp) -> rx.Component:
+    """A history card, compiled once and shared by every history page (each page's loop
+    refers to it; React skips the cards of pages that did not change). `rest` lets the
+    loop key each card by its id."""
+    return generation_card(card)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ import reflex as rx
 from imagegen.components.behaviors import infinite_scroll
 from imagegen.components.card_actions import confirm_delete_dialog
 from imagegen.components.gallery_tools import filter_bar, selection_bar
-from imagegen.components.generation_card import generation_card
+from imagegen.components.generation_card import generation_card, history_card
 from imagegen.components.i18n import t
 from imagegen.components.layout import page_shell
 from imagegen.components.lightbox import lightbox
@@ -16,6 +16,7 @@ from imagegen.components.prompt_form import prompt_form
 from imagegen.components.share_dialog import share_dialog
 from imagegen.state.form import PromptFormState
 from imagegen.state.gallery import GalleryState as G
+from imagegen.state.gallery_pages import PAGE_NAMES
 from imagegen.state.lightbox import LightboxState
 
 GALLERY_ID = "gallery"
@@ -75,16 +76,16 @@ def gallery_section() -> rx.Component:
         rx.heading(t("Gallery"), size="4", as_="h2", class_name="sr-only", id="gallery-heading"),
         selection_bar(),
         rx.cond(
-            G.loaded
-            & (G.history.length() == 0)
-            & (G.fresh.length() == 0)
-            & (G.shown_results.length() == 0),
+            G.loaded & ~G.has_history & (G.fresh.length() == 0) & (G.shown_results.length() == 0),
             rx.cond(G.filtered, _no_match(), empty_state()),
         ),
         rx.el.div(
             rx.foreach(G.shown_results, lambda c: generation_card(c, new=True)),
             rx.foreach(G.fresh, lambda c: generation_card(c)),
-            rx.foreach(G.history, lambda c: generation_card(c)),
+            *(
+                rx.foreach(getattr(G, name), lambda c: history_card(card=c, key=c.id))
+                for name in PAGE_NAMES
+            ),
             class_name="gallery-groups",
             id="gallery-grid",
         ),

@@ -21,6 +21,7 @@ from imagegen.state.cards import GenerationCard, card_of, cards_of
 from imagegen.state.gallery_delete import GalleryDeletes
 from imagegen.state.gallery_filters import GalleryFilters, filter_options
 from imagegen.state.gallery_follow import GalleryFollow
+from imagegen.state.gallery_pages import GalleryPages
 from imagegen.state.session import SIGN_IN, SessionState
 
 PAGE_SIZE = 24
@@ -30,11 +31,12 @@ def _page_cards(page: svc.Page, lang: str = "en") -> list[GenerationCard]:
     return cards_of(page.generations, page.images, lang)
 
 
-class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
+class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, GalleryPages, SessionState):
     """One gallery, newest first: this visit's new generations (`shown_results`: submitted
     here or elsewhere since the page loaded, in flight or done, marked New) on top, then live
-    arrivals (`fresh`), then the history. Each card is in one list only, so a generation
-    landing sends one card over the websocket, never the loaded history."""
+    arrivals (`fresh`), then the history, in pages (gallery_pages). Each card is in one list
+    only, so a generation landing sends one card over the websocket, never the loaded
+    history."""
 
     @classmethod
     def _loads_after_sign_in(cls, path: str) -> list:
@@ -43,7 +45,6 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
 
     shown_results: list[GenerationCard] = []
     fresh: list[GenerationCard] = []
-    history: list[GenerationCard] = []
     next_cursor: str = ""
     loaded: bool = False
     loading_more: bool = False
@@ -73,19 +74,16 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
         return self._results + self._gallery_cards()
 
     def _gallery_cards(self) -> list[GenerationCard]:
-        return self.fresh + self.history
+        return self.fresh + self._history()
 
     def _replace_card(self, card_id: str, new: GenerationCard | None) -> None:
         """Replaces (or removes, for None) a card wherever it is shown; untouched lists stay
         clean, so the websocket delta carries only what changed."""
-        for name in ("fresh", "history"):
-            cards = getattr(self, name)
-            if any(c.id == card_id for c in cards):
-                setattr(
-                    self,
-                    name,
-                    [new if c.id == card_id else c for c in cards if c.id != card_id or new],
-                )
+        if any(c.id == card_id for c in self.fresh):
+            self.fresh = [
+                new if c.id == card_id else c for c in self.fresh if c.id != card_id or new
+            ]
+        self._replace_in_history(card_id, new)
         if any(c.id == card_id for c in self._results):
             self._set_results(
                 [new if c.id == card_id else c for c in self._results if c.id != card_id or new]
@@ -112,7 +110,8 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
         )
         self.match_count = count
         self.filter_engines, self.filter_models, self.filter_sizes = options
-        self.history, self.fresh = await asyncio.to_thread(_page_cards, page, self.lang), []
+        self._set_history(await asyncio.to_thread(_page_cards, page, self.lang))
+        self.fresh = []
         self.next_cursor = page.next_cursor or ""
         # New since the page loaded: what is still running; what ended is in the history.
         pending_cards = await asyncio.to_thread(_page_cards, pending, self.lang)
@@ -133,9 +132,9 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
             self._fail(e.message)
             return
         seen = {c.id for c in self._shown_cards()}
-        self.history = self.history + [
-            c for c in await asyncio.to_thread(_page_cards, page, self.lang) if c.id not in seen
-        ]
+        self._append_history(
+            [c for c in await asyncio.to_thread(_page_cards, page, self.lang) if c.id not in seen]
+        )
         self.next_cursor = page.next_cursor or ""
 
     @rx.event
@@ -208,7 +207,8 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
     def _forget_user(self) -> None:
         """Drops everything shown for the previous user of this tab."""
         self._forget_delete()
-        self.history, self.fresh, self.next_cursor = [], [], ""
+        self._set_history([])
+        self.fresh, self.next_cursor = [], ""
         self._set_results([])
         self.loaded, self._user_id, self._watching, self._follower = False, "", [], ""
 
@@ -231,4 +231,4 @@ class GalleryState(GalleryFilters, GalleryDeletes, GalleryFollow, SessionState):
         if self._filter.sort == "newest":
             self.fresh = [card] + self.fresh
         elif not self.next_cursor:
-            self.history = self.history + [card]
+            self._append_history([card], new_page=False)

@@ -69,7 +69,7 @@ class GalleryDeletes(rx.State, mixin=True):
             return False
         where = {
             name: (n, c)
-            for name in ("fresh", "history", "_results")
+            for name in ("fresh", *self._page_names(), "_results")
             for n, c in enumerate(getattr(self, name))
             if c.id == card.id
         }
@@ -116,6 +116,7 @@ class GalleryDeletes(rx.State, mixin=True):
                 self._set_results(cards)
             else:
                 setattr(self, name, cards)
+        self._pages_changed()
         self._toast(
             "Image restored." if kind == "image" else "Generation restored.",
             "success",

@@ -233,12 +233,12 @@ async def attack_watch(w: World) -> None:
     gallery = _state_for(GalleryState, w.b_token)
     await GalleryState.load.fn(gallery)
     assert gallery.loaded and gallery._user_id  # really signed in as B, not bounced
-    before = (list(gallery.shown_results), list(gallery.history), list(gallery.fresh))
+    before = (list(gallery.shown_results), list(gallery.history_0), list(gallery.fresh))
     await GalleryState.watch.fn(gallery, w.a_gen["id"])
-    assert (gallery.shown_results, gallery.history, gallery.fresh) == before
+    assert (gallery.shown_results, gallery.history_0, gallery.fresh) == before
     assert all(
         w.a_gen["prompt"] not in c.prompt
-        for c in gallery.shown_results + gallery.history + gallery.fresh
+        for c in gallery.shown_results + gallery.history_0 + gallery.fresh
     )
 
 
@@ -336,10 +336,10 @@ async def attack_request_delete_image(w: World) -> None:
     target = w.a_gen["images"][0]["id"]
     await GalleryState.request_delete_image.fn(gallery, target)
     assert gallery.pending_delete_id == "" and gallery.gallery_error == ""  # not on B's page
-    gallery.history = [_a_card(w)]
+    gallery.history_0, gallery._pages_used = [_a_card(w)], 1
     await GalleryState.request_delete_image.fn(gallery, target)
     assert gallery.gallery_error == "Image not found."
-    assert gallery.pending_delete_id == "" and len(gallery.history[0].images) == 2
+    assert gallery.pending_delete_id == "" and len(gallery.history_0[0].images) == 2
     images = w.a.get(f"/api/generations/{w.a_gen['id']}").json()["generation"]["images"]
     assert target in [i["id"] for i in images]
 
@@ -352,7 +352,7 @@ async def attack_lightbox(w: World) -> None:
     await LightboxState.open.fn(box, w.a_gen["images"][1]["id"])
     assert not box.is_open and box.image.id == ""
     a_card = _a_card(w)
-    box.history = [a_card]
+    box.history_0, box._pages_used = [a_card], 1
     await LightboxState.open.fn(box, w.a_gen["images"][1]["id"])
     assert not box.is_open and box.original_url == ""  # the original's URL is never minted
     assert box.gallery_error == "Image not found."
