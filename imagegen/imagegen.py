@@ -8,7 +8,7 @@ from reflex_base.environment import environment
 
 from imagegen.api import create_api
 from imagegen.api.origins import socket_origin_allowed, use_trusted_cors
-from imagegen.api.security import SecurityHeaders
+from imagegen.api.security import PageSlash, SecurityHeaders
 from imagegen.components.i18n import t
 from imagegen.components.layout import connection_overlay
 from imagegen.pages.albums import album_page, albums_page
@@ -29,7 +29,11 @@ get_app_settings().check_production()
 rx.App._add_cors = staticmethod(use_trusted_cors)  # type: ignore[method-assign]
 app = rx.App(
     # The FastAPI routes mount over Reflex's; the middleware then wraps pages and API alike.
-    api_transformer=[create_api(security_headers=False, housekeeping=False), SecurityHeaders],
+    api_transformer=[
+        create_api(security_headers=False, housekeeping=False),
+        SecurityHeaders,
+        PageSlash,  # /sign-in served as /sign-in/, with no redirect
+    ],
     stylesheets=["/styles.css"],
     # Toasts stay pinned to the viewport's bottom, above the sticky bars and the lightbox.
     toaster=rx.toast.provider(

@@ -93,7 +93,7 @@ class SecurityHeaders:
                     csp = DOCS_CSP
                 elif ctype.startswith(b"text/html") or 300 <= message.get("status", 200) < 400:
                     # A redirect gets the page policy too: Chromium keeps a redirect's
-                    # `sandbox` for the page it lands on (prod redirects /x to /x/).
+                    # `sandbox` for the page it lands on (Starlette redirects a folder to /x/).
                     if self._page_csp is None:
                         self._page_csp = page_csp()
                     csp = self._page_csp
@@ -129,3 +129,35 @@ class RequestAddress:
             return
         with request_base(f"{scope.get('scheme', 'http')}://{host}"):
             await self.app(scope, receive, send)
+
+
+class PageSlash:
+    """ASGI middleware: a page asked for without its trailing slash (/sign-in) is served as
+    /sign-in/ in place, instead of Starlette's redirect (a round trip on every page load)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._pages: dict[str, bool] = {}
+
+    def _is_page(self, path: str) -> bool:
+        if path not in self._pages and len(self._pages) < 1000:
+            from reflex.utils import prerequisites
+            from reflex_base import constants
+
+            built = prerequisites.get_web_dir() / constants.Dirs.STATIC
+            self._pages[path] = (built / path.strip("/") / "index.html").is_file()
+        return self._pages.get(path, False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if (
+            scope.get("method") in ("GET", "HEAD")
+            and len(path) > 1
+            and not path.endswith("/")
+            and "." not in path.rsplit("/", 1)[-1]
+            and not path.startswith(("/api/", "/_", "/s/"))
+            and path.count("/") == 1
+            and self._is_page(path)
+        ):
+            scope = {**scope, "path": path + "/", "raw_path": (path + "/").encode()}
+        await self.app(scope, receive, send)
