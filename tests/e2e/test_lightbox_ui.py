@@ -87,3 +87,39 @@ def test_lightbox_walks_the_gallery_with_the_keyboard(page: Page, harness):
         return [i["id"] for i in left] == [starred]
 
     wait_until(only_starred_left, 10, 0.2, what="the image to be deleted")
+
+
+def _swipe(page: Page, selector: str, dx: float) -> None:
+    """A one-finger horizontal swipe, as the phone's touchscreen sends it (CDP touch input)."""
+    box = page.locator(selector).bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cdp = page.context.new_cdp_session(page)
+    for kind, px in (("touchStart", x), ("touchMove", x + dx / 2), ("touchMove", x + dx)):
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": px, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_on_a_phone_a_swipe_moves_through_the_images(browser, harness):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = ctx.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        sign_up(page, harness)
+        client = api(harness, page)
+        _generate(client, "Swiped: three pebbles", 3, 33)
+        page.reload()
+        page.locator(f"{CARDS} .image-open").first.tap()
+        expect(page.locator("#lightbox-position")).to_have_text("1 / 3")
+        _swipe(page, "#lightbox-image", -200)  # finger to the left: the next image
+        expect(page.locator("#lightbox-position")).to_have_text("2 / 3")
+        expect(page.locator("#lightbox-image")).to_have_attribute("src", re.compile(r"/1\.png"))
+        _swipe(page, "#lightbox-image", -200)
+        expect(page.locator("#lightbox-position")).to_have_text("3 / 3")
+        _swipe(page, "#lightbox-image", 200)  # to the right: back
+        expect(page.locator("#lightbox-position")).to_have_text("2 / 3")
+        _swipe(page, "#lightbox-image", 20)  # too short to be a swipe: it stays
+        page.keyboard.press("ArrowRight")  # the next move starts from 2 (from 1 had it counted)
+        expect(page.locator("#lightbox-position")).to_have_text("3 / 3")
+    finally:
+        ctx.close()
