@@ -73,7 +73,7 @@ test: test-deps lint
 
 # The inner loop: unit and API tiers only (no browser, no PostgreSQL), in under a minute.
 test-fast: $(VENV)/.stamp-test
-	$(PY) -m pytest tests/unit tests/api -q -n $(JOBS)
+	$(PY) -m pytest tests/unit tests/api -q -n $(JOBS) --dist loadgroup
 
 # 50 users x 5 generations on PostgreSQL + Redis, duplicated and delayed webhooks, kill -9 of
 # an API process and of the worker; the last line printed is one JSON object of figures.
@@ -89,7 +89,7 @@ fmt: $(VENV)/.stamp-test
 	$(PY) -m ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .tools .web .states
+	rm -rf $(VENV) .tools .web .web-prod .states
 
 bench: test-deps
 	$(PY) bench/engine_speed.py

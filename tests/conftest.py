@@ -25,6 +25,23 @@ from tests.helpers import (
 os.environ.setdefault("IMAGEGEN_ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("IMAGEGEN_ARGON2_TIME_COST", "1")
 
+# The longest tests (half a minute to a minute each), started first: pytest-xdist hands tests
+# out in collection order, and one of these begun last would keep the run waiting on it alone.
+LONGEST_FIRST = (
+    "test_schemathesis.py",
+    "test_diffusers_engine.py",
+    "test_load_small.py",
+    "test_restarts.py",
+    "test_worker_door.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests go to the front of the queue, each file's own order kept."""
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda it: rank.get(it.path.name, len(rank)))
+
+
 AUTH_VARS = ("IMAGEGEN_AUTH", "CLERK_JWT_KEY", "CLERK_SECRET_KEY", "CLERK_AUTHORIZED_PARTIES")
 
 

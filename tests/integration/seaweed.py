@@ -70,6 +70,10 @@ class SeaweedS3:
             f"-s3.port={self.port}",
             f"-s3.port.grpc={grpc['s3']}",
             f"-s3.config={cfg}",
+            # Its Iceberg and Lance listeners take fixed ports (8181, 9101) by default: a second
+            # server at once (another test process) would die on them.
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
             "-master.volumeSizeLimitMB=64",
             "-volume.max=8",
         ]

@@ -18,6 +18,9 @@ from tests.fakes.tiny_diffusers import build_tiny_pipeline
 from tests.helpers import signup, wait_status, wait_until
 
 STEPS = 4
+# One test process takes the whole module: building the tiny pipeline and importing torch
+# cost most of a minute, once.
+pytestmark = pytest.mark.xdist_group("diffusers")
 
 
 @pytest.fixture(scope="module")

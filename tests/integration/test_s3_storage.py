@@ -15,6 +15,8 @@ from imagegen.settings.base import SharedSettings
 from tests.helpers import ThreadedServer, free_port, reset_caches, signup, start_worker
 from tests.integration.seaweed import ACCESS_KEY, SECRET_KEY, SeaweedS3
 
+pytestmark = pytest.mark.xdist_group("s3")  # one test process, one S3 server
+
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
