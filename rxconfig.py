@@ -27,9 +27,9 @@ config = rx.Config(
             theme=rx.theme(accent_color="violet", gray_color="slate", radius="medium")
         )
     ],
-    # Dark until the user picks light with the header's toggle (remembered): images read
-    # better on dark.
-    default_color_mode="dark",
+    # The system's preference (dark or light) until the user picks one with the header's toggle
+    # (remembered). The tests and the README's screenshots use dark: images read better on it.
+    default_color_mode="system",
     disable_plugins=[SitemapPlugin],
     cors_allowed_origins=_cors_origins(),
     # REDIS_URL (or Reflex's own REFLEX_REDIS_URL) switches state to Redis: several workers.

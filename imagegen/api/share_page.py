@@ -1,5 +1,6 @@
 """The public share page and its "gone" page: full-resolution images, a title, Download,
-the app's name and dark theme, and OpenGraph tags for link previews."""
+the app's name and theme (the visitor's system preference, as the app's default), and
+OpenGraph tags for link previews."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from imagegen.services import shares as svc
 
 _STYLE = """
 :root{color-scheme:dark;--bg:#111113;--panel:#18191b;--text:#edeef0;--muted:#b0b4ba;
---accent:#6e56cf;--accent-text:#fff;--line:#2e3135}
+--accent:#6e56cf;--accent-text:#fff;--line:#2e3135;--focus:#fff}
+@media (prefers-color-scheme:light){:root{color-scheme:light;--bg:#fcfcfd;--panel:#fff;
+--text:#1c2024;--muted:#60646c;--line:#e0e1e6;--focus:#1c2024}}
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:var(--bg);
 color:var(--text);line-height:1.5}
@@ -32,7 +35,7 @@ margin-top:10px;color:var(--muted);font-size:.9rem}
 a.button{display:inline-flex;align-items:center;min-height:44px;padding:0 18px;
 border-radius:8px;background:var(--accent);color:var(--accent-text);font-weight:600;
 text-decoration:none}
-a.button:focus-visible,a:focus-visible{outline:3px solid #fff;outline-offset:2px}
+a.button:focus-visible,a:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
 footer{color:var(--muted);font-size:.85rem}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0,0,0,0)}
 .gone{min-height:60vh;display:flex;flex-direction:column;justify-content:center;

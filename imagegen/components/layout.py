@@ -20,7 +20,7 @@ def _clerk() -> bool:
 
 
 def theme_toggle() -> rx.Component:
-    """Dark (the default: images read better on it) or light, remembered by the browser."""
+    """The system's theme until the user picks dark or light here, remembered by the browser."""
     return rx.icon_button(
         rx.color_mode_cond(light=rx.icon("moon", size=18), dark=rx.icon("sun", size=18)),
         on_click=rx.toggle_color_mode,

@@ -63,7 +63,10 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    # A system that prefers dark, as the studio is meant to be seen (the theme follows it).
+    ctx = browser.new_context(
+        viewport={"width": 1280, "height": 900}, accept_downloads=True, color_scheme="dark"
+    )
     pg = ctx.new_page()
     pg.set_default_timeout(20_000)
     yield pg

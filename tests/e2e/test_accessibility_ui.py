@@ -126,7 +126,8 @@ def test_every_page_state_is_accessible_at_every_width_in_both_themes(page: Page
                 _settle(page)
                 _no_sideways_scroll(page, f"{label} {at}")
                 walk.check(f"{label} {at}")
-            if theme == "dark":  # the share pages have one theme, the app's default
+            if name != "tablet":  # the share pages follow the system's theme (no toggle there)
+                page.emulate_media(color_scheme=theme)
                 for url, label in ((share_url, "share"), (share_url + "x", "share gone")):
                     page.goto(url)
                     expect(page.get_by_role("heading", level=1)).to_be_visible()
@@ -134,6 +135,7 @@ def test_every_page_state_is_accessible_at_every_width_in_both_themes(page: Page
                     assert_clean(page, f"{label} {at}", walk.axe)
                     if at == LANG_PASSES[0]:  # served by the server: its language is the cookie's
                         _share_in_french(page, url, f"{label} {at}", walk)
+                page.emulate_media(color_scheme="dark")
 
     # Signed out: sign-in and sign-up, at both widths.
     page.context.clear_cookies()
@@ -147,6 +149,36 @@ def test_every_page_state_is_accessible_at_every_width_in_both_themes(page: Page
             _no_sideways_scroll(page, f"{path} {name}")
             walk.check(f"{path} {'dark/desktop' if name == 'desktop' else name}")
     walk.assert_clean()
+
+
+def test_the_theme_follows_the_system_until_the_toggle_picks_one(page: Page, harness):
+    """Dark or light as the system prefers, live as it changes; the toggle's choice then wins
+    over the system and is remembered. The share page follows the system too."""
+    sign_up(page, harness)
+    html = page.locator("html")
+    share_url = _a_share(api(harness, page))
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.goto(frontend(harness) + "/generate-images")
+        expect(html).to_have_class(re.compile(rf"\b{scheme}\b"))
+        page.goto(share_url)
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == ("rgb(252, 252, 253)" if scheme == "light" else "rgb(17, 17, 19)")
+    page.goto(frontend(harness) + "/generate-images")
+    page.emulate_media(color_scheme="light")  # the system changes under an open page
+    expect(html).to_have_class(re.compile(r"\blight\b"))
+    page.get_by_role("button", name="Switch to dark theme").click()
+    expect(html).to_have_class(re.compile(r"\bdark\b"))
+    page.reload()  # remembered over the system's light
+    expect(page.get_by_role("button", name="Switch to light theme")).to_be_visible()
+    expect(html).to_have_class(re.compile(r"\bdark\b"))
+
+
+def _a_share(client) -> str:  # noqa: ANN001
+    """A share link to a fresh generation of the signed-in user."""
+    gen = client.post("/api/images/generate", json={"prompt": "Theme check"}).json()["generation"]
+    wait_status(client, gen["id"])
+    return client.post("/api/shares", json={"generationId": gen["id"]}).json()["share"]["url"]
 
 
 def _share_in_french(page: Page, url: str, where: str, walk: Walk) -> None:
