@@ -107,7 +107,7 @@ class GalleryDeletes(rx.State, mixin=True):
         try:
             await asyncio.to_thread(restore, self._user_id, target)
         except ServiceError:
-            self._fail("Too late to undo: it has been deleted for good.", group="undo")
+            self._fail("Too late to undo: it has been deleted for good.")
             return
         for name, (index, card) in where.items():
             cards = [c for c in getattr(self, name) if c.id != card.id]
@@ -117,11 +117,9 @@ class GalleryDeletes(rx.State, mixin=True):
             else:
                 setattr(self, name, cards)
         self._pages_changed()
-        self._toast(
-            "Image restored." if kind == "image" else "Generation restored.",
-            "success",
-            group="undo",
-        )
+        # A toast of its own, not the Undo toast's group: sonner removes the toast whose action
+        # was pressed 200 ms later, and would take this one with it had it the same id.
+        self._toast("Image restored." if kind == "image" else "Generation restored.", "success")
 
     def _forget_delete(self) -> None:
         """No delete can be undone any more (undone, or the user left)."""

@@ -3,10 +3,12 @@ a toast for a few seconds."""
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import api, sign_up
-from tests.e2e.ui import generation_action, image_action
+from tests.e2e.ui import generation_action, image_action, toast
 from tests.helpers import wait_status, wait_until
 
 
@@ -36,7 +38,14 @@ def test_delete_asks_first_can_be_undone_then_removes_everything(page: Page, har
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(_card(page, "Delete this one")).to_have_count(0)
     page.get_by_role("button", name="Undo").click()
+    page.mouse.move(0, 0)  # a pointer over the toasts pauses their timers
     expect(_card(page, "Delete this one")).to_have_count(1)
+    # The outcome stays up for its five seconds, not dismissed along with the Undo toast.
+    restored = toast(page, "Generation restored.")
+    expect(restored).to_be_visible()
+    shown = time.monotonic()
+    expect(restored).to_have_count(0, timeout=10_000)
+    assert time.monotonic() - shown > 3.5, "the restored toast went away early"
     _window_passes(page, harness, "Control")
     assert client.get("/api/images/user").json()["count"] == 2
 
