@@ -39,7 +39,10 @@ app = rx.App(
     toaster=rx.toast.provider(
         position="bottom-center",
         close_button=True,
-        custom_attrs={"containerAriaLabel": t("Notifications")},
+        custom_attrs={
+            "containerAriaLabel": t("Notifications"),
+            "toastOptions": {"closeButtonAriaLabel": t("Close notification")},
+        },
     ),
 )
 # Reflex's connection marker, in the page's language (components/layout.py).

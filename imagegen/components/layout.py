@@ -152,11 +152,13 @@ def page_shell(
 
 
 def connection_overlay() -> rx.Component:
-    """Reflex's connection toasts, with its lost-connection marker replaced by one that
-    speaks the page's language (Reflex's own has an English tooltip). Memoized, as Reflex's
+    """Reflex's connection toasts and lost-connection marker, replaced by ones that speak
+    the page's language (Reflex's own are English). Memoized, as Reflex's
     own: its hooks must run inside the app's providers, not in the wrap that creates them."""
     from reflex_base.components.memo import memo
-    from reflex_components_core.core.banner import connection_toaster, has_connection_errors
+    from reflex_components_core.core.banner import has_connection_errors
+
+    from imagegen.components.toasts import ConnectionToasts
 
     def imagegen_connection_overlay() -> rx.Component:
         return rx.fragment(
@@ -169,7 +171,7 @@ def connection_overlay() -> rx.Component:
                     class_name="connection-lost",
                 ),
             ),
-            connection_toaster(),
+            ConnectionToasts.create(),
         )
 
     return rx.fragment(memo(imagegen_connection_overlay)())

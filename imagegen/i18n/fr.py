@@ -21,6 +21,15 @@ FR: dict[str, str] = {
     "Language": "Langue",
     "Notifications": "Notifications",
     "Connection lost; trying again…": "Connexion perdue ; nouvel essai…",
+    "Close notification": "Fermer la notification",
+    "Cannot reach the server.": "Impossible de joindre le serveur.",
+    "Check that imagegen is running at {url}; this page keeps trying.": (
+        "Vérifiez qu’imagegen tourne à l’adresse {url} ; cette page continue d’essayer."
+    ),
+    "This page's data is too large to load. Reload it; if that fails, ask your administrator.": (
+        "Les données de cette page sont trop volumineuses pour se charger. Rechargez-la ; si"
+        " cela échoue, demandez à votre administrateur."
+    ),
     "No images": "Aucune image",
     # The gallery: cards, images, menus, the lightbox, sharing, deletes, and the errors a card can show (specific templates first: the first that reads a message wins)
     "Engine": "Moteur",

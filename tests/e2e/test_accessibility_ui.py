@@ -238,10 +238,11 @@ def test_french_from_the_browser_or_the_switch_with_dates_and_toasts_in_french(p
     dialog = page.get_by_role("alertdialog")
     dialog.get_by_role("button", name=tr("Delete", "fr")).click()
     expect(page.get_by_text(tr("Generation deleted.", "fr"))).to_be_visible()
-    toast(page, tr("Generation deleted.", "fr")).get_by_role(
-        "button", name=tr("Undo", "fr")
-    ).click()
+    deleted = toast(page, tr("Generation deleted.", "fr"))
+    expect(deleted.get_by_role("button", name=tr("Close notification", "fr"))).to_be_visible()
+    deleted.get_by_role("button", name=tr("Undo", "fr")).click()
     expect(card(page, "phare")).to_have_count(1)  # restored
+    expect(toast(page, tr("Generation restored.", "fr"))).to_be_visible()
 
 
 def _fully_visible_images(page: Page) -> int:

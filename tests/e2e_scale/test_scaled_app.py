@@ -1,12 +1,13 @@
 """At scale, in a browser: a webhook landing on another process reaches every open tab of the
-user, live; and after kill -9 of the whole app, the page shows its pending generations again
-and they complete live when their webhooks land."""
+user, live; and after kill -9 of the whole app, the page says so in its language, shows its
+pending generations again and they complete live when their webhooks land."""
 
 from __future__ import annotations
 
 import httpx
 from playwright.sync_api import Page, expect
 
+from imagegen.i18n import tr
 from tests.e2e.ui import choose_images, choose_size
 
 
@@ -47,8 +48,15 @@ def test_app_killed_with_pending_work_recovers_it_live(page: Page, scaled):
     _generate(page, "Survives the crash", 4)  # about 5 s of work
     pending = page.locator("#gallery .generation-card").filter(has_text="Survives the crash")
     expect(pending).to_have_attribute("data-status", "PROCESSING")
+    page.get_by_role("button", name="Français").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
     app.kill9()
+    # The lost connection is said where the user looks, in the page's language.
+    lost = page.locator("[data-sonner-toast]").filter(has_text=tr("Cannot reach the server.", "fr"))
+    expect(lost).to_be_visible(timeout=30_000)
+    expect(lost).to_contain_text(f"127.0.0.1:{app.port}")  # where it keeps trying
     app.start()
+    expect(lost).to_have_count(0, timeout=60_000)  # gone once the page is connected again
     # The open page reconnects by itself: still pending, then done, with no reload.
     card = page.locator(".generation-card").filter(has_text="Survives the crash").first
     expect(card).to_have_attribute("data-status", "COMPLETED", timeout=60_000)
