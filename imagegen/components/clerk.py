@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex_base.utils.imports import ImportVar
+from reflex_base.vars import VarData
+from reflex_base.vars.base import Var
 
 from imagegen.services.routes import Page
 from imagegen.settings.app import get_app_settings
 
 CLERK_REACT = "@clerk/clerk-react@5.61.11"
+# Clerk's own translations of its forms, of the release line that clerk-react 5 loads.
+CLERK_LOCALIZATIONS = "@clerk/localizations@3.37.9"
 
 
 class _Clerk(rx.Component):
@@ -28,6 +32,7 @@ class ClerkProvider(_Clerk):
     sign_up_url: rx.Var[str]
     after_sign_out_url: rx.Var[str]
     telemetry: rx.Var[bool]
+    localization: rx.Var[dict]
 
 
 class SignIn(_Clerk):
@@ -106,11 +111,24 @@ class ClerkSessionSync(rx.Component):
         ]
 
 
+def _localization() -> Var:
+    """Clerk's French for a French page (only that locale is bundled), else its English."""
+    from imagegen.components.i18n import LANG
+
+    french = VarData(imports={CLERK_LOCALIZATIONS: [ImportVar(tag="frFR", package_path="/fr-FR")]})
+    return Var(
+        _js_expr=f"(({LANG!s}) === 'fr' ? frFR : undefined)",
+        _var_data=VarData.merge(LANG._get_all_var_data(), french),
+    )
+
+
 def clerk_provider(*children: rx.Component, publishable_key: str, js_url: str = "") -> rx.Component:
-    """The provider, pointed at a self-hosted or stand-in clerk-js when js_url is set."""
+    """The provider, pointed at a self-hosted or stand-in clerk-js when js_url is set; its
+    forms speak the page's language (a switch re-renders them)."""
     custom = {"clerkJSUrl": js_url} if js_url else {}
     return ClerkProvider.create(
         *children,
+        localization=_localization(),
         publishable_key=publishable_key,
         telemetry=False,
         sign_in_url=Page.SIGN_IN,

@@ -14,7 +14,7 @@ from imagegen.components.clerk import (
     clerk_provider,
     session_sync,
 )
-from imagegen.components.i18n import document_locale, t
+from imagegen.components.i18n import document_locale, language_switch, t
 from imagegen.services.routes import Page
 from imagegen.settings.app import get_app_settings
 
@@ -27,7 +27,12 @@ def _provider(*children: rx.Component) -> rx.Component:
 
 
 def _centered(child: rx.Component) -> rx.Component:
-    return rx.el.main(rx.center(child, min_height="100vh"), document_locale(), id="clerk-auth")
+    return rx.el.main(
+        rx.el.div(language_switch(), class_name="clerk-lang"),
+        rx.center(child, min_height="100vh"),
+        document_locale(),
+        id="clerk-auth",
+    )
 
 
 def _auth_page(form: rx.Component) -> rx.Component:

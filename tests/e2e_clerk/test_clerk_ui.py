@@ -20,13 +20,34 @@ def _url(h: object, path: str) -> str:
 
 def _sign_in(page: Page, user_id: str) -> None:
     page.get_by_label("Stand-in user id").fill(user_id)
-    page.get_by_role("button", name="Sign in with Clerk").click()
+    page.get_by_role("button", name="Continue").click()
 
 
 def test_signed_out_visitors_get_clerks_sign_in_instead_of_the_studio(page: Page, clerk_harness):
     page.goto(_url(clerk_harness, "/generate-images"))
-    expect(page.get_by_role("button", name="Sign in with Clerk")).to_be_visible()
+    expect(page.get_by_role("button", name="Continue")).to_be_visible()
     expect(page.get_by_label("Prompt", exact=True)).to_have_count(0)
+
+
+def test_clerks_forms_speak_the_pages_language_and_follow_the_switch(page: Page, clerk_harness):
+    """Clerk's own strings come from Clerk's French (@clerk/localizations) on a French page,
+    chosen by the browser, and the switch re-renders the mounted form at once."""
+    fr = page.context.browser.new_context(locale="fr-FR")  # Accept-Language: fr-FR
+    try:
+        visitor = fr.new_page()
+        visitor.goto(_url(clerk_harness, "/sign-in"))
+        expect(visitor.locator("html")).to_have_attribute("lang", "fr")
+        expect(visitor.get_by_role("heading", level=1)).to_have_text("Se connecter")
+        expect(visitor.get_by_role("button", name="Continuer")).to_be_visible()
+        visitor.get_by_role("button", name="English").click()
+        expect(visitor.get_by_role("heading", level=1)).to_have_text("Sign in to imagegen")
+        expect(visitor.get_by_role("button", name="Continue")).to_be_visible()
+        visitor.get_by_role("button", name="Français").click()
+        expect(visitor.get_by_role("heading", level=1)).to_have_text("Se connecter")
+        visitor.goto(_url(clerk_harness, "/sign-up"))
+        expect(visitor.get_by_role("heading", level=1)).to_have_text("Créez votre compte")
+    finally:
+        fr.close()
 
 
 def test_sign_in_syncs_the_token_and_the_studio_works_end_to_end(page: Page, clerk_harness):
@@ -43,7 +64,7 @@ def test_sign_in_syncs_the_token_and_the_studio_works_end_to_end(page: Page, cle
 
     # Clerk's user button signs out: the guard swaps the studio for sign-in again.
     page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("button", name="Sign in with Clerk")).to_be_visible()
+    expect(page.get_by_role("button", name="Continue")).to_be_visible()
     expect(page.get_by_label("Prompt", exact=True)).to_have_count(0)
 
     # Another Clerk user in the same browser sees none of the first one's images.
