@@ -5,6 +5,8 @@ import os
 import reflex as rx
 from reflex_base.plugins.sitemap import SitemapPlugin
 
+from imagegen.frontend_build import RadixThemes, StylesheetFirst
+
 _port = int(os.environ.get("PORT", "3000"))
 
 
@@ -23,9 +25,8 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[
-        rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(accent_color="violet", gray_color="slate", radius="medium")
-        )
+        RadixThemes(theme=rx.theme(accent_color="violet", gray_color="slate", radius="medium")),
+        StylesheetFirst(),
     ],
     # The system's preference (dark or light) until the user picks one with the header's toggle
     # (remembered). The tests and the README's screenshots use dark: images read better on it.

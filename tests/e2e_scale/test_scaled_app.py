@@ -4,6 +4,8 @@ pending generations again and they complete live when their webhooks land."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from playwright.sync_api import Page, expect
 
@@ -75,4 +77,7 @@ def test_every_page_is_served_at_its_own_address_with_no_redirect(scaled):
         assert r.status_code == 200, (path, r.status_code, r.headers.get("location"))
         assert "text/html" in r.headers["content-type"] and "content-security-policy" in r.headers
         assert r.text == httpx.get(url + path + "/").text  # the same page as /x/
+        # It paints before its JavaScript runs, so the stylesheet is fetched first.
+        preloads = re.findall(r'<link rel="modulepreload"[^>]*>', r.text)
+        assert preloads and all('fetchpriority="low"' in link for link in preloads), path
     assert httpx.get(url + "/api/nothing-here", follow_redirects=False).status_code == 404
