@@ -33,7 +33,11 @@ def pending_body(card: GenerationCard) -> rx.Component:
                         class_name="queue-position",
                     ),
                     rx.text(
-                        t("Generating {n} image(s)…", n=local_number(card.num_images)),
+                        rx.cond(
+                            card.num_images == 1,
+                            t("Generating 1 image…"),
+                            t("Generating {n} images…", n=local_number(card.num_images)),
+                        ),
                         rx.cond(card.progress >= 0, t(" {p}%", p=card.progress), ""),
                         size="2",
                     ),
