@@ -123,8 +123,12 @@ def walk(page: Page, base: str, client: httpx.Client, out: Path) -> None:
                     page.wait_for_load_state("networkidle")
                     page.screenshot(path=str(out / f"{name}-{tag}.png"))
                 page.goto(share)
+                page.wait_for_function(
+                    "[...document.images].every((i) => i.complete && i.naturalWidth > 0)"
+                )
                 page.screenshot(path=str(out / f"share-{tag}.png"))
     page.context.clear_cookies()
+    page.emulate_media(color_scheme="dark")
     for lang in ("en", "fr"):
         page.context.add_cookies([{"name": "imagegen_lang", "value": lang, "url": base}])
         for width, (w, h) in WIDTHS.items():

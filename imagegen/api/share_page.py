@@ -23,12 +23,12 @@ color:var(--text);line-height:1.5}
 header,main,footer{max-width:1200px;margin:0 auto;padding:16px 20px}
 header{display:flex;align-items:center;gap:8px;font-weight:700;font-size:1.15rem}
 header a{color:var(--text);text-decoration:none}
-h1{font-size:1.5rem;line-height:1.3;margin:4px 0 8px;overflow-wrap:anywhere}
+h1{font-size:1.5rem;line-height:1.3;margin:4px 0 16px;overflow-wrap:anywhere}
 p.prompt{color:var(--muted);white-space:pre-wrap;overflow-wrap:anywhere;margin:0 0 20px}
 .images{display:grid;gap:20px}
 figure{margin:0;background:var(--panel);border:1px solid var(--line);border-radius:12px;
 padding:12px}
-figure img{display:block;width:100%;height:auto;max-height:82vh;object-fit:contain;
+figure img{display:block;width:100%;height:auto;max-height:70vh;object-fit:contain;
 border-radius:8px;background:#000}
 figcaption{display:flex;justify-content:space-between;align-items:center;gap:12px;
 margin-top:10px;color:var(--muted);font-size:.9rem}
@@ -90,9 +90,15 @@ def page(view: svc.SharedView, base: str, lang: str = DEFAULT) -> str:
         f"</figcaption></figure>"
         for k, i in enumerate(view.images, start=1)
     )
+    # The whole prompt once: as the heading, or under a shortened heading when it is long.
+    heading = (
+        f'<h1 id="shared-prompt">{escape(title)}</h1>'
+        if title == view.prompt
+        else f'<h1>{escape(title)}</h1>\n<p class="prompt" id="shared-prompt">'
+        f"{escape(view.prompt)}</p>"
+    )
     body = f"""<main>
-<h1>{escape(title)}</h1>
-<p class="prompt" id="shared-prompt">{escape(view.prompt)}</p>
+{heading}
 <div class="images">{figures}</div>
 </main>"""
     return _shell(f"{title} · imagegen", head, body, lang)

@@ -230,7 +230,7 @@ def confirm_delete_dialog() -> rx.Component:
                         id="confirm-delete",
                     )
                 ),
-                gap="3",
+                spacing="3",
                 justify="end",
                 margin_top="4",
             ),

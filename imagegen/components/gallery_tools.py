@@ -114,7 +114,7 @@ def _filters_popover() -> rx.Component:
                         ),
                     ),
                     columns="2",
-                    gap="3",
+                    spacing="3",
                     width="100%",
                 ),
                 rx.cond(
@@ -222,7 +222,7 @@ def selection_bar() -> rx.Component:
                     AlbumsState.albums.length() == 0,
                     rx.link(t("Create an album first"), href=Page.ALBUMS, size="2"),
                 ),
-                gap="3",
+                spacing="3",
                 align="center",
                 wrap="wrap",
             ),

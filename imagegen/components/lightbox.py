@@ -165,7 +165,7 @@ def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
                             size="1",
                             color_scheme="gray",
                         ),
-                        rx.flex(*actions, wrap="wrap", gap="2", align="center"),
+                        rx.flex(*actions, wrap="wrap", spacing="2", align="center"),
                         id="lightbox-info",
                         hidden=~info_open,
                         tab_index=0,  # it scrolls on phones: the keyboard must reach it

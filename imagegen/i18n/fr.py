@@ -31,6 +31,7 @@ FR: dict[str, str] = {
         " cela échoue, demandez à votre administrateur."
     ),
     "No images": "Aucune image",
+    "Empty: add images from the Studio": "Vide : ajoutez des images depuis le Studio",
     # The gallery: cards, images, menus, the lightbox, sharing, deletes, and the errors a card can show (specific templates first: the first that reads a message wins)
     "Engine": "Moteur",
     "Model": "Modèle",

@@ -15,7 +15,11 @@ def _rename(album: AlbumCard) -> rx.Component:
     return rx.popover.root(
         rx.popover.trigger(
             rx.icon_button(
-                rx.icon("pencil", size=14), aria_label=t("Rename album"), variant="ghost", size="1"
+                rx.icon("pencil", size=14),
+                aria_label=t("Rename album"),
+                variant="ghost",
+                size="1",
+                class_name="touch-target",
             ),
         ),
         rx.popover.content(
@@ -43,6 +47,7 @@ def _delete(album: AlbumCard) -> rx.Component:
                 variant="ghost",
                 color_scheme="red",
                 size="1",
+                class_name="touch-target",
             ),
         ),
         rx.alert_dialog.content(
@@ -57,7 +62,7 @@ def _delete(album: AlbumCard) -> rx.Component:
                         on_click=AlbumsState.delete_album(album.id),
                     )
                 ),
-                gap="3",
+                spacing="3",
                 justify="end",
                 margin_top="4",
             ),
@@ -82,7 +87,12 @@ def _album_tile(album: AlbumCard) -> rx.Component:
                         },
                     ),
                     rx.center(
-                        rx.icon("images", size=32),
+                        rx.vstack(
+                            rx.icon("images", size=32, aria_hidden="true"),
+                            rx.text(t("Empty: add images from the Studio"), size="1"),
+                            align="center",
+                            class_name="album-empty-hint",
+                        ),
                         width="100%",
                         style={
                             "aspect-ratio": "1",
@@ -95,14 +105,15 @@ def _album_tile(album: AlbumCard) -> rx.Component:
                 width="100%",
                 aria_label=t("Open album {name}", name=album.name),
             ),
+            # The name on a line of its own, and the buttons wrap under the count: beside them
+            # on a phone, the delete button was pushed out of the card.
+            rx.link(
+                album.name,
+                href=f"{Page.ALBUMS}/{album.id}",
+                weight="medium",
+                class_name="album-name",
+            ),
             rx.hstack(
-                rx.link(
-                    album.name,
-                    href=f"{Page.ALBUMS}/{album.id}",
-                    weight="medium",
-                    class_name="album-name",
-                ),
-                rx.spacer(),
                 rx.text(
                     rx.match(
                         album.count,
@@ -112,11 +123,13 @@ def _album_tile(album: AlbumCard) -> rx.Component:
                     ),
                     size="1",
                     color_scheme="gray",
+                    class_name="album-count",
                 ),
-                _rename(album),
-                _delete(album),
+                rx.hstack(_rename(album), _delete(album), spacing="1", margin_left="auto"),
                 width="100%",
                 align="center",
+                spacing="1",
+                wrap="wrap",
             ),
             width="100%",
         ),

@@ -48,6 +48,23 @@ def _no_sideways_scroll(page: Page, where: str) -> None:
     assert width <= page.viewport_size["width"], f"{where}: {width} px wide"
 
 
+def _controls_fit_their_cards(page: Page, where: str, finger: int) -> None:
+    """Every control of an album card lies inside it (its overflow would hide it) and, on a
+    phone, is a finger wide and high."""
+    out = page.evaluate(
+        """(finger) => [...document.querySelectorAll('.album-card')].flatMap((card) => {
+          const r = card.getBoundingClientRect();
+          return [...card.querySelectorAll('button')].filter((el) => {
+            const q = el.getBoundingClientRect();
+            return q.right > r.right + 1 || q.left < r.left - 1
+              || q.width < finger || q.height < finger;
+          }).map((el) => el.getAttribute('aria-label') || el.textContent);
+        })""",
+        finger,
+    )
+    assert not out, f"{where}: {out} stick out of their album card or are too small to touch"
+
+
 def _settle(page: Page) -> None:
     page.wait_for_load_state("networkidle")
 
@@ -125,6 +142,9 @@ def test_every_page_state_is_accessible_at_every_width_in_both_themes(page: Page
                 expect(page.get_by_role("heading", level=1)).to_be_visible()
                 _settle(page)
                 _no_sideways_scroll(page, f"{label} {at}")
+                if label == "albums":
+                    expect(page.locator(".album-card")).to_have_count(1)
+                    _controls_fit_their_cards(page, f"{label} {at}", 44 if name == "phone" else 0)
                 walk.check(f"{label} {at}")
             if name != "tablet":  # the share pages follow the system's theme (no toggle there)
                 page.emulate_media(color_scheme=theme)
