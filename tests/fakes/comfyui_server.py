@@ -1,21 +1,40 @@
-"""A local stand-in for ComfyUI's server API, in the shapes its docs and source give.
+"""A local stand-in for ComfyUI's server, behaving as upstream v0.12.1 does (read in its source:
+server.py's routes, main.py's prompt_worker, execution.py's PromptExecutor and validation).
 
-Routes (https://docs.comfy.org/development/comfyui-server/comms_routes): POST /prompt ->
-{"prompt_id", "number", "node_errors": {}} or 400 {"error": {"type", "message", "details",
-"extra_info"}, "node_errors": {...}}; GET /history/{id} -> {id: {"prompt": [...],
-"outputs": {node: {"images": [{"filename", "subfolder", "type"}]}}, "status": {...}}};
-GET /view?filename&subfolder&type -> image bytes; POST /interrupt; GET /object_info/<node>.
-Websocket /ws?clientId= messages (comms_messages): status, execution_start, executing,
-progress {"value", "max", "prompt_id", "node"}, executed, execution_success,
-execution_error, execution_interrupted.
+Behaviours copied from the real server:
+- One prompt runs at a time; the others wait in a queue, in order (PromptQueue).
+- A run sends, to the prompt's client: execution_start, execution_cached, executing (per node),
+  progress {"value", "max", "prompt_id", "node"}, executed, then execution_success. Only THEN
+  is the history written (prompt_worker's task_done runs after execute() returns), and only
+  after that comes {"type": "executing", "data": {"node": null, "prompt_id"}}: the real end. An
+  immediate GET /history/{id} after execution_success answers {} (HISTORY_DELAY_S here).
+- A failure sends execution_error (an interrupt, execution_interrupted), then the history is
+  written with status "error", then executing with node null, as after a success.
+- POST /prompt validates: a bad input answers 400 {"error": {"type":
+  "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation", "details",
+  "extra_info"}, "node_errors": {node: {"errors": [{"type", "message", "details",
+  "extra_info"}], "dependent_outputs", "class_type"}}}; here a KSampler seed over the scripted
+  maximum is refused with ComfyUI's "Value … bigger than max of …" message. When some outputs
+  pass, it answers 200 with the failing nodes in node_errors and runs the rest.
+- POST /queue {"delete": [prompt_id, ...]} removes waiting prompts (a running one is not in the
+  waiting queue and is untouched); {"clear": true} empties the queue.
+- POST /interrupt {"prompt_id": id} interrupts only if that prompt is the one running, and does
+  nothing otherwise; a bare POST /interrupt interrupts whatever runs, anyone's.
+- GET /object_info/<Node> answers {Node: {"input": {"required": {...}}, ...}}, with combo
+  inputs as [[choices...], {...}] (V1 nodes: CheckpointLoaderSimple, UNETLoader) or
+  ["COMBO", {"options": [...]}] (V3 nodes); a class the server lacks gets {} with 200.
 
-Scripted behaviours: "ok", "429", "500", "bad_workflow", "exec_error", "malformed", "slow".
+Scripted behaviours (app.state.script, one per /prompt): "ok", "429", "500", "exec_error",
+"malformed", "slow", "output_invalid" (200 with node_errors, nothing saved), "late_history"
+(the history lands only after the end message).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import time
 import uuid
 
 from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
@@ -23,160 +42,298 @@ from fastapi.responses import JSONResponse, Response
 from PIL import Image
 
 STEP_S = 0.05
+HISTORY_DELAY_S = 0.3  # between execution_success and the history being written
 CHECKPOINT = "sd_xl_base_1.0.safetensors"
+CHECKPOINTS = [CHECKPOINT, "v1-5-pruned-emaonly.safetensors"]
+UNETS = ["flux1-schnell.safetensors"]
+SEED_MAX = 0xFFFFFFFFFFFFFFFF
+
+
+def _png(width: int, height: int, shade: int) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (30 * shade % 255, 200, 90)).save(buf, "PNG")
+    return buf.getvalue()
 
 
 def create_app() -> FastAPI:
     """The fake server; app.state.script holds the next /prompt behaviours."""
     app = FastAPI()
-    app.state.script = []
-    app.state.prompts = []
-    app.state.sockets = {}
-    app.state.history = {}
-    app.state.images = {}
-    app.state.interrupted = False
-    app.state.interrupts = 0
+    s = app.state
+    s.script, s.prompts, s.sockets, s.history, s.images = [], [], {}, {}, {}
+    s.queue: list[dict] = []  # waiting prompts, in order
+    s.running: dict | None = None
+    s.interrupt_requested = False
+    s.interrupts = 0  # POST /interrupt calls, whatever they did
+    s.interrupt_bodies: list[dict] = []
+    s.deleted: list[str] = []
+    s.seed_max = SEED_MAX
+    s.checkpoints = list(CHECKPOINTS)
+    s.number = 0
+    wake = asyncio.Event()
 
-    @app.get("/object_info/CheckpointLoaderSimple", response_model=None)
-    async def object_info() -> JSONResponse:
-        return JSONResponse(
-            {
-                "CheckpointLoaderSimple": {
-                    "input": {
-                        "required": {"ckpt_name": [[CHECKPOINT, "v1-5-pruned-emaonly.safetensors"]]}
-                    }
-                }
+    @app.on_event("startup")
+    async def start_worker() -> None:
+        asyncio.get_running_loop().create_task(worker())
+
+    async def send(client: str, msg: dict) -> None:
+        socket = s.sockets.get(client)
+        if socket is not None:
+            with contextlib.suppress(Exception):
+                await socket.send_json(msg)
+
+    async def worker() -> None:
+        """ComfyUI's prompt_worker: one prompt at a time, in queue order."""
+        while True:
+            if not s.queue:
+                wake.clear()
+                await wake.wait()
+                continue
+            item = s.queue.pop(0)
+            s.running, s.interrupt_requested = item, False
+            try:
+                await run(item)
+            finally:
+                s.running = None
+
+    def write_history(item: dict, outputs: dict, ok: bool) -> None:
+        s.history[item["id"]] = {
+            item["id"]: {
+                "prompt": [item["number"], item["id"], item["workflow"], {}, list(outputs)],
+                "outputs": outputs,
+                "status": {"status_str": "success" if ok else "error", "completed": ok},
             }
+        }
+
+    async def run(item: dict) -> None:
+        pid, client, workflow, behaviour = item["id"], item["client"], item["workflow"], item["b"]
+        sampler = next((k, n) for k, n in workflow.items() if n["class_type"] == "KSampler")
+        latent = next(n for n in workflow.values() if n["class_type"] == "EmptyLatentImage")
+        steps = int(sampler[1]["inputs"]["steps"]) * (4 if behaviour == "slow" else 1)
+        await send(client, {"type": "execution_start", "data": {"prompt_id": pid}})
+        await send(client, {"type": "execution_cached", "data": {"nodes": [], "prompt_id": pid}})
+        await send(client, {"type": "executing", "data": {"node": sampler[0], "prompt_id": pid}})
+        outputs: dict = {}
+        ok = True
+        for step in range(steps):
+            if s.interrupt_requested:
+                await send(
+                    client,
+                    {
+                        "type": "execution_interrupted",
+                        "data": {"prompt_id": pid, "node_id": sampler[0], "node_type": "KSampler",
+                                 "executed": []},
+                    },
+                )  # fmt: skip
+                ok = False
+                break
+            await asyncio.sleep(STEP_S)
+            await send(
+                client,
+                {
+                    "type": "progress",
+                    "data": {"value": step + 1, "max": steps, "prompt_id": pid,
+                             "node": sampler[0]},
+                },
+            )  # fmt: skip
+        if ok and behaviour == "exec_error":
+            await send(
+                client,
+                {
+                    "type": "execution_error",
+                    "data": {
+                        "prompt_id": pid,
+                        "node_id": sampler[0],
+                        "node_type": "KSampler",
+                        "exception_message": "Allocation on device 0 would exceed allowed memory.",
+                        "exception_type": "torch.OutOfMemoryError",
+                    },
+                },
+            )
+            ok = False
+        if ok and behaviour != "output_invalid":
+            files = []
+            for i in range(int(latent["inputs"]["batch_size"])):
+                name = f"imagegen_{pid[:8]}_{i:05d}_.png"
+                s.images[name] = _png(latent["inputs"]["width"], latent["inputs"]["height"], i)
+                files.append({"filename": name, "subfolder": "", "type": "output"})
+            outputs = {"9": {"images": "nope" if behaviour == "malformed" else files}}
+            await send(
+                client, {"type": "executed", "data": {"node": "9", "output": outputs["9"],
+                                                     "prompt_id": pid}},
+            )  # fmt: skip
+        if ok:
+            await send(client, {"type": "execution_success", "data": {"prompt_id": pid}})
+        # prompt_worker: execute() has returned; task_done writes the history, then the end.
+        await asyncio.sleep(HISTORY_DELAY_S)
+        if behaviour != "late_history":
+            write_history(item, outputs, ok)
+        await send(client, {"type": "executing", "data": {"node": None, "prompt_id": pid}})
+        if behaviour == "late_history":
+            await asyncio.sleep(1.0)
+            write_history(item, outputs, ok)
+
+    @app.get("/object_info/{node_class}", response_model=None)
+    async def object_info(node_class: str) -> JSONResponse:
+        required = {
+            "CheckpointLoaderSimple": {"ckpt_name": [list(s.checkpoints), {"tooltip": "…"}]},
+            "UNETLoader": {
+                "unet_name": [list(UNETS)],
+                "weight_dtype": [["default", "fp8_e4m3fn", "fp8_e5m2"]],
+            },
+            "ImageOnlyLoader": {"model": ["COMBO", {"options": ["tiny.safetensors"]}]},
+            "KSampler": {"seed": ["INT", {"default": 0, "min": 0, "max": s.seed_max}]},
+            "SaveImage": {"images": ["IMAGE"], "filename_prefix": ["STRING", {}]},
+            "EmptyImage": {"width": ["INT", {}], "height": ["INT", {}]},
+            "EmptyLatentImage": {"width": ["INT", {}], "height": ["INT", {}]},
+            "CLIPTextEncode": {"text": ["STRING", {}], "clip": ["CLIP"]},
+            "VAEDecode": {"samples": ["LATENT"], "vae": ["VAE"]},
+        }.get(node_class)
+        if required is None:
+            return JSONResponse({})  # ComfyUI's answer for a class it does not have
+        return JSONResponse(
+            {node_class: {"input": {"required": required}, "name": node_class, "output": []}}
         )
 
     @app.websocket("/ws")
     async def ws(socket: WebSocket) -> None:
         await socket.accept()
-        client = socket.query_params.get("clientId", "")
-        app.state.sockets[client] = socket
+        client = socket.query_params.get("clientId", "") or uuid.uuid4().hex
+        s.sockets[client] = socket
         await socket.send_json(
             {
                 "type": "status",
-                "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": client},
+                "data": {"status": {"exec_info": {"queue_remaining": len(s.queue)}}, "sid": client},
             }
         )
         try:
             while True:
                 await socket.receive_text()
         except WebSocketDisconnect:
-            app.state.sockets.pop(client, None)
+            s.sockets.pop(client, None)
 
-    async def run(prompt_id: str, client: str, workflow: dict, behaviour: str) -> None:
-        socket = app.state.sockets.get(client)
-        sampler = next(n for n in workflow.values() if n["class_type"] == "KSampler")
-        latent = next(n for n in workflow.values() if n["class_type"] == "EmptyLatentImage")
-        steps = int(sampler["inputs"]["steps"]) * (20 if behaviour == "slow" else 1)
-        await socket.send_json({"type": "execution_start", "data": {"prompt_id": prompt_id}})
-        for step in range(steps):
-            if app.state.interrupted:
-                await socket.send_json(
-                    {
-                        "type": "execution_interrupted",
-                        "data": {"prompt_id": prompt_id, "node_id": "3", "node_type": "KSampler"},
+    def validate(workflow: dict) -> dict:
+        """node_errors, as ComfyUI's validate_inputs reports them."""
+        errors = {}
+        for node_id, node in workflow.items():
+            if node["class_type"] == "KSampler":
+                seed = node["inputs"]["seed"]
+                if isinstance(seed, int) and seed > s.seed_max:
+                    errors[node_id] = {
+                        "errors": [
+                            {
+                                "type": "value_bigger_than_max",
+                                "message": f"Value {seed} bigger than max of {s.seed_max}",
+                                "details": "seed",
+                                "extra_info": {"input_name": "seed", "received_value": seed},
+                            }
+                        ],
+                        "dependent_outputs": ["9"],
+                        "class_type": "KSampler",
                     }
-                )
-                return
-            await asyncio.sleep(STEP_S)
-            await socket.send_json(
-                {
-                    "type": "progress",
-                    "data": {"value": step + 1, "max": steps, "prompt_id": prompt_id, "node": "3"},
-                }
-            )
-        if behaviour == "exec_error":
-            await socket.send_json(
-                {
-                    "type": "execution_error",
-                    "data": {
-                        "prompt_id": prompt_id,
-                        "node_id": "3",
-                        "node_type": "KSampler",
-                        "exception_message": "Allocation on device 0 would exceed allowed memory.",
-                        "exception_type": "torch.OutOfMemoryError",
-                    },
-                }
-            )
-            return
-        files = []
-        for i in range(int(latent["inputs"]["batch_size"])):
-            name = f"imagegen_{prompt_id[:8]}_{i:05d}_.png"
-            buf = io.BytesIO()
-            Image.new(
-                "RGB", (latent["inputs"]["width"], latent["inputs"]["height"]), (30 * i, 200, 90)
-            ).save(buf, "PNG")
-            app.state.images[name] = buf.getvalue()
-            files.append({"filename": name, "subfolder": "", "type": "output"})
-        outputs = {"9": {"images": files}}
-        if behaviour == "malformed":
-            outputs = {"9": {"images": "nope"}}
-        app.state.history[prompt_id] = {
-            prompt_id: {
-                "prompt": [0, prompt_id, workflow, {}, []],
-                "outputs": outputs,
-                "status": {"status_str": "success", "completed": True},
-            }
-        }
-        await socket.send_json(
-            {
-                "type": "executed",
-                "data": {"node": "9", "output": outputs["9"], "prompt_id": prompt_id},
-            }
-        )
-        await socket.send_json(
-            {"type": "executing", "data": {"node": None, "prompt_id": prompt_id}}
-        )
+        return errors
 
     @app.post("/prompt", response_model=None)
     async def prompt(request: Request) -> JSONResponse:
         body = await request.json()
-        behaviour = app.state.script.pop(0) if app.state.script else "ok"
+        behaviour = s.script.pop(0) if s.script else "ok"
         if behaviour == "429":
             return JSONResponse({"error": "busy"}, status_code=429, headers={"retry-after": "1"})
         if behaviour == "500":
             return JSONResponse({"error": "internal"}, status_code=500)
-        if behaviour == "bad_workflow":
+        node_errors = validate(body["prompt"])
+        if node_errors:
+            details = "\n".join(
+                f"{e['message']}: {e['details']}" for n in node_errors.values() for e in n["errors"]
+            )
             return JSONResponse(
                 {
                     "error": {
                         "type": "prompt_outputs_failed_validation",
                         "message": "Prompt outputs failed validation",
-                        "details": "",
+                        "details": details,
                         "extra_info": {},
                     },
-                    "node_errors": {"4": {"errors": [{"message": "Value not in list"}]}},
+                    "node_errors": node_errors,
                 },
                 status_code=400,
             )
-        app.state.prompts.append(body)
-        app.state.interrupted = False
-        prompt_id = str(uuid.uuid4())
-        asyncio.get_running_loop().create_task(
-            run(prompt_id, body.get("client_id", ""), body["prompt"], behaviour)
-        )
+        if behaviour == "output_invalid":  # another output passed: 200, and the rest runs
+            node_errors = {
+                "9": {
+                    "errors": [
+                        {
+                            "type": "required_input_missing",
+                            "message": "Required input is missing",
+                            "details": "images",
+                            "extra_info": {"input_name": "images"},
+                        }
+                    ],
+                    "dependent_outputs": ["9"],
+                    "class_type": "SaveImage",
+                }
+            }
+        s.number += 1
+        pid = str(uuid.uuid4())
+        item = {
+            "id": pid,
+            "number": s.number,
+            "client": body.get("client_id", ""),
+            "workflow": body["prompt"],
+            "b": behaviour,
+            "t": time.monotonic(),
+        }
+        s.prompts.append(body)
+        s.queue.append(item)
+        wake.set()
+        return JSONResponse({"prompt_id": pid, "number": s.number, "node_errors": node_errors})
+
+    @app.get("/queue", response_model=None)
+    async def queue() -> JSONResponse:
+        def row(i: dict) -> list:
+            return [i["number"], i["id"], i["workflow"], {"client_id": i["client"]}, ["9"]]
+
         return JSONResponse(
-            {"prompt_id": prompt_id, "number": len(app.state.prompts), "node_errors": {}}
+            {
+                "queue_running": [row(s.running)] if s.running else [],
+                "queue_pending": [row(i) for i in s.queue],
+            }
         )
+
+    @app.post("/queue", response_model=None)
+    async def edit_queue(request: Request) -> Response:
+        body = await request.json()
+        if body.get("clear"):
+            s.queue.clear()
+        for pid in body.get("delete", []):
+            before = len(s.queue)
+            s.queue[:] = [i for i in s.queue if i["id"] != pid]
+            if len(s.queue) < before:
+                s.deleted.append(pid)
+        return Response(status_code=200)
 
     @app.get("/history/{prompt_id}", response_model=None)
     async def history(prompt_id: str) -> JSONResponse:
-        return JSONResponse(app.state.history.get(prompt_id, {}))
+        return JSONResponse(s.history.get(prompt_id, {}))
 
     @app.get("/view", response_model=None)
     async def view(filename: str, subfolder: str = "", type: str = "output") -> Response:  # noqa: A002
-        data = app.state.images.get(filename)
+        data = s.images.get(filename)
         if data is None:
             return Response(status_code=404)
         return Response(data, media_type="image/png")
 
     @app.post("/interrupt", response_model=None)
-    async def interrupt() -> JSONResponse:
-        app.state.interrupted = True
-        app.state.interrupts += 1
-        return JSONResponse({})
+    async def interrupt(request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        s.interrupts += 1
+        s.interrupt_bodies.append(body)
+        target = body.get("prompt_id")
+        if s.running is not None and (not target or s.running["id"] == target):
+            s.interrupt_requested = True
+        return Response(status_code=200)
 
     return app

@@ -1,15 +1,20 @@
-"""The ComfyUI engine against a local server in ComfyUI's documented shapes."""
+"""The ComfyUI engine against a local server that behaves as ComfyUI v0.12.1 does: its
+message order (the history written after execution_success), its queue, its targeted cancel,
+its validation errors and its loaders' model lists."""
 
 from __future__ import annotations
 
+import json
 import threading
+from pathlib import Path
 
+import httpx
 import pytest
 
 from imagegen.worker.engines import Cancelled, EngineError, RenderControl, RenderRequest
-from imagegen.worker.engines.comfyui import ComfyUIEngine, fill_workflow
+from imagegen.worker.engines.comfyui import DEFAULT_WORKFLOW, ComfyUIEngine, fill_workflow
 from tests.fakes import comfyui_server
-from tests.helpers import ThreadedServer, free_port
+from tests.helpers import ThreadedServer, free_port, wait_until
 
 
 @pytest.fixture
@@ -19,8 +24,8 @@ def fake():
         yield app, server.url
 
 
-def _engine(url: str, timeout: float = 30) -> ComfyUIEngine:
-    return ComfyUIEngine(url, "", timeout, 1)
+def _engine(url: str, timeout: float = 30, workflow: str = "") -> ComfyUIEngine:
+    return ComfyUIEngine(url, workflow, timeout, 1)
 
 
 def _req(**kw) -> RenderRequest:
@@ -59,23 +64,91 @@ def test_a_workflow_runs_with_progress_over_the_websocket(fake):
     assert seen[-1] == 1.0 and len(seen) >= 10
 
 
-def test_cancel_interrupts(fake):
+def test_cancel_interrupts_our_running_prompt_only(fake):
     app, url = fake
     control = RenderControl()
     app.state.script = ["slow"]
     threading.Timer(0.5, control.cancel).start()
     with pytest.raises(Cancelled):
         _engine(url).generate(_req(), control)
-    assert app.state.interrupts == 1
+    wait_until(lambda: len(app.state.history) == 1, 5, what="the interrupted run to end")
+    ours = next(iter(app.state.history))
+    assert app.state.interrupt_bodies == [{"prompt_id": ours}]  # never a bare /interrupt
+    assert not _completed(app, ours)
+
+
+def test_every_run_ends_on_comfyuis_last_message_with_its_history(fake):
+    """ComfyUI writes the history after execution_success: reading it then finds {}."""
+    app, url = fake
+    engine = _engine(url)
+    for _ in range(3):
+        assert len(engine.generate(_req())) == 2
+    app.state.script = ["late_history"]  # even later than the end message: asked again
+    assert len(engine.generate(_req())) == 2
+
+
+def _theirs(url: str) -> str:
+    """Another client's prompt, straight to ComfyUI (another user's, or another program's)."""
+    workflow = fill_workflow(
+        json.loads(DEFAULT_WORKFLOW.read_text()),
+        {"prompt": "theirs", "negative": "", "seed": 1, "width": 64, "height": 64,
+         "steps": 20, "batch": 1, "model": comfyui_server.CHECKPOINT},
+    )  # fmt: skip
+    r = httpx.post(f"{url}/prompt", json={"prompt": workflow, "client_id": "someone-else"})
+    return r.json()["prompt_id"]
+
+
+def _completed(app, prompt_id: str) -> bool:  # noqa: ANN001
+    entry = app.state.history.get(prompt_id, {}).get(prompt_id)
+    return bool(entry) and entry["status"]["completed"]
+
+
+def test_cancel_of_a_waiting_prompt_removes_it_and_leaves_the_running_one(fake):
+    app, url = fake
+    app.state.script = ["slow"]
+    theirs = _theirs(url)
+    wait_until(lambda: app.state.running is not None, 5, what="their prompt to run")
+    control = RenderControl()
+    threading.Timer(0.6, control.cancel).start()  # ours still waits behind theirs
+    with pytest.raises(Cancelled):
+        _engine(url).generate(_req(), control)
+    assert len(app.state.deleted) == 1 and app.state.deleted[0] != theirs
+    wait_until(lambda: _completed(app, theirs), 30, what="their prompt to finish")
+    assert app.state.deleted[0] not in app.state.history  # ours never ran
+
+
+def test_cancel_of_our_running_prompt_spares_the_one_waiting_behind(fake):
+    app, url = fake
+    app.state.script = ["slow", "ok"]
+    control = RenderControl()
+    done: list[str] = []
+
+    def submit_theirs() -> None:
+        wait_until(lambda: app.state.running is not None, 5, what="ours to run")
+        done.append(_theirs(url))
+        control.cancel()
+
+    threading.Thread(target=submit_theirs).start()
+    with pytest.raises(Cancelled):
+        _engine(url).generate(_req(), control)
+    wait_until(lambda: bool(done) and _completed(app, done[0]), 30, what="theirs to run")
+    assert app.state.deleted == []
 
 
 def test_failures_are_clear(fake):
     app, url = fake
-    app.state.script = ["bad_workflow"]
-    with pytest.raises(EngineError, match="HTTP 400: Prompt outputs failed validation"):
+    app.state.seed_max = 16777215  # a node whose seed input stops there
+    with pytest.raises(EngineError) as refused:
+        _engine(url).generate(_req(seed=4_000_000_000))
+    assert str(refused.value) == (
+        "ComfyUI refused the workflow: KSampler (node 3): "
+        "Value 4000000000 bigger than max of 16777215 (seed)"
+    )
+    app.state.script = ["output_invalid"]  # accepted (200) with a refused output
+    with pytest.raises(EngineError, match=r"refused part of the workflow: SaveImage \(node 9\)"):
         _engine(url).generate(_req())
     app.state.script = ["exec_error"]
-    with pytest.raises(EngineError, match="ComfyUI failed: Allocation on device 0"):
+    with pytest.raises(EngineError, match=r"ComfyUI failed in KSampler \(node 3\): Allocation"):
         _engine(url).generate(_req())
     app.state.script = ["429"]
     assert len(_engine(url).generate(_req())) == 2  # retried after Retry-After
@@ -88,6 +161,40 @@ def test_failures_are_clear(fake):
     app.state.script = ["slow"]
     with pytest.raises(EngineError, match="did not finish within 1 s"):
         _engine(url, timeout=1).generate(_req())
+
+
+def _workflow(tmp_path: Path, loader: dict | None) -> str:
+    """The default workflow with its checkpoint loader replaced (or removed)."""
+    wf = json.loads(DEFAULT_WORKFLOW.read_text())
+    if loader is None:
+        del wf["4"]
+    else:
+        wf["4"] = loader
+    path = tmp_path / "workflow.json"
+    path.write_text(json.dumps(wf))
+    return str(path)
+
+
+def test_models_come_from_the_loader_the_workflow_uses(fake, tmp_path: Path):
+    app, url = fake
+    unet = _engine(url, workflow=_workflow(
+        tmp_path, {"class_type": "UNETLoader",
+                   "inputs": {"unet_name": "{{model}}", "weight_dtype": "default"}}))  # fmt: skip
+    assert unet.capabilities().models == comfyui_server.UNETS
+    app.state.checkpoints = []  # an empty checkpoints folder
+    assert unet.availability() == (True, "")
+    assert not _engine(url).availability()[0]  # the checkpoint workflow has nothing to load
+    named = _engine(url, workflow=_workflow(
+        tmp_path, {"class_type": "CheckpointLoaderSimple",
+                   "inputs": {"ckpt_name": "dreamshaper_8.safetensors"}}))  # fmt: skip
+    caps = named.capabilities()  # no {{model}} slot: the workflow's own model, no choice
+    assert caps.models == ["dreamshaper_8.safetensors"] == [caps.default_model]
+    none = _engine(url, workflow=_workflow(tmp_path, None))
+    assert none.availability() == (True, "")  # needs no model at all
+    lacking = _engine(url, workflow=_workflow(
+        tmp_path, {"class_type": "NunchakuLoader", "inputs": {"model": "{{model}}"}}))  # fmt: skip
+    ok, reason = lacking.availability()
+    assert not ok and "has no NunchakuLoader node" in reason
 
 
 def test_unreachable_server():

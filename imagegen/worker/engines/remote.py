@@ -74,8 +74,10 @@ def request_json(
     timeout: float,
     control: RenderControl | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    explain: Callable[[httpx.Response], str | None] | None = None,
 ) -> Any:
-    """The JSON of a successful answer, or EngineError with a reason a user can act on."""
+    """The JSON of a successful answer, or EngineError with a reason a user can act on
+    (`explain` may read a refusal's body better than the generic message does)."""
     attempt = 0
     while True:
         attempt += 1
@@ -104,6 +106,8 @@ def request_json(
                 f"{provider} is rate limiting requests (429) after {attempt} attempts: "
                 f"{_provider_message(r)}"
             )
+        if 400 <= r.status_code < 500 and explain is not None and (why := explain(r)):
+            raise EngineError(why)
         if r.status_code >= 400:
             raise EngineError(
                 f"{provider} failed with HTTP {r.status_code}"
