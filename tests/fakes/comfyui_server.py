@@ -20,6 +20,9 @@ Behaviours copied from the real server:
   waiting queue and is untouched); {"clear": true} empties the queue.
 - POST /interrupt {"prompt_id": id} interrupts only if that prompt is the one running, and does
   nothing otherwise; a bare POST /interrupt interrupts whatever runs, anyone's.
+- Started with --preview-method, it sends binary frames to the running prompt's client: a
+  4-byte event (1, PREVIEW_IMAGE), a 4-byte image type (1 JPEG, 2 PNG), then the image
+  (server.py's send_image / encode_bytes); other events are other binary frames.
 - GET /object_info/<Node> answers {Node: {"input": {"required": {...}}, ...}}, with combo
   inputs as [[choices...], {...}] (V1 nodes: CheckpointLoaderSimple, UNETLoader) or
   ["COMBO", {"options": [...]}] (V3 nodes); a class the server lacks gets {} with 200.
@@ -34,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import struct
 import time
 import uuid
 
@@ -55,6 +59,12 @@ def _png(width: int, height: int, shade: int) -> bytes:
     return buf.getvalue()
 
 
+def _jpeg(width: int, height: int, shade: int) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (shade * 9 % 255, 60, 160)).save(buf, "JPEG", quality=95)
+    return buf.getvalue()
+
+
 def create_app() -> FastAPI:
     """The fake server; app.state.script holds the next /prompt behaviours."""
     app = FastAPI()
@@ -67,6 +77,7 @@ def create_app() -> FastAPI:
     s.interrupt_bodies: list[dict] = []
     s.deleted: list[str] = []
     s.seed_max = SEED_MAX
+    s.previews = False  # ComfyUI started with --preview-method
     s.checkpoints = list(CHECKPOINTS)
     s.number = 0
     wake = asyncio.Event()
@@ -127,6 +138,13 @@ def create_app() -> FastAPI:
                 ok = False
                 break
             await asyncio.sleep(STEP_S)
+            if s.previews and step % 5 == 4:  # --preview-method: PREVIEW_IMAGE, as send_image
+                socket = s.sockets.get(client)
+                if socket is not None:
+                    await socket.send_bytes(
+                        struct.pack(">II", 1, 1) + _jpeg(64, 64, step)  # event 1, JPEG
+                    )
+                    await socket.send_bytes(struct.pack(">I", 3) + b"unknown event")
             await send(
                 client,
                 {

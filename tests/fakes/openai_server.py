@@ -53,6 +53,8 @@ def create_app() -> FastAPI:
             return _error(
                 401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key"
             )
+        if app.state.models_status == 404:  # a compatible server with images routes only
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
         return JSONResponse({"object": "list", "data": [{"id": "gpt-image-1", "object": "model"}]})
 
     @app.post("/v1/images/generations", response_model=None)

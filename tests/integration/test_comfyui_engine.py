@@ -4,12 +4,14 @@ its validation errors and its loaders' model lists."""
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
 from imagegen.worker.engines import Cancelled, EngineError, RenderControl, RenderRequest
 from imagegen.worker.engines.comfyui import DEFAULT_WORKFLOW, ComfyUIEngine, fill_workflow
@@ -75,6 +77,17 @@ def test_cancel_interrupts_our_running_prompt_only(fake):
     ours = next(iter(app.state.history))
     assert app.state.interrupt_bodies == [{"prompt_id": ours}]  # never a bare /interrupt
     assert not _completed(app, ours)
+
+
+def test_binary_preview_frames_become_the_cards_preview(fake):
+    app, url = fake
+    app.state.previews = True  # ComfyUI started with --preview-method
+    app.state.script = ["slow"]  # 80 steps: a preview every 5 of them, at most two a second
+    previews: list[bytes] = []
+    _engine(url).generate(_req(), RenderControl(lambda _f, p: p and previews.append(p)))
+    assert 2 <= len(previews) <= 16
+    with Image.open(io.BytesIO(previews[0])) as img:  # small, as the pending card wants
+        assert img.format == "WEBP" and max(img.size) <= 128
 
 
 def test_every_run_ends_on_comfyuis_last_message_with_its_history(fake):

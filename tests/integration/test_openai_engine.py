@@ -106,6 +106,16 @@ def test_availability_reports_a_refused_key(fake):
     assert _engine("http://127.0.0.1:9/v1").availability()[0] is False
 
 
+def test_a_compatible_server_without_models_is_offered_as_unchecked(fake):
+    app, base = fake
+    app.state.models_status = 404  # it serves /images/generations only
+    engine = _engine(base)
+    ok, reason = engine.availability()
+    assert ok and "unknown" in reason
+    assert engine.info().label == "OpenAI Images (not checked)" and engine.info().available
+    assert len(engine.generate(_req())) == 2
+
+
 def test_whole_flow_through_the_worker(fake, stack, monkeypatch):
     """The worker offers OpenAI when its key is set; failures end the generation FAILED."""
     from tests.helpers import start_worker

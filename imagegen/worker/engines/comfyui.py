@@ -9,7 +9,8 @@ BEFORE the history is written: the end is {"type": "executing", "data": {"node":
 "prompt_id"}}, sent after it. GET /history/{prompt_id} lists the outputs; GET /view serves each
 image. Cancel removes a waiting prompt (POST /queue {"delete": [id]}) and interrupts it only if
 it is the one running (POST /interrupt {"prompt_id": id}): a bare /interrupt would stop anyone's.
-GET /object_info/<Loader> lists the models of the loader the workflow uses.
+GET /object_info/<Loader> lists the models of the loader the workflow uses. Started with
+--preview-method, ComfyUI also sends binary preview frames, which become the card's preview.
 
 The workflow template (IMAGEGEN_COMFYUI_WORKFLOW, else workflows/txt2img.json) marks its
 slots with the strings "{{prompt}}", "{{negative}}", "{{seed}}", "{{width}}", "{{height}}",
@@ -21,13 +22,16 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import io
 import json
+import struct
 import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+from PIL import Image, UnidentifiedImageError
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
 
@@ -38,6 +42,7 @@ from imagegen.worker.engines.base import (
     RenderedImage,
     RenderRequest,
 )
+from imagegen.worker.engines.preview import preview_bytes
 from imagegen.worker.engines.procedural import SIZES
 from imagegen.worker.engines.remote import Probe, ProbedEngine, as_png, request_json
 
@@ -55,6 +60,7 @@ LOADERS = {
 }
 NO_MODEL = "default"  # the catalogue's model for a workflow that needs none
 HISTORY_WAIT_S = 5.0  # how long an empty history is asked again after the end message
+PREVIEW_INTERVAL_S = 0.5  # at most two previews a second reach the pending card
 
 
 def model_source(template: dict) -> tuple[str, str, str | None]:
@@ -99,6 +105,32 @@ def node_errors_text(node_errors: object) -> str:
                         f"{e.get('message', 'invalid')}{detail}"
                     )
     return "; ".join(parts)[:500]
+
+
+def preview_frame(frame: bytes, prompt_id: str) -> bytes | None:
+    """A small WebP from one of ComfyUI's binary preview frames (--preview-method): a 4-byte
+    event (1: a JPEG or PNG after a 4-byte image type; 4: after a 4-byte length and JSON
+    metadata naming its prompt), else None."""
+    if len(frame) < 9:
+        return None
+    event = struct.unpack(">I", frame[:4])[0]
+    body = frame[8:]
+    if event == 4:
+        size = struct.unpack(">I", frame[4:8])[0]
+        try:
+            meta = json.loads(frame[8 : 8 + size])
+        except ValueError:
+            return None
+        if isinstance(meta, dict) and meta.get("prompt_id") not in (None, prompt_id):
+            return None
+        body = frame[8 + size :]
+    elif event != 1:
+        return None
+    try:
+        with Image.open(io.BytesIO(body)) as img:
+            return preview_bytes(img)
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
 
 
 def _refusal(r: httpx.Response) -> str | None:
@@ -244,6 +276,7 @@ class ComfyUIEngine(ProbedEngine):
         """Relays progress until ComfyUI's end message for this prompt (executing, node null:
         sent once the history is written; execution_success comes before it)."""
         deadline = time.monotonic() + self.timeout
+        fraction, last_preview = 0.0, 0.0
         while True:
             if control.cancelled:
                 self._cancel(client, prompt_id)
@@ -258,7 +291,11 @@ class ComfyUIEngine(ProbedEngine):
             except WebSocketException as e:
                 raise EngineError("ComfyUI closed its websocket before the result.") from e
             if not isinstance(raw, str):
-                continue  # binary preview frames
+                preview = preview_frame(raw, prompt_id)
+                if preview is not None and time.monotonic() - last_preview >= PREVIEW_INTERVAL_S:
+                    last_preview = time.monotonic()
+                    control.report(fraction, preview)
+                continue
             try:
                 msg = json.loads(raw)
             except ValueError:
@@ -268,7 +305,8 @@ class ComfyUIEngine(ProbedEngine):
                 continue
             kind = msg.get("type")
             if kind == "progress" and data.get("max"):
-                control.report(float(data.get("value", 0)) / float(data["max"]))
+                fraction = float(data.get("value", 0)) / float(data["max"])
+                control.report(fraction)
             elif kind == "execution_error":
                 reason = data.get("exception_message") or "the workflow failed"
                 node = (

@@ -16,11 +16,15 @@ import httpx
 from imagegen.worker.engines.base import (
     EngineCapabilities,
     EngineError,
+    EngineInfo,
     RenderControl,
     RenderedImage,
     RenderRequest,
 )
 from imagegen.worker.engines.remote import Probe, ProbedEngine, as_png, request_json
+
+# A 404 on GET /models: not "down" (the server may serve only /images/generations), unknown.
+UNCHECKED = "availability unknown: the server has no /models list"
 
 # Each model's own rules (sizes, images per request), from the API reference.
 MODELS: dict[str, dict] = {
@@ -67,9 +71,18 @@ class OpenAIImagesEngine(ProbedEngine):
             return Probe(False, f"{self.base_url} is unreachable ({type(e).__name__})")
         if r.status_code in (401, 403):
             return Probe(False, f"the API key was refused ({r.status_code})")
+        if r.status_code == 404:  # many OpenAI-compatible image servers serve no /models
+            return Probe(True, UNCHECKED)
         if r.status_code >= 400:
             return Probe(False, f"{self.base_url} answered HTTP {r.status_code}")
         return Probe(True)
+
+    def info(self) -> EngineInfo:
+        """The catalogue entry; a server that could not be checked says so in its label."""
+        entry = super().info()
+        if entry.available and entry.reason == UNCHECKED:
+            return entry.model_copy(update={"label": f"{self.label} (not checked)"})
+        return entry
 
     def validate(self, request: RenderRequest) -> None:
         """The model's own rules, checked before the job is queued."""
