@@ -168,6 +168,21 @@ EngineSize = Annotated[
 ]
 
 
+class SizeRange(_Open):
+    """Any width and height from min to max in steps of step: what A1111, ComfyUI and
+    diffusers take (a provider with fixed sizes, as OpenAI, lists them instead)."""
+
+    min: int
+    max: int
+    step: int
+
+    def allows(self, width: int, height: int) -> bool:
+        return all(self.min <= v <= self.max and v % self.step == 0 for v in (width, height))
+
+    def describe(self) -> str:
+        return f"widths and heights from {self.min} to {self.max} in steps of {self.step}"
+
+
 class ModelLimits(_Open):
     """Rules of a model stricter than its engine's."""
 
@@ -187,6 +202,8 @@ class EngineCapabilities(_Open):
     supports_steps: bool = False
     progress: bool = False
     cancel: bool = False
+    # Any size in this range, the sizes above being presets; None: only the sizes above.
+    size_range: SizeRange | None = None
     # Per-model rules where a model is stricter than the engine.
     model_limits: dict[str, ModelLimits] = {}
 
@@ -194,6 +211,17 @@ class EngineCapabilities(_Open):
         """(sizes, max images) for one model: its own rules where it has them."""
         rules = self.model_limits.get(model)
         return (rules.sizes, rules.max_images) if rules else (self.sizes, self.max_images)
+
+    def free_sizes(self, model: str) -> SizeRange | None:
+        """The range of sizes a model takes beyond its presets (none for a stricter model)."""
+        return None if model in self.model_limits else self.size_range
+
+    def allows(self, model: str, width: int, height: int) -> bool:
+        """Whether the model can make width×height: a preset, or inside its range."""
+        free = self.free_sizes(model)
+        return (width, height) in self.limits(model)[0] or (
+            free is not None and free.allows(width, height)
+        )
 
 
 class _EngineIdentity(_Open):

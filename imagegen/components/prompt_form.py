@@ -95,7 +95,45 @@ def _sizes() -> rx.Component:
             aria_labelledby="size-label",
             id="size",
         ),
+        rx.cond(F.size_step > 0, _custom_size()),
         class_name="field field-wide",
+    )
+
+
+def _custom_size() -> rx.Component:
+    """Any width × height the engine takes (A1111, ComfyUI, diffusers: steps of 8)."""
+
+    def box(id_: str, label: rx.Var, value: rx.Var, on_change: rx.EventHandler) -> rx.Component:
+        return rx.el.input(
+            type="number",
+            id=id_,
+            value=value,
+            on_change=on_change,
+            min=F.size_min,
+            max=F.size_max,
+            step=F.size_step,
+            input_mode="numeric",
+            aria_label=label,
+            aria_describedby="custom-size-rule",
+            class_name="size-input",
+        )
+
+    return rx.el.div(
+        rx.el.span(t("Custom"), class_name="field-label"),
+        box("size-width", t("Width"), F.size_width, F.set_size_width),
+        rx.el.span("×", aria_hidden="true"),
+        box("size-height", t("Height"), F.size_height, F.set_size_height),
+        rx.el.span(
+            t(
+                "{low}–{high} px, in steps of {step}",
+                low=F.size_min,
+                high=F.size_max,
+                step=F.size_step,
+            ),
+            id="custom-size-rule",
+            class_name="field-hint",
+        ),
+        class_name="custom-size",
     )
 
 

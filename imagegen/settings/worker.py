@@ -57,6 +57,8 @@ class WorkerSettings(SharedSettings):
     diffusers_sizes: str = Field(
         "512x512,768x768,768x512,512x768,1024x1024", alias="IMAGEGEN_DIFFUSERS_SIZES"
     )
+    # Beyond those presets, any size in steps of 8 up to this side (0: the presets only).
+    diffusers_max_side: int = Field(2048, alias="IMAGEGEN_DIFFUSERS_MAX_SIDE", ge=0, le=8192)
 
     @field_validator("diffusers_sizes")
     @classmethod

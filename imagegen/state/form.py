@@ -20,6 +20,13 @@ from imagegen.state.session import SIGN_IN, SessionState
 DEFAULT_SIZES = ["1024x1024"]
 
 
+def _whole(value: str | float) -> str:
+    """A number field's value as typed digits (the browser may send 512 or 512.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 class PromptFormState(SessionState):
     """What the user is about to generate."""
 
@@ -39,6 +46,10 @@ class PromptFormState(SessionState):
     supports_negative: bool = True
     engines: list[dict[str, str]] = []
     sizes: list[str] = DEFAULT_SIZES
+    # The engine's range beyond the preset chips (step 0: it takes the presets only).
+    size_min: int = 0
+    size_max: int = 0
+    size_step: int = 0
     max_images: int = 4
     form_error: str = ""
     worker_warning: str = ""
@@ -50,6 +61,16 @@ class PromptFormState(SessionState):
     advanced_open: str = rx.LocalStorage("0", name="imagegen-settings-open", sync=True)
     _parent_id: str = ""
     _catalog: dict = {}  # the EngineCatalog, kept as plain JSON like the rest of the state
+
+    @rx.var
+    def size_width(self) -> str:
+        """The chosen size's width, for the custom size field."""
+        return self.size.partition("x")[0]
+
+    @rx.var
+    def size_height(self) -> str:
+        """The chosen size's height, for the custom size field."""
+        return self.size.partition("x")[2]
 
     @rx.var
     def image_counts(self) -> list[str]:
@@ -143,7 +164,7 @@ class PromptFormState(SessionState):
         self.seed_locked = p.seed is not None
         size = f"{p.width}x{p.height}" if p.width else ""
         notes = []
-        if size and size in self.sizes:
+        if size and (size in self.sizes or self._size_allowed(size)):
             self.size = size
         elif size:
             notes.append(f"{size} is not offered by this engine, so the size is unchanged")
@@ -178,9 +199,13 @@ class PromptFormState(SessionState):
                     self.model = e.default_model
                 sizes, most = e.limits(self.model)
                 self.sizes = [f"{w}x{h}" for w, h in sizes]
+                free = e.free_sizes(self.model)
+                self.size_min, self.size_max, self.size_step = (
+                    (free.min, free.max, free.step) if free else (0, 0, 0)
+                )
                 self.max_images = min(4, most)
                 self.supports_negative = e.supports_negative_prompt
-        if self.size not in self.sizes:
+        if self.size not in self.sizes and not self._size_allowed(self.size):
             self.size = "1024x1024" if "1024x1024" in self.sizes else self.sizes[0]
         if int(self.num_images) > self.max_images:
             self.num_images = str(self.max_images)
@@ -229,6 +254,26 @@ class PromptFormState(SessionState):
     def set_size(self, value: str) -> None:
         """Keeps the chosen size."""
         self.size = value
+
+    @rx.event
+    def set_size_width(self, value: str | float) -> None:
+        """A custom width (the server checks it against the engine's rule on submit)."""
+        self.size = f"{_whole(value)}x{self.size_height}"
+
+    @rx.event
+    def set_size_height(self, value: str | float) -> None:
+        """A custom height."""
+        self.size = f"{self.size_width}x{_whole(value)}"
+
+    def _size_allowed(self, size: str) -> bool:
+        """Whether the chosen engine's range takes this "WxH" beyond its presets."""
+        w, _, h = size.partition("x")
+        if not (self.size_step and w.isdigit() and h.isdigit()):
+            return False
+        return all(
+            self.size_min <= int(v) <= self.size_max and int(v) % self.size_step == 0
+            for v in (w, h)
+        )
 
     @rx.event
     def set_num_images(self, value: str) -> None:

@@ -155,7 +155,7 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
         caps = engine.capabilities()
         if job.params.model not in caps.models:
             raise HTTPException(422, f"engine {engine.name} has no model {job.params.model!r}")
-        if (job.params.width, job.params.height) not in caps.sizes:
+        if not caps.allows(job.params.model, job.params.width, job.params.height):
             raise HTTPException(
                 422, f"engine {engine.name} cannot make {job.params.width}x{job.params.height}"
             )

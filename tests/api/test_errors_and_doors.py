@@ -20,7 +20,7 @@ GEN = "/api/images/generate"
     [
         ({"prompt": ""}, "prompt is empty"),
         ({"prompt": "x" * 2001}, "limit is 2000"),
-        ({"prompt": "a", "width": 1000, "height": 1000}, "cannot make 1000x1000"),
+        ({"prompt": "a", "width": 1001, "height": 1001}, "in steps of 8, not 1001x1001"),
         ({"prompt": "a", "numImages": 0}, "between 1 and 4"),
         ({"prompt": "a", "numImages": 5}, "between 1 and 4"),
         ({"prompt": "a", "seed": "abc"}, "seed"),

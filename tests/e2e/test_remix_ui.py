@@ -50,3 +50,30 @@ def test_edit_prompt_fills_every_parameter_and_generates_a_remix(page: Page, har
     c = child()
     assert c["parentId"] == parent["id"] and c["seed"] == 987654
     assert (c["width"], c["height"], c["numImages"], c["negativePrompt"]) == (768, 1024, 2, "green")
+
+
+def test_a_custom_size_is_typed_and_made_and_a_bad_one_is_explained(page: Page, harness):
+    """Beside the preset chips, any width × height in the engine's steps (SD 1.5's 512×768)."""
+    sign_up(page, harness)
+    open_settings(page)
+    expect(page.locator("#custom-size-rule")).to_have_text("64–2048 px, in steps of 8")
+    page.get_by_label("Width", exact=True).fill("512")
+    page.get_by_label("Height", exact=True).fill("768")
+    expect(page.get_by_role("radio", name="512×512", exact=True)).not_to_be_checked()
+    page.get_by_label("Prompt", exact=True).fill("A tall custom portrait")
+    page.get_by_role("button", name="Generate").click()
+    client = api(harness, page)
+
+    def made() -> list:
+        gens = client.get("/api/images/user").json()["generations"]
+        return [g for g in gens if g["prompt"] == "A tall custom portrait"]
+
+    wait_until(lambda: bool(made()), 20, what="the generation")
+    gen = wait_status(client, made()[0]["id"])
+    assert (gen["images"][0]["width"], gen["images"][0]["height"]) == (512, 768)
+    page.get_by_label("Height", exact=True).fill("770")
+    page.get_by_label("Prompt", exact=True).fill("Not in steps of 8")
+    page.get_by_role("button", name="Generate").click()
+    expect(
+        page.locator("[data-sonner-toast]").filter(has_text="in steps of 8, not 512x770")
+    ).to_be_visible()

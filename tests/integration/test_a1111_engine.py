@@ -57,6 +57,18 @@ def test_txt2img_with_its_progress(fake):
     assert seen and 0 < max(seen) <= 1
 
 
+def test_sd15_portrait_and_any_size_in_steps_of_8(fake):
+    """A1111 takes 64-2048 in steps of 8: 512x768 was refused when only a list was offered."""
+    app, url = fake
+    engine = _engine(url)
+    caps = engine.capabilities()
+    assert caps.allows(LOADED, 512, 768) and caps.allows(LOADED, 1216, 832)
+    assert not caps.allows(LOADED, 500, 768) and not caps.allows(LOADED, 4096, 512)
+    images = engine.generate(_req(width=512, height=768, num_images=1))
+    assert (images[0].width, images[0].height) == (512, 768)
+    assert (app.state.requests[-1]["width"], app.state.requests[-1]["height"]) == (512, 768)
+
+
 def test_cancel_interrupts_the_server(fake):
     app, url = fake
     app.state.script = ["slow"]  # 20 s uninterrupted

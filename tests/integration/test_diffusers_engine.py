@@ -150,6 +150,7 @@ def test_a_repo_id_comes_only_from_the_local_cache(no_network):
 def diffusers_worker(tiny, monkeypatch):
     monkeypatch.setenv("IMAGEGEN_DIFFUSERS_MODEL", str(tiny))
     monkeypatch.setenv("IMAGEGEN_DIFFUSERS_SIZES", "64x64,128x64")
+    monkeypatch.setenv("IMAGEGEN_DIFFUSERS_MAX_SIDE", "128")  # and any size up to 128
     monkeypatch.setenv("IMAGEGEN_DIFFUSERS_STEPS", "40")  # long enough to see progress
 
 
@@ -164,7 +165,7 @@ def test_end_to_end_through_the_worker_and_the_app(diffusers_worker, stack):
         json={"prompt": "a tiny fox", "numImages": 2, "width": 512, "height": 512,
               "engine": "diffusers", "model": "tiny-sd"},
     )  # fmt: skip
-    assert r.status_code == 422 and "512" in r.json()["error"]
+    assert r.status_code == 422 and "from 64 to 128 in steps of 8, not 512x512" in r.json()["error"]
     r = client.post(
         "/api/images/generate",
         json={"prompt": "a tiny fox", "numImages": 2, "width": 64, "height": 64, "seed": 5,

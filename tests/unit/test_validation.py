@@ -2,7 +2,7 @@
 
 import pytest
 
-from imagegen.contract import EngineInfo
+from imagegen.contract import EngineInfo, ModelLimits, SizeRange
 from imagegen.services.catalog import Catalog
 from imagegen.services.errors import InvalidInput
 from imagegen.services.generations import GenerationRequest, validate_request
@@ -27,6 +27,29 @@ CATALOG = Catalog(default="procedural", engines={"procedural": ENGINE, "a1111": 
 
 def check(**kw):
     return validate_request(GenerationRequest(**kw), CATALOG)
+
+
+def test_an_engine_with_a_size_range_takes_any_size_inside_it(app_env):
+    """A1111, ComfyUI and diffusers take any size in steps of 8: 512x768 is SD 1.5's portrait."""
+    free = ENGINE.model_copy(update={"size_range": SizeRange(min=64, max=2048, step=8)})
+    catalog = Catalog(default="procedural", engines={"procedural": free})
+    p = validate_request(GenerationRequest(prompt="a", width=512, height=768), catalog)
+    assert (p.width, p.height) == (512, 768)
+    for w, h in ((1001, 1001), (4096, 512), (32, 32)):
+        with pytest.raises(InvalidInput) as e:
+            validate_request(GenerationRequest(prompt="a", width=w, height=h), catalog)
+        assert e.value.field == "width"
+        assert e.value.message == (
+            "Procedural (built-in) (procedural-v1) makes widths and heights from 64 to 2048 in"
+            f" steps of 8, not {w}x{h}."
+        )
+    # A model with its own list (as OpenAI's) keeps to it.
+    listed = free.model_copy(
+        update={"model_limits": {"procedural-v1": ModelLimits(sizes=[(512, 512)], max_images=1)}}
+    )
+    strict = Catalog(default="procedural", engines={"procedural": listed})
+    with pytest.raises(InvalidInput, match="cannot make 512x768; choose one of: 512x512"):
+        validate_request(GenerationRequest(prompt="a", width=512, height=768), strict)
 
 
 def test_defaults_are_filled_in(app_env):

@@ -126,7 +126,12 @@ def validate_request(req: GenerationRequest, catalog: Catalog | None) -> Resolve
         w, h = DEFAULT_SIZE if DEFAULT_SIZE in sizes else sizes[0]
     else:
         w, h = req.width, req.height  # type: ignore[assignment]
-    if (w, h) not in sizes:
+    if not engine.allows(model, w, h):
+        free = engine.free_sizes(model)
+        if free is not None:
+            raise InvalidInput(
+                f"{engine.label} ({model}) makes {free.describe()}, not {w}x{h}.", field="width"
+            )
         choices = ", ".join(f"{a}x{b}" for a, b in sizes)
         raise InvalidInput(
             f"{engine.label} ({model}) cannot make {w}x{h}; choose one of: {choices}.",

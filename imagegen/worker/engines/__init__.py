@@ -41,6 +41,7 @@ def available_engines() -> dict[str, Engine]:
                 device=s.diffusers_device,
                 steps=s.diffusers_steps,
                 sizes=parse_sizes(s.diffusers_sizes),
+                max_side=s.diffusers_max_side,
             )
         )
     if s.a1111_url:

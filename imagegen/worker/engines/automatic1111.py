@@ -27,7 +27,7 @@ from imagegen.worker.engines.base import (
     RenderedImage,
     RenderRequest,
 )
-from imagegen.worker.engines.procedural import SIZES
+from imagegen.worker.engines.procedural import ANY_SIZE, SIZES
 from imagegen.worker.engines.remote import Probe, ProbedEngine, request_json
 
 LOADED = "loaded"  # "whatever checkpoint the server has loaded": no override is sent
@@ -64,6 +64,7 @@ class Automatic1111Engine(ProbedEngine):
             models=[LOADED, *self.probed().models],
             default_model=LOADED,
             sizes=SIZES,
+            size_range=ANY_SIZE,
             max_images=4,
             supports_seed=True,
             supports_negative_prompt=True,

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from imagegen.contract import EngineCapabilities, EngineInfo
+from imagegen.contract import EngineCapabilities, EngineInfo, SizeRange  # noqa: F401 (re-exported)
 
 
 class EngineError(RuntimeError):

@@ -43,7 +43,7 @@ from imagegen.worker.engines.base import (
     RenderRequest,
 )
 from imagegen.worker.engines.preview import preview_bytes
-from imagegen.worker.engines.procedural import SIZES
+from imagegen.worker.engines.procedural import ANY_SIZE, SIZES
 from imagegen.worker.engines.remote import Probe, ProbedEngine, as_png, request_json
 
 DEFAULT_WORKFLOW = Path(__file__).parent / "workflows" / "txt2img.json"
@@ -213,6 +213,7 @@ class ComfyUIEngine(ProbedEngine):
             models=models,
             default_model=models[0],
             sizes=SIZES,
+            size_range=ANY_SIZE,
             max_images=4,
             supports_steps=True,
             progress=True,

@@ -26,6 +26,7 @@ from imagegen.worker.engines.base import (
     RenderControl,
     RenderedImage,
     RenderRequest,
+    SizeRange,
 )
 from imagegen.worker.engines.preview import preview_bytes
 from imagegen.worker.engines.procedural import encode_png, parameters_text
@@ -63,6 +64,7 @@ class DiffusersEngine(Engine):
         steps: int = 25,
         sizes: list[tuple[int, int]] | None = None,
         max_images: int = 4,
+        max_side: int = 2048,
     ) -> None:
         # Model name -> where it lives: a folder's name, or the repo id of a cached model.
         self.sources = {self._model_name(m): m for m in models}
@@ -70,6 +72,8 @@ class DiffusersEngine(Engine):
         self.steps = steps
         self.sizes = sizes or [(512, 512), (768, 768), (768, 512), (512, 768), (1024, 1024)]
         self.max_images = max_images
+        # Any size in steps of 8 beyond the presets, as diffusers' latents allow.
+        self.size_range = SizeRange(min=64, max=max_side, step=8) if max_side >= 64 else None
         self._pipes: dict[str, Any] = {}
         self._lock = threading.Lock()  # one pipeline call at a time: it owns the device
 
@@ -84,6 +88,7 @@ class DiffusersEngine(Engine):
             models=models,
             default_model=models[0],
             sizes=self.sizes,
+            size_range=self.size_range,
             max_images=self.max_images,
             supports_seed=True,
             supports_negative_prompt=True,

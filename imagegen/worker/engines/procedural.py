@@ -16,10 +16,13 @@ from imagegen.worker.engines.base import (
     RenderControl,
     RenderedImage,
     RenderRequest,
+    SizeRange,
 )
 from imagegen.worker.engines.preview import PREVIEW_SIDE, preview_bytes
 
 SIZES = [(512, 512), (768, 768), (1024, 1024), (768, 1024), (1024, 768), (576, 1024), (1024, 576)]
+# Any width and height in steps of 8, as Stable Diffusion's latents want (A1111 takes 64-2048).
+ANY_SIZE = SizeRange(min=64, max=2048, step=8)
 
 # Colour words in the prompt pull the palette toward them; in the negative prompt, away.
 _COLOURS: dict[str, tuple[int, int, int]] = {
@@ -159,6 +162,7 @@ class ProceduralEngine(Engine):
             models=[self.model],
             default_model=self.model,
             sizes=SIZES,
+            size_range=ANY_SIZE,
             max_images=4,
             supports_seed=True,
             supports_negative_prompt=True,
