@@ -45,7 +45,7 @@ from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse, Response
 from PIL import Image
 
-STEP_S = 0.05
+STEP_S = 0.03
 HISTORY_DELAY_S = 0.3  # between execution_success and the history being written
 CHECKPOINT = "sd_xl_base_1.0.safetensors"
 CHECKPOINTS = [CHECKPOINT, "v1-5-pruned-emaonly.safetensors"]

@@ -59,8 +59,13 @@ def test_a_workflow_runs_with_progress_over_the_websocket(fake):
     seen: list[float] = []
     images = engine.generate(_req(), RenderControl(lambda f, _p: seen.append(f)))
     assert [(i.width, i.height) for i in images] == [(512, 768), (512, 768)]
-    sent = app.state.prompts[0]["prompt"]
-    assert sent["3"]["inputs"]["seed"] == 99 and sent["5"]["inputs"]["batch_size"] == 2
+    # One prompt per image (a ComfyUI batch shares one seed): image n comes from seed+n.
+    sent = [p["prompt"] for p in app.state.prompts]
+    assert [p["3"]["inputs"]["seed"] for p in sent] == [99, 100]
+    assert [p["5"]["inputs"]["batch_size"] for p in sent] == [1, 1]
+    params = [Image.open(io.BytesIO(i.data)).info["parameters"] for i in images]
+    assert "Seed: 99" in params[0] and "Seed: 100" in params[1] and "Steps: 20" in params[0]
+    sent = sent[0]
     assert sent["6"]["inputs"]["text"] == "a koi pond" and sent["7"]["inputs"]["text"] == "blur"
     assert sent["4"]["inputs"]["ckpt_name"] == comfyui_server.CHECKPOINT
     assert seen[-1] == 1.0 and len(seen) >= 10
@@ -77,6 +82,17 @@ def test_cancel_interrupts_our_running_prompt_only(fake):
     ours = next(iter(app.state.history))
     assert app.state.interrupt_bodies == [{"prompt_id": ours}]  # never a bare /interrupt
     assert not _completed(app, ours)
+
+
+def test_the_png_says_the_steps_the_workflow_ran(fake, tmp_path: Path):
+    """A workflow with its own steps (no {{steps}} slot) is not reported as 20."""
+    app, url = fake
+    wf = json.loads(DEFAULT_WORKFLOW.read_text())
+    wf["3"]["inputs"]["steps"] = 8
+    path = tmp_path / "eight-steps.json"
+    path.write_text(json.dumps(wf))
+    images = _engine(url, workflow=str(path)).generate(_req(num_images=1))
+    assert "Steps: 8" in Image.open(io.BytesIO(images[0].data)).info["parameters"]
 
 
 def test_binary_preview_frames_become_the_cards_preview(fake):

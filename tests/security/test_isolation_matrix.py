@@ -469,6 +469,8 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "PromptFormState.set_prompt": NO_ID,
     "PromptFormState.set_negative_prompt": NO_ID,
     "PromptFormState.set_size": NO_ID,
+    "PromptFormState.set_size_width": NO_ID,
+    "PromptFormState.set_size_height": NO_ID,
     "PromptFormState.set_num_images": NO_ID,
     "PromptFormState.set_seed": NO_ID,
     "PromptFormState.set_engine": NO_ID,

@@ -21,17 +21,13 @@ it runs with the model it names itself, if any.
 from __future__ import annotations
 
 import contextlib
-import copy
-import io
 import json
-import struct
 import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from PIL import Image, UnidentifiedImageError
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
 
@@ -42,124 +38,25 @@ from imagegen.worker.engines.base import (
     RenderedImage,
     RenderRequest,
 )
-from imagegen.worker.engines.preview import preview_bytes
+from imagegen.worker.engines.comfyui_protocol import (
+    combo_choices,
+    fill_workflow,
+    has_slot,
+    model_source,
+    node_errors_text,
+    preview_frame,
+    refusal,
+    workflow_steps,
+)
 from imagegen.worker.engines.procedural import ANY_SIZE, SIZES
 from imagegen.worker.engines.remote import Probe, ProbedEngine, as_png, request_json
 
 DEFAULT_WORKFLOW = Path(__file__).parent / "workflows" / "txt2img.json"
 STEPS = 20
 SLOTS = ("prompt", "negative", "seed", "width", "height", "steps", "batch", "model")
-# ComfyUI's model loaders and the input naming their file: where a workflow's model comes from.
-LOADERS = {
-    "CheckpointLoaderSimple": "ckpt_name",
-    "CheckpointLoader": "ckpt_name",
-    "ImageOnlyCheckpointLoader": "ckpt_name",
-    "unCLIPCheckpointLoader": "ckpt_name",
-    "UNETLoader": "unet_name",
-    "DiffusersLoader": "model_path",
-}
 NO_MODEL = "default"  # the catalogue's model for a workflow that needs none
 HISTORY_WAIT_S = 5.0  # how long an empty history is asked again after the end message
 PREVIEW_INTERVAL_S = 0.5  # at most two previews a second reach the pending card
-
-
-def model_source(template: dict) -> tuple[str, str, str | None]:
-    """(node class, input, its literal model or None for the {{model}} slot) of the loader the
-    workflow takes its model from; ("", "", None) when it has none."""
-    literal: tuple[str, str, str | None] = ("", "", None)
-    for node in template.values():
-        if not isinstance(node, dict):
-            continue
-        inputs = node.get("inputs") if isinstance(node.get("inputs"), dict) else {}
-        for name, value in inputs.items():
-            if value == "{{model}}":
-                return str(node.get("class_type", "")), name, None
-        cls = node.get("class_type")
-        if cls in LOADERS and isinstance(inputs.get(LOADERS[cls]), str) and not literal[0]:
-            literal = (cls, LOADERS[cls], inputs[LOADERS[cls]])
-    return literal
-
-
-def combo_choices(info: object, node_class: str, name: str) -> list[str]:
-    """A combo input's choices from /object_info: [[choices...], {...}] (V1 nodes) or
-    ["COMBO", {"options": [...]}] (V3 nodes)."""
-    spec = info[node_class]["input"]  # type: ignore[index]
-    field = (spec.get("required") or {}).get(name) or (spec.get("optional") or {}).get(name)
-    first = field[0]
-    choices = field[1].get("options", []) if first == "COMBO" else first
-    return [c for c in choices if isinstance(c, str)]
-
-
-def node_errors_text(node_errors: object) -> str:
-    """ComfyUI's node_errors as a sentence naming each node and its reason."""
-    parts = []
-    if isinstance(node_errors, dict):
-        for node_id, entry in node_errors.items():
-            if not isinstance(entry, dict):
-                continue
-            for e in entry.get("errors") or []:
-                if isinstance(e, dict):
-                    detail = f" ({e['details']})" if e.get("details") else ""
-                    parts.append(
-                        f"{entry.get('class_type', 'node')} (node {node_id}): "
-                        f"{e.get('message', 'invalid')}{detail}"
-                    )
-    return "; ".join(parts)[:500]
-
-
-def preview_frame(frame: bytes, prompt_id: str) -> bytes | None:
-    """A small WebP from one of ComfyUI's binary preview frames (--preview-method): a 4-byte
-    event (1: a JPEG or PNG after a 4-byte image type; 4: after a 4-byte length and JSON
-    metadata naming its prompt), else None."""
-    if len(frame) < 9:
-        return None
-    event = struct.unpack(">I", frame[:4])[0]
-    body = frame[8:]
-    if event == 4:
-        size = struct.unpack(">I", frame[4:8])[0]
-        try:
-            meta = json.loads(frame[8 : 8 + size])
-        except ValueError:
-            return None
-        if isinstance(meta, dict) and meta.get("prompt_id") not in (None, prompt_id):
-            return None
-        body = frame[8 + size :]
-    elif event != 1:
-        return None
-    try:
-        with Image.open(io.BytesIO(body)) as img:
-            return preview_bytes(img)
-    except (UnidentifiedImageError, OSError, ValueError):
-        return None
-
-
-def _refusal(r: httpx.Response) -> str | None:
-    """A refused workflow's reason, node by node (the top message says only "failed validation")."""
-    try:
-        body = r.json()
-    except ValueError:
-        return None
-    text = node_errors_text(body.get("node_errors")) if isinstance(body, dict) else ""
-    return f"ComfyUI refused the workflow: {text}" if text else None
-
-
-def fill_workflow(template: dict, values: dict[str, object]) -> dict:
-    """The template with every slot filled: a whole-string slot takes the value's type."""
-
-    def fill(node: object) -> object:
-        if isinstance(node, dict):
-            return {k: fill(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [fill(v) for v in node]
-        if isinstance(node, str) and "{{" in node:
-            for name, value in values.items():
-                slot = "{{" + name + "}}"
-                if node == slot:
-                    return value
-                node = node.replace(slot, str(value))
-        return node
-
-    return fill(copy.deepcopy(template))  # type: ignore[return-value]
 
 
 class ComfyUIEngine(ProbedEngine):
@@ -229,42 +126,58 @@ class ComfyUIEngine(ProbedEngine):
         self, request: RenderRequest, control: RenderControl | None = None
     ) -> list[RenderedImage]:
         control = control or RenderControl()
-        workflow = fill_workflow(
-            self.template,
-            {
-                "prompt": request.prompt,
-                "negative": request.negative_prompt,
-                "seed": request.seed,
-                "width": request.width,
-                "height": request.height,
-                "steps": STEPS,
-                "batch": request.num_images,
-                "model": request.model,
-            },
-        )
+        # A ComfyUI batch shares one seed: with seed and batch slots, each image is a prompt
+        # of its own, so image n really comes from seed+n, as its PNG says.
+        per_image = has_slot(self.template, "seed") and has_slot(self.template, "batch")
+        runs = request.num_images if per_image else 1
         client_id = uuid.uuid4().hex
         try:
             ws = connect(self._ws_url(client_id), open_timeout=10, close_timeout=2)
         except (OSError, WebSocketException) as e:
             raise EngineError(f"ComfyUI's websocket is unreachable ({type(e).__name__}).") from e
+        images: list[RenderedImage] = []
         with ws, httpx.Client(timeout=self.timeout) as client:
-            answer = request_json(
-                "ComfyUI",
-                lambda: client.post(
-                    f"{self.url}/prompt", json={"prompt": workflow, "client_id": client_id}
-                ),
-                retries=self.retries,
-                timeout=self.timeout,
-                control=control,
-                explain=_refusal,
-            )
-            prompt_id = answer.get("prompt_id") if isinstance(answer, dict) else None
-            if not isinstance(prompt_id, str):
-                raise EngineError("ComfyUI's answer to /prompt had no prompt_id.")
-            # Accepted with some outputs refused: said if nothing comes out of the rest.
-            refused = node_errors_text(answer.get("node_errors"))
-            self._follow(ws, client, prompt_id, control)
-            return self._outputs(client, prompt_id, request, refused)
+            for n in range(runs):
+                workflow = fill_workflow(
+                    self.template,
+                    {
+                        "prompt": request.prompt,
+                        "negative": request.negative_prompt,
+                        "seed": request.seed + n,
+                        "width": request.width,
+                        "height": request.height,
+                        "steps": STEPS,
+                        "batch": 1 if per_image else request.num_images,
+                        "model": request.model,
+                    },
+                )
+                prompt_id, refused = self._submit(client, workflow, client_id, control)
+                self._follow(ws, client, prompt_id, control, (n, runs))
+                wanted = 1 if per_image else request.num_images
+                images += self._outputs(
+                    client, prompt_id, request, refused, first=n, count=wanted,
+                    steps=workflow_steps(workflow) or STEPS,
+                )  # fmt: skip
+        return images
+
+    def _submit(
+        self, client: httpx.Client, workflow: dict, client_id: str, control: RenderControl
+    ) -> tuple[str, str]:
+        """Queues one prompt: its id, and what ComfyUI refused of it while accepting the rest."""
+        answer = request_json(
+            "ComfyUI",
+            lambda: client.post(
+                f"{self.url}/prompt", json={"prompt": workflow, "client_id": client_id}
+            ),
+            retries=self.retries,
+            timeout=self.timeout,
+            control=control,
+            explain=refusal,
+        )
+        prompt_id = answer.get("prompt_id") if isinstance(answer, dict) else None
+        if not isinstance(prompt_id, str):
+            raise EngineError("ComfyUI's answer to /prompt had no prompt_id.")
+        return prompt_id, node_errors_text(answer.get("node_errors"))
 
     def _cancel(self, client: httpx.Client, prompt_id: str) -> None:
         """Ours only: out of ComfyUI's queue if it waits there, interrupted if it runs."""
@@ -273,11 +186,19 @@ class ComfyUIEngine(ProbedEngine):
         with contextlib.suppress(httpx.HTTPError):
             client.post(f"{self.url}/interrupt", json={"prompt_id": prompt_id})
 
-    def _follow(self, ws: object, client: httpx.Client, prompt_id: str, control: RenderControl):  # noqa: ANN202
-        """Relays progress until ComfyUI's end message for this prompt (executing, node null:
-        sent once the history is written; execution_success comes before it)."""
+    def _follow(  # noqa: ANN202
+        self,
+        ws: object,
+        client: httpx.Client,
+        prompt_id: str,
+        control: RenderControl,
+        part: tuple[int, int] = (0, 1),
+    ):
+        """Relays progress (prompt n of N covers its Nth of the job) until ComfyUI's end
+        message for this prompt (executing, node null: sent once the history is written;
+        execution_success comes before it)."""
         deadline = time.monotonic() + self.timeout
-        fraction, last_preview = 0.0, 0.0
+        fraction, last_preview = part[0] / part[1], 0.0
         while True:
             if control.cancelled:
                 self._cancel(client, prompt_id)
@@ -306,7 +227,8 @@ class ComfyUIEngine(ProbedEngine):
                 continue
             kind = msg.get("type")
             if kind == "progress" and data.get("max"):
-                fraction = float(data.get("value", 0)) / float(data["max"])
+                done = float(data.get("value", 0)) / float(data["max"])
+                fraction = (part[0] + done) / part[1]
                 control.report(fraction)
             elif kind == "execution_error":
                 reason = data.get("exception_message") or "the workflow failed"
@@ -323,8 +245,17 @@ class ComfyUIEngine(ProbedEngine):
                 return
 
     def _outputs(
-        self, client: httpx.Client, prompt_id: str, request: RenderRequest, refused: str = ""
+        self,
+        client: httpx.Client,
+        prompt_id: str,
+        request: RenderRequest,
+        refused: str = "",
+        *,
+        first: int = 0,
+        count: int = 1,
+        steps: int = STEPS,
     ) -> list[RenderedImage]:
+        """Images `first`... of the job, from this prompt's history."""
         deadline = time.monotonic() + HISTORY_WAIT_S
         while True:  # written before the end message; asked again briefly should it lag
             history = request_json(
@@ -353,7 +284,7 @@ class ComfyUIEngine(ProbedEngine):
                 raise EngineError(f"ComfyUI refused part of the workflow: {refused}")
             raise EngineError("ComfyUI's workflow produced no images (is there a SaveImage?).")
         out = []
-        for n, f in enumerate(files[: request.num_images]):
+        for n, f in enumerate(files[:count]):
             r = client.get(
                 f"{self.url}/view",
                 params={
@@ -363,6 +294,8 @@ class ComfyUIEngine(ProbedEngine):
                 },
             )
             if r.status_code != 200:
-                raise EngineError(f"ComfyUI could not serve image {n + 1} (HTTP {r.status_code}).")
-            out.append(as_png(r.content, request, n, "ComfyUI", steps=STEPS))
+                raise EngineError(
+                    f"ComfyUI could not serve image {first + n + 1} (HTTP {r.status_code})."
+                )
+            out.append(as_png(r.content, request, first + n, "ComfyUI", steps=steps))
         return out
