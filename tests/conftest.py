@@ -28,6 +28,7 @@ os.environ.setdefault("IMAGEGEN_ARGON2_TIME_COST", "1")
 # The longest tests (half a minute to a minute each), started first: pytest-xdist hands tests
 # out in collection order, and one of these begun last would keep the run waiting on it alone.
 LONGEST_FIRST = (
+    "test_accessibility_ui.py",  # the browser suite's minute-long walk
     "test_schemathesis.py",
     "test_diffusers_engine.py",
     "test_load_small.py",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,6 +24,10 @@ from tests.helpers import (
 )
 
 ARTIFACTS = ROOT / "test-artifacts"
+# Under pytest-xdist, each test process builds and serves the app from a web directory of its
+# own (two dev builds side by side would overwrite each other's files in .web).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("REFLEX_WEB_WORKDIR", f".web-e2e-{os.environ['PYTEST_XDIST_WORKER']}")
 
 
 @pytest.fixture(scope="session")
@@ -46,11 +52,28 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     upgrade()
     worker = start_worker(env, worker_port, tmp / "worker.log")
     try:
-        with AppHarness.create(root=ROOT, app_name="imagegen") as h:
+        h = AppHarness.create(root=ROOT, app_name="imagegen")
+        with _one_build_at_a_time():  # the npm install shares reflex.lock/ with the others
+            h.__enter__()
+        try:
             yield h
+        finally:
+            h.__exit__(None, None, None)
     finally:
         worker.kill()
         worker.wait()
+
+
+@contextmanager
+def _one_build_at_a_time() -> Iterator[None]:
+    """Test processes build their frontends one after another, then run side by side."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(ARTIFACTS / ".frontend-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
