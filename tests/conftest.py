@@ -38,9 +38,32 @@ LONGEST_FIRST = (
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest tests go to the front of the queue, each file's own order kept."""
+    """The longest tests go to the front of the queue, each file's own order kept; on a
+    pytest-xdist worker, tests marked xdist_group are tagged for --dist loadgroup."""
     rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda it: rank.get(it.path.name, len(rank)))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        for item in items:
+            _tag_group(item)
+
+
+def _tag_group(item: pytest.Item) -> None:
+    """xdist 3.8 tags a grouped test by setting item._nodeid, which pytest 9 no longer reads
+    (a node's id is item._id), so loadgroup sent a group's tests to every process; this sets
+    the id the way pytest 9 keeps it."""
+    names = {
+        str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+        for m in item.iter_markers("xdist_group")
+    }
+    if not names or "@" in item.nodeid:
+        return
+    tagged = f"{item.nodeid}@{'_'.join(sorted(names))}"
+    try:
+        from _pytest.nodeid import NodeId  # pytest >= 9
+    except ImportError:
+        item._nodeid = tagged  # type: ignore[attr-defined]
+    else:
+        item._id = NodeId.parse(tagged)  # type: ignore[attr-defined]
 
 
 AUTH_VARS = ("IMAGEGEN_AUTH", "CLERK_JWT_KEY", "CLERK_SECRET_KEY", "CLERK_AUTHORIZED_PARTIES")
