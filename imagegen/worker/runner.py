@@ -233,6 +233,8 @@ class Worker:
             log.info("job %s cancelled while running", job.generation_id)
             completion = Completion(**base, status=GenerationStatus.CANCELLED, error="Cancelled.")
         except (EngineError, StorageError) as e:
+            if isinstance(e, EngineError):
+                engine.after_failure()  # a server found down is said so at the next look
             completion = Completion(**base, status=GenerationStatus.FAILED, error=str(e))
         except Exception as e:  # an engine bug must still end the generation
             log.exception("job %s crashed", job.generation_id)

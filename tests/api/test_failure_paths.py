@@ -177,6 +177,19 @@ def test_a_completion_pointing_at_missing_objects_fails_and_writes_no_rows(stack
     assert g["images"] == []
 
 
+def test_a_failed_generation_makes_the_app_read_the_engines_anew(stack):
+    """The engine may have gone down: the form's next look asks the worker, not a cache."""
+    from imagegen.services import catalog
+
+    client = signup(stack["url"], "refresh@example.com")
+    catalog.get_catalog()
+    assert catalog._cache is not None  # the app and this test share the process
+    gid = insert_generation(user_id(client), "doomed", status="PROCESSING", images=0)
+    body = {"generationId": gid, "status": "FAILED", "error": "ComfyUI is unreachable."}
+    assert post_signed(f"{stack['url']}/api/webhooks/image-completion", body, "m3").is_success
+    assert catalog._cache is None  # the next form load reads the worker's catalogue
+
+
 def test_sweeper_removes_only_old_unreferenced_objects(app_env):
     storage = get_storage()
     uid = "sweeper-user"

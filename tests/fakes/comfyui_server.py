@@ -28,8 +28,8 @@ Behaviours copied from the real server:
   ["COMBO", {"options": [...]}] (V3 nodes); a class the server lacks gets {} with 200.
 
 Scripted behaviours (app.state.script, one per /prompt): "ok", "429", "500", "exec_error",
-"malformed", "slow", "output_invalid" (200 with node_errors, nothing saved), "late_history"
-(the history lands only after the end message).
+"malformed", "slow" (x4 steps), "slower" (x10), "output_invalid" (200 with node_errors,
+nothing saved), "late_history" (the history lands only after the end message).
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def create_app() -> FastAPI:
         pid, client, workflow, behaviour = item["id"], item["client"], item["workflow"], item["b"]
         sampler = next((k, n) for k, n in workflow.items() if n["class_type"] == "KSampler")
         latent = next(n for n in workflow.values() if n["class_type"] == "EmptyLatentImage")
-        steps = int(sampler[1]["inputs"]["steps"]) * (4 if behaviour == "slow" else 1)
+        steps = int(sampler[1]["inputs"]["steps"]) * {"slow": 4, "slower": 10}.get(behaviour, 1)
         await send(client, {"type": "execution_start", "data": {"prompt_id": pid}})
         await send(client, {"type": "execution_cached", "data": {"nodes": [], "prompt_id": pid}})
         await send(client, {"type": "executing", "data": {"node": sampler[0], "prompt_id": pid}})

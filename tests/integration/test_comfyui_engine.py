@@ -188,8 +188,37 @@ def test_failures_are_clear(fake):
     with pytest.raises(EngineError, match="history for this prompt could not be read"):
         _engine(url).generate(_req())
     app.state.script = ["slow"]
-    with pytest.raises(EngineError, match="did not finish within 1 s"):
+    with pytest.raises(EngineError, match="did not finish within 1 s of starting the prompt"):
         _engine(url, timeout=1).generate(_req())
+
+
+def test_a_wait_in_comfyuis_queue_has_its_own_limit(fake):
+    """A busy server is not a failing one: the queue wait and the run have separate limits."""
+    app, url = fake
+    app.state.script = ["slower", "ok"]
+    _theirs(url)  # 6 s of someone else's work ahead of ours
+    wait_until(lambda: app.state.running is not None, 5, what="their prompt to run")
+    patient = ComfyUIEngine(url, "", timeout=3, retries=1, queue_timeout=30)
+    assert len(patient.generate(_req(num_images=1))) == 1  # waited 6 s, then ran within 3 s
+    app.state.script = ["slower", "ok"]
+    theirs = _theirs(url)
+    wait_until(lambda: app.state.running is not None, 5, what="their prompt to run")
+    hasty = ComfyUIEngine(url, "", timeout=30, retries=1, queue_timeout=1)
+    with pytest.raises(EngineError, match="did not start the prompt within 1 s: it waited in"):
+        hasty.generate(_req(num_images=1))
+    assert len(app.state.deleted) == 1 and app.state.running["id"] == theirs  # ours left
+
+
+def test_a_server_found_down_by_a_job_is_unavailable_at_once():
+    server = ThreadedServer(comfyui_server.create_app(), free_port())
+    with server:
+        engine = _engine(server.url)
+        assert engine.availability() == (True, "")  # and cached for a minute
+    with pytest.raises(EngineError, match="unreachable"):
+        engine.generate(_req(num_images=1))
+    engine.after_failure()  # what the worker's runner does after a failed job
+    ok, reason = engine.availability()
+    assert not ok and "unreachable" in reason
 
 
 def _workflow(tmp_path: Path, loader: dict | None) -> str:

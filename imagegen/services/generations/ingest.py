@@ -18,6 +18,7 @@ from imagegen.models import (
     WebhookReceipt,
     utcnow,
 )
+from imagegen.services import catalog
 from imagegen.services.errors import InvalidInput, NotFound, Unavailable
 from imagegen.services.generations.lifecycle import announce
 from imagegen.services.generations.queries import get_generation
@@ -125,6 +126,8 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
     except IntegrityError:  # same delivery raced us, or a replay: the first one won
         with session_scope() as db:
             return db.get(ImageGeneration, gen.id), False  # type: ignore[return-value]
+    if status == GenerationStatus.FAILED:  # an engine may have gone down: ask the worker anew
+        catalog.clear_cache()
     announce(gen.id, gen.owner_id, ended=True)
     return get_generation(gen.owner_id, gen.id), True
 

@@ -61,7 +61,11 @@ def available_engines() -> dict[str, Engine]:
 
         engines.append(
             ComfyUIEngine(
-                s.comfyui_url, s.comfyui_workflow, s.engine_timeout_seconds, s.engine_max_retries
+                s.comfyui_url,
+                s.comfyui_workflow,
+                s.engine_timeout_seconds,
+                s.engine_max_retries,
+                queue_timeout=s.engine_queue_timeout_seconds,
             )
         )
     if s.replicate_api_token:

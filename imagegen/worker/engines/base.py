@@ -93,6 +93,9 @@ class Engine(abc.ABC):
     def validate(self, request: RenderRequest) -> None:  # noqa: B027 (optional hook)
         """Raises EngineError when the request breaks a rule of this engine or model."""
 
+    def after_failure(self) -> None:  # noqa: B027 (optional hook)
+        """A job just failed on this engine: a remote one checks its server again at once."""
+
     def concurrency(self, default: int) -> int:
         """How many jobs this engine runs at once (a GPU or an API quota may say fewer)."""
         return default

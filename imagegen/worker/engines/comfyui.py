@@ -65,9 +65,17 @@ class ComfyUIEngine(ProbedEngine):
     name = "comfyui"
     label = "ComfyUI"
 
-    def __init__(self, url: str, workflow_path: str, timeout: float, retries: int) -> None:
+    def __init__(
+        self,
+        url: str,
+        workflow_path: str,
+        timeout: float,
+        retries: int,
+        queue_timeout: float = 600.0,
+    ) -> None:
         self.url = url.rstrip("/")
-        self.timeout = timeout
+        self.timeout = timeout  # from the prompt's start: its run time
+        self.queue_timeout = queue_timeout  # waiting in ComfyUI's own queue, before that
         self.retries = retries
         path = Path(workflow_path) if workflow_path else DEFAULT_WORKFLOW
         try:
@@ -197,7 +205,9 @@ class ComfyUIEngine(ProbedEngine):
         """Relays progress (prompt n of N covers its Nth of the job) until ComfyUI's end
         message for this prompt (executing, node null: sent once the history is written;
         execution_success comes before it)."""
-        deadline = time.monotonic() + self.timeout
+        # Two limits: the wait in ComfyUI's queue (a busy server is not a failing one), then
+        # the run from ComfyUI's execution_start.
+        started, deadline = False, time.monotonic() + self.queue_timeout
         fraction, last_preview = part[0] / part[1], 0.0
         while True:
             if control.cancelled:
@@ -205,7 +215,15 @@ class ComfyUIEngine(ProbedEngine):
                 control.check()
             if time.monotonic() > deadline:
                 self._cancel(client, prompt_id)
-                raise EngineError(f"ComfyUI did not finish within {self.timeout:.0f} s.")
+                if started:
+                    raise EngineError(
+                        f"ComfyUI did not finish within {self.timeout:.0f} s of starting the"
+                        " prompt (IMAGEGEN_ENGINE_TIMEOUT)."
+                    )
+                raise EngineError(
+                    f"ComfyUI did not start the prompt within {self.queue_timeout:.0f} s: it"
+                    " waited in ComfyUI's queue behind other work (IMAGEGEN_ENGINE_QUEUE_TIMEOUT)."
+                )
             try:
                 raw = ws.recv(timeout=0.5)  # type: ignore[attr-defined]
             except TimeoutError:
@@ -226,6 +244,8 @@ class ComfyUIEngine(ProbedEngine):
             if not isinstance(data, dict) or data.get("prompt_id") not in (None, prompt_id):
                 continue
             kind = msg.get("type")
+            if not started and data.get("prompt_id") == prompt_id:  # execution_start, or after
+                started, deadline = True, time.monotonic() + self.timeout
             if kind == "progress" and data.get("max"):
                 done = float(data.get("value", 0)) / float(data["max"])
                 fraction = (part[0] + done) / part[1]

@@ -152,3 +152,7 @@ class ProbedEngine(Engine):
     def availability(self) -> tuple[bool, str]:
         probe = self.probed()
         return probe.ok, probe.reason
+
+    def after_failure(self) -> None:
+        """The cached probe may say "up" for a minute more: the next look asks the server."""
+        self._probe_cache = None
