@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.helpers import (
     CHROMIUM_ARGS,
@@ -24,6 +24,9 @@ from tests.helpers import (
 )
 
 ARTIFACTS = ROOT / "test-artifacts"
+# A page's data comes over the websocket after its on_load: on a loaded 2-core machine (two
+# browser processes beside the server tiers) that can take longer than expect's default 5 s.
+expect.set_options(timeout=15_000)
 # Under pytest-xdist, each test process builds and serves the app from a web directory of its
 # own (two dev builds side by side would overwrite each other's files in .web).
 if os.environ.get("PYTEST_XDIST_WORKER"):
