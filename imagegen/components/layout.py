@@ -47,11 +47,29 @@ def _account_wide() -> list[rx.Component]:
     return [email, sign_out]
 
 
+def _here(page: str) -> rx.Var:
+    """aria-current for a header link: "page" on that page (and, for Albums, each album's)."""
+    path = SessionState.router.url.path.to(str)
+    return rx.cond((path == page) | path.startswith(page + "/"), "page", "false")
+
+
 def _menu() -> rx.Component:
     """Phones: the pages, who is signed in and Sign out, behind one button."""
     items: list[rx.Component] = [
-        rx.link(t("Studio"), href=Page.HOME, size="3", class_name="menu-link"),
-        rx.link(t("Albums"), href=Page.ALBUMS, size="3", class_name="menu-link"),
+        rx.link(
+            t("Studio"),
+            href=Page.HOME,
+            size="3",
+            class_name="menu-link",
+            aria_current=_here(Page.HOME),
+        ),
+        rx.link(
+            t("Albums"),
+            href=Page.ALBUMS,
+            size="3",
+            class_name="menu-link",
+            aria_current=_here(Page.ALBUMS),
+        ),
         language_switch(),
         rx.separator(size="4"),
         rx.text(SessionState.email, size="2", color_scheme="gray", class_name="menu-email"),
@@ -116,8 +134,20 @@ def header(skip_to: str = MAIN_ID, skip_label: str = "Skip to content") -> rx.Co
             aria_label=t("imagegen home"),
         ),
         rx.el.nav(
-            rx.link(t("Studio"), href=Page.HOME, size="2", id="nav-studio"),
-            rx.link(t("Albums"), href=Page.ALBUMS, size="2", id="nav-albums"),
+            rx.link(
+                t("Studio"),
+                href=Page.HOME,
+                size="2",
+                id="nav-studio",
+                aria_current=_here(Page.HOME),
+            ),
+            rx.link(
+                t("Albums"),
+                href=Page.ALBUMS,
+                size="2",
+                id="nav-albums",
+                aria_current=_here(Page.ALBUMS),
+            ),
             class_name="wide-only header-nav",
             aria_label=t("Pages"),
         ),

@@ -57,6 +57,9 @@ def test_albums_from_selection_and_preview_to_their_own_page(page: Page, harness
 
     page.get_by_role("link", name="Albums").click()
     expect(page.locator(".album-card")).to_contain_text("3 images")
+    # The header says where the user is (for screen readers too).
+    expect(page.locator("#nav-albums")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#nav-studio")).to_have_attribute("aria-current", "false")
     page.locator(".album-card .album-name").click()
     page.wait_for_url(re.compile(r"/albums/c\w+$"))
     expect(page.locator("#album-title")).to_have_text("Night animals")
