@@ -254,7 +254,9 @@ class ThreadedServer:
 
 
 def signup(base_url: str, email: str, password: str = "correct horse battery") -> httpx.Client:
-    r = httpx.post(f"{base_url}/api/auth/signup", json={"email": email, "password": password})
+    r = httpx.post(  # httpx's default 5 s is short for a first request on a loaded machine
+        f"{base_url}/api/auth/signup", json={"email": email, "password": password}, timeout=30
+    )
     assert r.status_code == 201, r.text
     return httpx.Client(
         base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {r.json()['token']}"}
