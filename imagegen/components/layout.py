@@ -53,23 +53,26 @@ def _here(page: str) -> rx.Var:
     return rx.cond((path == page) | path.startswith(page + "/"), "page", "false")
 
 
+def _page_links(size: str, ids: tuple[str, str] = ("", ""), **props: str) -> list[rx.Component]:
+    """Studio and Albums, the current one marked: in the header and in the phone menu."""
+    pages = ((t("Studio"), Page.HOME), (t("Albums"), Page.ALBUMS))
+    return [
+        rx.link(
+            label,
+            href=href,
+            size=size,
+            aria_current=_here(href),
+            **({"id": id_} if id_ else {}),
+            **props,
+        )
+        for (label, href), id_ in zip(pages, ids, strict=True)
+    ]
+
+
 def _menu() -> rx.Component:
     """Phones: the pages, who is signed in and Sign out, behind one button."""
     items: list[rx.Component] = [
-        rx.link(
-            t("Studio"),
-            href=Page.HOME,
-            size="3",
-            class_name="menu-link",
-            aria_current=_here(Page.HOME),
-        ),
-        rx.link(
-            t("Albums"),
-            href=Page.ALBUMS,
-            size="3",
-            class_name="menu-link",
-            aria_current=_here(Page.ALBUMS),
-        ),
+        *_page_links(size="3", class_name="menu-link"),
         language_switch(),
         rx.separator(size="4"),
         rx.text(SessionState.email, size="2", color_scheme="gray", class_name="menu-email"),
@@ -134,20 +137,7 @@ def header(skip_to: str = MAIN_ID, skip_label: str = "Skip to content") -> rx.Co
             aria_label=t("imagegen home"),
         ),
         rx.el.nav(
-            rx.link(
-                t("Studio"),
-                href=Page.HOME,
-                size="2",
-                id="nav-studio",
-                aria_current=_here(Page.HOME),
-            ),
-            rx.link(
-                t("Albums"),
-                href=Page.ALBUMS,
-                size="2",
-                id="nav-albums",
-                aria_current=_here(Page.ALBUMS),
-            ),
+            *_page_links(size="2", ids=("nav-studio", "nav-albums")),
             class_name="wide-only header-nav",
             aria_label=t("Pages"),
         ),

@@ -6,7 +6,7 @@ import asyncio
 
 import reflex as rx
 
-from imagegen.contract import EngineCatalog
+from imagegen.contract import EngineCatalog, SizeRange
 from imagegen.i18n import translate_message
 from imagegen.services import generations as svc
 from imagegen.services import png_params
@@ -270,10 +270,8 @@ class PromptFormState(SessionState):
         w, _, h = size.partition("x")
         if not (self.size_step and w.isdigit() and h.isdigit()):
             return False
-        return all(
-            self.size_min <= int(v) <= self.size_max and int(v) % self.size_step == 0
-            for v in (w, h)
-        )
+        rule = SizeRange(min=self.size_min, max=self.size_max, step=self.size_step)
+        return rule.allows(int(w), int(h))
 
     @rx.event
     def set_num_images(self, value: str) -> None:
