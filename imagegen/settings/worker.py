@@ -38,7 +38,7 @@ class WorkerSettings(SharedSettings):
     delivery_max_age_seconds: float = Field(3600, alias="IMAGEGEN_DELIVERY_MAX_AGE", gt=0)
     procedural_step_ms: int = Field(0, alias="IMAGEGEN_PROCEDURAL_STEP_MS", ge=0, le=10_000)
     engine_timeout_seconds: float = Field(180, alias="IMAGEGEN_ENGINE_TIMEOUT", gt=0)
-    # How long a job may wait in a remote server's own queue before it starts (ComfyUI).
+    # How long a job may wait in a remote server's own queue before it starts (ComfyUI, A1111).
     engine_queue_timeout_seconds: float = Field(600, alias="IMAGEGEN_ENGINE_QUEUE_TIMEOUT", gt=0)
     engine_max_retries: int = Field(3, alias="IMAGEGEN_ENGINE_MAX_RETRIES", ge=0, le=10)
     openai_api_key: str = Field("", alias="OPENAI_API_KEY")

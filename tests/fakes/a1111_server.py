@@ -1,11 +1,24 @@
-"""A local stand-in for AUTOMATIC1111's API (stable-diffusion-webui --api --api-auth).
+"""A local stand-in for AUTOMATIC1111's API (stable-diffusion-webui >= 1.6, --api --api-auth).
 
-Shapes from https://github.com/AUTOMATIC1111/stable-diffusion-webui/wiki/API and the
-server's own /docs: POST /sdapi/v1/txt2img -> {"images": [b64 PNG], "parameters", "info"};
-GET /sdapi/v1/progress -> {"progress", "eta_relative", "state", "current_image",
+Shapes from the server's own source (modules/api/api.py, modules/progress.py,
+modules/shared_state.py): POST /sdapi/v1/txt2img -> {"images": [b64 PNG], "parameters",
+"info"}; GET /sdapi/v1/progress -> {"progress", "eta_relative", "state", "current_image",
 "textinfo"}; POST /sdapi/v1/interrupt -> {}; GET /sdapi/v1/sd-models -> [{"title",
 "model_name", "hash", "sha256", "filename", "config"}]. With --api-auth, a wrong or missing
-basic auth answers 401 {"detail": "Incorrect username or password"}.
+basic auth on /sdapi answers 401 {"detail": "Incorrect username or password"}.
+
+Behaviours it copies from that source:
+- one job at a time: txt2img takes `force_task_id` (or makes its own id), adds it to
+  `pending_tasks`, then waits for the server-wide `queue_lock`; `start_task` makes it the
+  `current_task`, and `finish_task` moves it to `finished_tasks` (the last 16);
+- POST /internal/progress {"id_task"} (no --api-auth: it is the web UI's own route) answers
+  {"active", "queued", "completed", "progress", "eta", "live_preview", "id_live_preview",
+  "textinfo"}, with progress only for the task that runs ("In queue: i/n" for one that waits);
+- /sdapi/v1/progress is the server's, whoever's job runs;
+- /sdapi/v1/interrupt stops whatever runs; `state.begin` clears the flag when the next job
+  starts, so an interrupt never reaches a job still waiting for the lock. An interrupted job
+  still answers, with the images it has.
+`app.state.honours_task_id = False` acts as a server before 1.6, which ignores force_task_id.
 
 Each txt2img takes `steps` x STEP_S seconds, so progress and interrupt can be watched.
 Scripted behaviours: "ok", "429", "500", "slow", "malformed".
@@ -18,6 +31,8 @@ import base64
 import io
 import json
 import secrets
+import time
+import uuid
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -35,14 +50,19 @@ def _png_b64(width: int, height: int, seed: int, prompt: str) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def create_app() -> FastAPI:
+def create_app() -> FastAPI:  # noqa: C901 - one closure per route of the real server
     """The fake server; app.state.script holds the next txt2img behaviours."""
     app = FastAPI()
-    app.state.script = []
-    app.state.requests = []
-    app.state.progress = 0.0
-    app.state.interrupted = False
-    app.state.interrupts = 0
+    st = app.state
+    st.script, st.requests = [], []
+    st.progress, st.interrupted, st.interrupts = 0.0, False, 0
+    st.honours_task_id = True
+    st.pending: dict[str, float] = {}
+    st.current: str | None = None
+    st.finished: list[str] = []
+    st.steps_run: dict[str, int] = {}  # task id -> steps it rendered before it answered
+    st.ended_at: dict[str, float] = {}  # task id -> time.time() when it let go of the lock
+    st.queue_lock = asyncio.Lock()
 
     def _authorized(request: Request) -> bool:
         raw = request.headers.get("authorization", "")
@@ -77,10 +97,45 @@ def create_app() -> FastAPI:
             return _denied()
         return JSONResponse(
             {
-                "progress": app.state.progress,
+                "progress": st.progress,
                 "eta_relative": 1.0,
-                "state": {"interrupted": app.state.interrupted, "job_count": 1},
+                "state": {"interrupted": st.interrupted, "job_count": 1 if st.current else 0},
                 "current_image": None,
+                "textinfo": None,
+            }
+        )
+
+    @app.post("/internal/progress", response_model=None)
+    async def task_progress(request: Request) -> JSONResponse:
+        body = await request.json()
+        task = body.get("id_task")
+        active, queued, completed = task == st.current, task in st.pending, task in st.finished
+        if not active:
+            text = "Waiting..."
+            if queued:
+                order = sorted(st.pending, key=st.pending.__getitem__)
+                text = f"In queue: {order.index(task) + 1}/{len(order)}"
+            return JSONResponse(
+                {
+                    "active": False,
+                    "queued": queued,
+                    "completed": completed,
+                    "progress": None,
+                    "eta": None,
+                    "live_preview": None,
+                    "id_live_preview": -1,
+                    "textinfo": text,
+                }
+            )
+        return JSONResponse(
+            {
+                "active": True,
+                "queued": queued,
+                "completed": completed,
+                "progress": st.progress,
+                "eta": 1.0,
+                "live_preview": None,
+                "id_live_preview": body.get("id_live_preview", -1),
                 "textinfo": None,
             }
         )
@@ -89,8 +144,8 @@ def create_app() -> FastAPI:
     async def interrupt(request: Request) -> JSONResponse:
         if not _authorized(request):
             return _denied()
-        app.state.interrupted = True
-        app.state.interrupts += 1
+        st.interrupted = True
+        st.interrupts += 1
         return JSONResponse({})
 
     @app.post("/sdapi/v1/txt2img", response_model=None)
@@ -98,8 +153,8 @@ def create_app() -> FastAPI:
         if not _authorized(request):
             return _denied()
         body = await request.json()
-        app.state.requests.append(body)
-        behaviour = app.state.script.pop(0) if app.state.script else "ok"
+        st.requests.append(body)
+        behaviour = st.script.pop(0) if st.script else "ok"
         if behaviour == "500":
             return JSONResponse(
                 {
@@ -116,18 +171,28 @@ def create_app() -> FastAPI:
             return JSONResponse(
                 {"detail": "Too many requests"}, status_code=429, headers={"retry-after": "1"}
             )
-        app.state.interrupted, app.state.progress = False, 0.0
-        steps = int(body.get("steps", 20)) * (10 if behaviour == "slow" else 1)
-        for step in range(steps):
-            if app.state.interrupted:
-                break
-            await asyncio.sleep(STEP_S)
-            app.state.progress = (step + 1) / steps
+        forced = body.get("force_task_id") if st.honours_task_id else None
+        task = forced or f"task({uuid.uuid4().hex[:15]})"
+        st.pending[task] = time.time()  # add_task_to_queue
+        async with st.queue_lock:
+            st.pending.pop(task, None)  # start_task
+            st.current = task
+            st.interrupted, st.progress = False, 0.0  # state.begin
+            steps = int(body.get("steps", 20)) * (10 if behaviour == "slow" else 1)
+            done = 0
+            for step in range(steps):
+                if st.interrupted:
+                    break
+                await asyncio.sleep(STEP_S)
+                done = step + 1
+                st.progress = done / steps
+            st.steps_run[task], st.ended_at[task] = done, time.time()
+            st.finished = [*st.finished, task][-16:]  # finish_task
+            st.current, st.progress = None, 0.0
         n, seed = int(body.get("batch_size", 1)), int(body.get("seed", -1))
         images = [
             _png_b64(body["width"], body["height"], seed + i, body["prompt"]) for i in range(n)
         ]
-        app.state.progress = 0.0
         return JSONResponse(
             {"images": images, "parameters": body, "info": json.dumps({"seed": seed})}
         )

@@ -6,10 +6,17 @@ import io
 import threading
 import time
 
+import httpx
 import pytest
 from PIL import Image
 
-from imagegen.worker.engines import Cancelled, EngineError, RenderControl, RenderRequest
+from imagegen.worker.engines import (
+    Cancelled,
+    EngineError,
+    RenderControl,
+    RenderRequest,
+    automatic1111,
+)
 from imagegen.worker.engines.automatic1111 import LOADED, Automatic1111Engine
 from tests.fakes import a1111_server
 from tests.helpers import ThreadedServer, free_port
@@ -22,8 +29,43 @@ def fake():
         yield app, server.url
 
 
-def _engine(url: str, password: str = a1111_server.PASSWORD, timeout: float = 30):
-    return Automatic1111Engine(url, a1111_server.USER, password, timeout, 1)
+def _engine(
+    url: str, password: str = a1111_server.PASSWORD, timeout: float = 30, queue: float = 60
+):
+    return Automatic1111Engine(url, a1111_server.USER, password, timeout, 1, queue_timeout=queue)
+
+
+def _other_client(url: str, steps: int) -> threading.Thread:
+    """Another client's txt2img (another imagegen, the web UI): it holds the server's lock."""
+    body = {
+        "prompt": "theirs",
+        "width": 64,
+        "height": 64,
+        "steps": steps,
+        "force_task_id": "theirs",
+    }
+
+    def post() -> None:
+        httpx.post(
+            f"{url}/sdapi/v1/txt2img",
+            json=body,
+            auth=(a1111_server.USER, a1111_server.PASSWORD),
+            timeout=60,
+        )
+
+    thread = threading.Thread(target=post, daemon=True)
+    thread.start()
+    _wait_for(
+        lambda: httpx.post(f"{url}/internal/progress", json={"id_task": "theirs"}).json()["active"]
+    )
+    return thread
+
+
+def _wait_for(check, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "the fake never got there"
+        time.sleep(0.05)
 
 
 def _req(**kw) -> RenderRequest:
@@ -100,8 +142,11 @@ def test_429_5xx_timeout_and_malformed(fake):
     with pytest.raises(EngineError, match="HTTP 500 after 2 attempts: CUDA out of memory"):
         _engine(url).generate(_req())
     app.state.script = ["slow"]
-    with pytest.raises(EngineError, match="did not answer within 1 s"):
+    with pytest.raises(
+        EngineError, match=r"did not finish within 1 s of starting.*IMAGEGEN_ENGINE_TIMEOUT"
+    ):
         _engine(url, timeout=1).generate(_req())
+    assert app.state.interrupts == 1  # the server is not left rendering what nobody waits for
     app.state.script = ["malformed"]
     with pytest.raises(EngineError, match="had no images"):
         _engine(url).generate(_req())
@@ -112,3 +157,61 @@ def test_unreachable_server_is_unavailable_with_the_reason():
     ok, reason = engine.availability()
     assert not ok and "unreachable" in reason
     assert engine.capabilities().models == [LOADED]
+
+
+def test_time_waiting_in_the_servers_queue_is_not_run_time(fake):
+    """Ours waits ~2.5 s behind another client's job, then runs ~2 s: over a 3 s run limit in
+    all, but neither part is, so it succeeds (it failed when the limit counted the wait)."""
+    app, url = fake
+    theirs = _other_client(url, steps=25)
+    seen: list[tuple[float, float]] = []
+    images = _engine(url, timeout=3, queue=30).generate(
+        _req(num_images=1), RenderControl(lambda f, _p: seen.append((time.time(), f)))
+    )
+    assert len(images) == 1 and app.state.interrupts == 0
+    assert app.state.steps_run["theirs"] == 25  # theirs ran whole
+    theirs.join(5)
+    # The progress shown is ours, not the other job's: none was reported while ours waited.
+    assert seen and min(t for t, _f in seen) >= app.state.ended_at["theirs"]
+    assert max(f for _t, f in seen) <= 1
+
+
+def test_a_job_that_waits_too_long_fails_and_spares_the_running_one(fake):
+    app, url = fake
+    theirs = _other_client(url, steps=40)
+    started = time.monotonic()
+    with pytest.raises(
+        EngineError, match=r"did not start the job within 1 s.*IMAGEGEN_ENGINE_QUEUE_TIMEOUT"
+    ):
+        _engine(url, timeout=30, queue=1).generate(_req())
+    assert time.monotonic() - started < 6 and app.state.interrupts == 0
+    ours = app.state.requests[-1]["force_task_id"]
+    # A1111 cannot drop a waiting job: it starts once theirs ends, and is interrupted at once.
+    _wait_for(lambda: ours in app.state.finished)
+    assert app.state.steps_run["theirs"] == 40 and app.state.steps_run[ours] < 20
+    theirs.join(5)
+
+
+def test_cancel_while_waiting_stops_ours_only(fake):
+    app, url = fake
+    theirs = _other_client(url, steps=30)
+    control = RenderControl()
+    threading.Timer(0.6, control.cancel).start()
+    with pytest.raises(Cancelled):
+        _engine(url).generate(_req(), control)
+    assert app.state.interrupts == 0  # a bare interrupt now would have stopped theirs
+    ours = app.state.requests[-1]["force_task_id"]
+    _wait_for(lambda: ours in app.state.finished)
+    assert app.state.steps_run["theirs"] == 30 and app.state.steps_run[ours] < 20
+    theirs.join(5)
+
+
+def test_a_server_before_1_6_still_works_with_one_limit(fake, monkeypatch):
+    """It ignores force_task_id, so all its time counts as run time, as before the split."""
+    app, url = fake
+    monkeypatch.setattr(automatic1111, "TASK_SEEN_S", 0.3)
+    app.state.honours_task_id = False
+    assert len(_engine(url).generate(_req(num_images=1))) == 1
+    app.state.script = ["slow"]
+    with pytest.raises(EngineError, match="did not finish within 1 s"):
+        _engine(url, timeout=1).generate(_req())

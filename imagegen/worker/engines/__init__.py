@@ -54,6 +54,7 @@ def available_engines() -> dict[str, Engine]:
                 s.a1111_password,
                 s.engine_timeout_seconds,
                 s.engine_max_retries,
+                queue_timeout=s.engine_queue_timeout_seconds,
             )
         )
     if s.comfyui_url:

@@ -4,7 +4,9 @@ API (https://github.com/AUTOMATIC1111/stable-diffusion-webui/wiki/API, /docs on 
 POST /sdapi/v1/txt2img {prompt, negative_prompt, seed, steps, width, height, batch_size,
 override_settings} -> {"images": [base64 PNG, ...], "parameters": {...}, "info": "..."};
 GET /sdapi/v1/progress -> {"progress": 0..1, "eta_relative", "state": {...}};
-POST /sdapi/v1/interrupt stops the current job (it then answers with what it has);
+POST /sdapi/v1/interrupt stops the current job, whoever's (it then answers with what it has);
+since 1.6, txt2img takes `force_task_id`, and POST /internal/progress {"id_task"} says whether
+that job waits for the server's one-job lock (queued), runs (active, with its progress) or is done;
 GET /sdapi/v1/sd-models -> [{"title", "model_name", "hash", ...}]. --api-auth adds HTTP basic
 auth (401 {"detail": ...} otherwise).
 """
@@ -16,6 +18,9 @@ import binascii
 import contextlib
 import io
 import threading
+import time
+import uuid
+from dataclasses import dataclass
 
 import httpx
 from PIL import Image, UnidentifiedImageError
@@ -32,6 +37,16 @@ from imagegen.worker.engines.remote import Probe, ProbedEngine, request_json
 
 LOADED = "loaded"  # "whatever checkpoint the server has loaded": no override is sent
 STEPS = 20
+POLL_S = 0.5
+TASK_SEEN_S = 5.0  # a server that never lists our task id by then ignores force_task_id
+
+
+@dataclass(frozen=True)
+class TaskState:
+    """Our job on the server: "queued", "running" (with its fraction), "done" or "unknown"."""
+
+    where: str
+    fraction: float = 0.0
 
 
 class Automatic1111Engine(ProbedEngine):
@@ -40,10 +55,19 @@ class Automatic1111Engine(ProbedEngine):
     name = "automatic1111"
     label = "AUTOMATIC1111"
 
-    def __init__(self, url: str, user: str, password: str, timeout: float, retries: int) -> None:
+    def __init__(
+        self,
+        url: str,
+        user: str,
+        password: str,
+        timeout: float,
+        retries: int,
+        queue_timeout: float = 600.0,
+    ) -> None:
         self.url = url.rstrip("/")
         self.auth = httpx.BasicAuth(user, password) if user else None
-        self.timeout = timeout
+        self.timeout = timeout  # the job's run, from the moment the server starts it
+        self.queue_timeout = queue_timeout  # waiting for the server's lock, before that
         self.retries = retries
 
     def _probe(self) -> Probe:
@@ -77,6 +101,7 @@ class Automatic1111Engine(ProbedEngine):
         self, request: RenderRequest, control: RenderControl | None = None
     ) -> list[RenderedImage]:
         control = control or RenderControl()
+        task_id = f"imagegen-{uuid.uuid4().hex}"
         body: dict = {
             "prompt": request.prompt,
             "negative_prompt": request.negative_prompt,
@@ -86,25 +111,38 @@ class Automatic1111Engine(ProbedEngine):
             "height": request.height,
             "batch_size": request.num_images,
             "n_iter": 1,
+            "force_task_id": task_id,  # so /internal/progress can say whether ours waits or runs
         }
         if request.model and request.model != LOADED:
             body["override_settings"] = {"sd_model_checkpoint": request.model}
-        done = threading.Event()
-        watcher = threading.Thread(target=self._watch, args=(control, done), daemon=True)
-        watcher.start()
-        try:
-            with httpx.Client(timeout=self.timeout, auth=self.auth) as client:
-                answer = request_json(
+        outcome: dict = {}
+        # No read timeout on the POST itself: it blocks while the job waits for the server's
+        # lock, and _follow enforces the two limits from what the server says.
+        client = httpx.Client(timeout=httpx.Timeout(10.0, read=None), auth=self.auth)
+
+        def post() -> None:
+            try:
+                outcome["answer"] = request_json(
                     "AUTOMATIC1111",
                     lambda: client.post(f"{self.url}/sdapi/v1/txt2img", json=body),
                     retries=self.retries,
                     timeout=self.timeout,
                     control=control,
                 )
-        finally:
-            done.set()
-            watcher.join(2)
+            except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+                outcome["error"] = e
+            finally:
+                client.close()
+
+        poster = threading.Thread(target=post, name="a1111-txt2img", daemon=True)
+        poster.start()
+        self._follow(task_id, poster, control)
         control.check()  # interrupted: whatever came back is not kept
+        if "error" in outcome:
+            raise outcome["error"]
+        return self._images(outcome.get("answer"), request)
+
+    def _images(self, answer: object, request: RenderRequest) -> list[RenderedImage]:
         images = answer.get("images") if isinstance(answer, dict) else None
         if not isinstance(images, list) or not images:
             raise EngineError("AUTOMATIC1111's answer had no images in it.")
@@ -122,19 +160,100 @@ class Automatic1111Engine(ProbedEngine):
             out.append(RenderedImage(data=data, width=img.width, height=img.height))
         return out
 
-    def _watch(self, control: RenderControl, done: threading.Event) -> None:
-        """While txt2img runs: relays /progress, and turns a cancel into /interrupt."""
+    def _task(self, client: httpx.Client, task_id: str) -> TaskState | None:
+        """Where our job is, from /internal/progress; None if the server has no such route."""
+        try:
+            r = client.post(
+                f"{self.url}/internal/progress",
+                json={"id_task": task_id, "id_live_preview": -1, "live_preview": False},
+            )
+        except httpx.HTTPError:
+            return TaskState("unknown")  # a missed look; the next one may answer
+        try:
+            data = r.json() if r.status_code == 200 else None
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or "active" not in data:
+            return None
+        if data.get("active"):
+            return TaskState("running", float(data.get("progress") or 0))
+        if data.get("completed"):
+            return TaskState("done")
+        return TaskState("queued" if data.get("queued") else "unknown")
+
+    def _follow(self, task_id: str, poster: threading.Thread, control: RenderControl) -> None:
+        """Until the POST answers: relays our progress, turns a cancel into a stop of ours
+        only, and fails a job that waits longer than queue_timeout or runs longer than
+        timeout (a server before 1.6 ignores force_task_id: all its time counts as run)."""
+        submitted = time.monotonic()
+        started: float | None = None
+        seen, legacy = False, False
         with httpx.Client(timeout=5, auth=self.auth) as client:
-            while not done.wait(0.5):
+            while poster.is_alive():
+                poster.join(POLL_S)
+                if not poster.is_alive():
+                    return
+                now = time.monotonic()
+                state = None if legacy else self._task(client, task_id)
+                if state is None or (
+                    not seen and state.where == "unknown" and now - submitted > TASK_SEEN_S
+                ):
+                    legacy, started = True, started or submitted
+                    state = TaskState("running", self._server_progress(client))
+                seen = seen or state.where != "unknown"
+                if state.where == "running":
+                    started = started or now
+                    control.report(state.fraction)
                 if control.cancelled:
+                    self._stop(client, task_id, running=started is not None, poster=poster)
+                    control.check()
+                if started is not None and now - started > self.timeout:
+                    self._stop(client, task_id, running=True, poster=poster)
+                    waited = started - submitted
+                    raise EngineError(
+                        f"AUTOMATIC1111 did not finish within {self.timeout:.0f} s of starting"
+                        f" the job (IMAGEGEN_ENGINE_TIMEOUT), after {waited:.0f} s in its queue."
+                    )
+                if started is None and now - submitted > self.queue_timeout:
+                    self._stop(client, task_id, running=False, poster=poster)
+                    raise EngineError(
+                        f"AUTOMATIC1111 did not start the job within {self.queue_timeout:.0f} s:"
+                        " it waited in AUTOMATIC1111's queue behind other work"
+                        " (IMAGEGEN_ENGINE_QUEUE_TIMEOUT)."
+                    )
+
+    def _server_progress(self, client: httpx.Client) -> float:
+        """The server's own progress (whoever's job runs): all a server before 1.6 offers."""
+        try:
+            r = client.get(f"{self.url}/sdapi/v1/progress", params={"skip_current_image": "true"})
+            return float(r.json().get("progress", 0))
+        except (httpx.HTTPError, ValueError, TypeError, AttributeError):
+            return 0.0
+
+    def _stop(
+        self, client: httpx.Client, task_id: str, *, running: bool, poster: threading.Thread
+    ) -> None:
+        """Stops ours only. /sdapi/v1/interrupt stops whatever runs, and A1111 cannot drop a
+        job that waits for its lock: a waiting one is watched, and interrupted once it starts."""
+        if running:
+            with contextlib.suppress(httpx.HTTPError):
+                client.post(f"{self.url}/sdapi/v1/interrupt")
+            poster.join(5)  # it answers at once with what it has
+            return
+        threading.Thread(
+            target=self._interrupt_when_started, args=(task_id, poster), daemon=True
+        ).start()
+
+    def _interrupt_when_started(self, task_id: str, poster: threading.Thread) -> None:
+        """Waits (bounded) for an abandoned job to reach the front, then interrupts it."""
+        deadline = time.monotonic() + self.queue_timeout + self.timeout
+        with httpx.Client(timeout=5, auth=self.auth) as client:
+            while poster.is_alive() and time.monotonic() < deadline:
+                state = self._task(client, task_id)
+                if state is None or state.where == "done":
+                    return
+                if state.where == "running":
                     with contextlib.suppress(httpx.HTTPError):
                         client.post(f"{self.url}/sdapi/v1/interrupt")
                     return
-                try:
-                    r = client.get(
-                        f"{self.url}/sdapi/v1/progress", params={"skip_current_image": "true"}
-                    )
-                    fraction = float(r.json().get("progress", 0))
-                except (httpx.HTTPError, ValueError, TypeError, AttributeError):
-                    continue  # progress is best effort; the result is what counts
-                control.report(fraction)
+                poster.join(POLL_S)
