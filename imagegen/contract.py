@@ -64,6 +64,19 @@ class JobParams(_Camel):
     seed: int = Field(ge=0, le=2**32 - 1)
     engine: str
     model: str
+    # From an image (issue 15): "img2img" renders from input_key at strength (0: keep the
+    # input, 1: ignore it); "upscale" enlarges input_key to width x height. The worker reads
+    # the input through Storage: no image travels in the job.
+    operation: Literal["txt2img", "img2img", "upscale"] = "txt2img"
+    input_key: str | None = Field(default=None, min_length=1, max_length=512)
+    strength: float = Field(default=0.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _input_named(self) -> JobParams:
+        """An image operation without its input (or a txt2img with one) is a broken job."""
+        if (self.operation == "txt2img") != (self.input_key is None):
+            raise ValueError(f"operation {self.operation} with input_key {self.input_key!r}")
+        return self
 
 
 class Job(_Camel):
@@ -183,6 +196,13 @@ class SizeRange(_Open):
         return f"widths and heights from {self.min} to {self.max} in steps of {self.step}"
 
 
+class StrengthRange(_Open):
+    """How far from its input an img2img may go: 0 keeps the input, 1 ignores it."""
+
+    min: float = 0.0
+    max: float = 1.0
+
+
 class ModelLimits(_Open):
     """Rules of a model stricter than its engine's."""
 
@@ -206,6 +226,11 @@ class EngineCapabilities(_Open):
     size_range: SizeRange | None = None
     # Per-model rules where a model is stricter than the engine.
     model_limits: dict[str, ModelLimits] = {}
+    # From an image: img2img at a strength in strength_range; an upscaler of its own (its
+    # name), else the worker's Lanczos resize, which is labelled as such and never as AI.
+    supports_image_input: bool = False
+    strength_range: StrengthRange | None = None
+    upscaler: str = ""
 
     def limits(self, model: str) -> tuple[list[tuple[int, int]], int]:
         """(sizes, max images) for one model: its own rules where it has them."""

@@ -101,9 +101,31 @@ class ImageGeneration(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=2000)
     duration_ms: int | None = None
     parent_id: str | None = Field(default=None, max_length=64)
+    # Lineage: the image or upload it was made from, and how (input, vary, upscale). No
+    # foreign key: deleting a source leaves what was made from it, its link shown as gone.
+    source_image_id: str | None = Field(default=None, max_length=64, index=True)
+    source_upload_id: str | None = Field(default=None, max_length=64, index=True)
+    operation: str | None = Field(default=None, max_length=16)
+    strength: float | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     completed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     deleted_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class Upload(SQLModel, table=True):
+    """An image a user uploaded to start from; stored under the user's own prefix, checked."""
+
+    __tablename__ = "uploads"
+    __table_args__ = {"extend_existing": True}
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    owner_id: str = Field(index=True, max_length=64)
+    storage_key: str = Field(max_length=512, unique=True)
+    format: str = Field(max_length=16)
+    width: int
+    height: int
+    file_size: int
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
 class ImageFile(SQLModel, table=True):

@@ -40,7 +40,17 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
     security_headers=False when an outer SecurityHeaders already wraps it (inside Reflex);
     housekeeping=False when the host runs the watchdog and sweeper itself (Reflex does).
     """
-    from imagegen.api import albums, auth, engines, files, images, session, shares, webhooks
+    from imagegen.api import (
+        albums,
+        auth,
+        engines,
+        files,
+        from_image,
+        images,
+        session,
+        shares,
+        webhooks,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -95,7 +105,7 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
             {"success": False, "error": "Internal error; it has been logged."}, status_code=500
         )
 
-    for module in (auth, session, images, albums, shares, webhooks, files, engines):
+    for module in (auth, session, images, from_image, albums, shares, webhooks, files, engines):
         api.include_router(module.router)
     _add_docs(api)
     # Outermost last: body limits, then cross-site refusal, then CORS, then the cookie slide.
@@ -106,7 +116,11 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
     api.add_middleware(
         BodyLimit,
         max_bytes=get_app_settings().max_body_bytes,
-        overrides={Route.WEBHOOKS: get_app_settings().webhook_max_bytes},
+        overrides={
+            Route.WEBHOOKS: get_app_settings().webhook_max_bytes,
+            # The multipart envelope around the file: a few hundred bytes.
+            Route.UPLOADS: get_app_settings().max_upload_bytes + 64 * 1024,
+        },
     )
     if security_headers:
         api.add_middleware(SecurityHeaders)

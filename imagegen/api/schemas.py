@@ -64,6 +64,30 @@ class Progress(_Out):
     preview: str | None
 
 
+class Source(_Out):
+    """What a generation was made from: one of the user's images, or an upload, and how."""
+
+    image_id: str | None
+    upload_id: str | None
+    operation: Literal["input", "vary", "upscale", "remix"]
+    strength: float | None
+
+
+class UploadOut(_Out):
+    """An image uploaded to start from: pass its id as uploadId."""
+
+    id: str
+    width: int
+    height: int
+    format: Literal["PNG", "JPEG", "WEBP"]
+
+
+class VaryIn(_Out):
+    """How far a variation moves from its image (the README states both strengths)."""
+
+    strength: Literal["subtle", "strong"] = "subtle"
+
+
 class Generation(_Out):
     """One generation: its parameters, status, error, progress and images."""
 
@@ -81,6 +105,7 @@ class Generation(_Out):
     model: str
     duration_ms: int | None
     parent_id: str | None
+    source: Source | None
     progress: Progress | None
     images: list[Image]
     download_all_url: str | None

@@ -61,6 +61,14 @@ def generation_json(view: GenerationView) -> dict:
         "model": gen.model,
         "durationMs": gen.duration_ms,
         "parentId": gen.parent_id,
+        "source": None
+        if gen.operation is None
+        else {
+            "imageId": gen.source_image_id,
+            "uploadId": gen.source_upload_id,
+            "operation": gen.operation,
+            "strength": gen.strength,
+        },
         "progress": None
         if info is None
         else {

@@ -22,6 +22,7 @@ from imagegen.models import (
 )
 from imagegen.services.generations import announce, purge_deleted
 from imagegen.services.storage import StorageError, get_storage
+from imagegen.services.uploads import sweep_unused_uploads
 from imagegen.services.worker_client import get_worker_client
 from imagegen.settings.app import get_app_settings
 
@@ -107,6 +108,7 @@ def sweep_orphans(grace_seconds: int | None = None) -> int:
                 removed += flush()
     if batch:
         removed += flush()
+    removed += sweep_unused_uploads(grace)
     if removed:
         log.info("sweeper: removed %d orphaned object(s)", removed)
     return removed

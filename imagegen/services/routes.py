@@ -27,6 +27,9 @@ class Route:
     ZIP = "/api/generations/{generation_id}/download.zip"
     IMAGE = "/api/images/{image_id}"
     FAVORITE = "/api/images/{image_id}/favorite"
+    VARY = "/api/images/{image_id}/vary"
+    UPSCALE = "/api/images/{image_id}/upscale"
+    UPLOADS = "/api/uploads"
     FILE = "/api/files/{key:path}"  # a signed link to a locally stored object
     ENGINES = "/api/engines"
     # Albums

@@ -35,6 +35,10 @@ class AppSettings(SharedSettings):
     poll_fallback_seconds: float = Field(5.0, alias="IMAGEGEN_POLL_SECONDS", gt=0)
     undo_seconds: float = Field(6, alias="IMAGEGEN_UNDO_SECONDS", ge=0)
     max_active_per_user: int = Field(4, alias="IMAGEGEN_MAX_ACTIVE_PER_USER", ge=1)
+    # Images uploaded as inputs: each file's size and pixels, and how many a user may keep.
+    max_upload_bytes: int = Field(20 * 1024 * 1024, alias="IMAGEGEN_MAX_UPLOAD_BYTES", ge=1024)
+    max_input_pixels: int = Field(16_000_000, alias="IMAGEGEN_MAX_INPUT_PIXELS", ge=4096)
+    max_uploads_per_user: int = Field(200, alias="IMAGEGEN_MAX_UPLOADS_PER_USER", ge=1)
     login_max_failures: int = Field(5, alias="IMAGEGEN_LOGIN_MAX_FAILURES", ge=1)
     login_lockout_seconds: int = Field(15 * 60, alias="IMAGEGEN_LOGIN_LOCKOUT", ge=1)
     # argon2id's cost: pwdlib's recommended 64 MiB x 3 passes by default; production refuses

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from imagegen.contract import (
+    EngineCapabilities,
     EngineCatalog,
     Job,
     ReplayGuard,
@@ -24,6 +25,7 @@ from imagegen.http_guards import BodyLimit
 from imagegen.services.storage import make_storage
 from imagegen.settings.worker import WorkerSettings, get_worker_settings
 from imagegen.worker.engines import (
+    Engine,
     EngineError,
     available_engines,
 )
@@ -153,23 +155,33 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
         if engine is None:
             raise HTTPException(422, f"unknown engine {job.params.engine!r}")
         caps = engine.capabilities()
-        if job.params.model not in caps.models:
-            raise HTTPException(422, f"engine {engine.name} has no model {job.params.model!r}")
-        if not caps.allows(job.params.model, job.params.width, job.params.height):
-            raise HTTPException(
-                422, f"engine {engine.name} cannot make {job.params.width}x{job.params.height}"
-            )
-        if job.params.num_images > caps.max_images:
-            raise HTTPException(422, f"engine {engine.name} makes at most {caps.max_images}")
-        try:
-            engine.validate(render_request(job))
-        except EngineError as e:
-            raise HTTPException(422, str(e)) from e
+        if job.params.operation == "upscale":  # its "model" is the upscaler; any size x2
+            if job.params.num_images != 1:
+                raise HTTPException(422, "an upscale makes one image")
+        else:
+            _check_render(engine, caps, job)
         w.submit(job)
         return JSONResponse({"accepted": True, "generationId": job.generation_id}, status_code=202)
 
     app.include_router(signed)
     return app
+
+
+def _check_render(engine: Engine, caps: EngineCapabilities, job: Job) -> None:
+    """Refuses (422) a render this engine or its model cannot make."""
+    p = job.params
+    if p.model not in caps.models:
+        raise HTTPException(422, f"engine {engine.name} has no model {p.model!r}")
+    if not caps.allows(p.model, p.width, p.height):
+        raise HTTPException(422, f"engine {engine.name} cannot make {p.width}x{p.height}")
+    if p.num_images > caps.max_images:
+        raise HTTPException(422, f"engine {engine.name} makes at most {caps.max_images}")
+    if p.operation == "img2img" and not caps.supports_image_input:
+        raise HTTPException(422, f"engine {engine.name} cannot start from an image")
+    try:
+        engine.validate(render_request(job))
+    except EngineError as e:
+        raise HTTPException(422, str(e)) from e
 
 
 class CancelRequest(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import time
@@ -27,8 +28,10 @@ from imagegen.worker.engines import (
     Engine,
     EngineError,
     RenderControl,
+    RenderedImage,
     RenderRequest,
 )
+from imagegen.worker.engines.procedural import encode_png, lanczos_upscale
 from imagegen.worker.journal import MAX_ATTEMPTS, JobJournal
 from imagegen.worker.progress import ProgressSender
 from imagegen.worker.scheduler import FairQueue
@@ -49,7 +52,21 @@ def render_request(job: Job) -> RenderRequest:
         num_images=p.num_images,
         seed=p.seed,
         model=p.model,
+        strength=p.strength,
     )
+
+
+def upscale(engine: Engine, req: RenderRequest, control: RenderControl) -> RenderedImage:
+    """The engine's own upscaler, or a Lanczos resize whose PNG says it is one."""
+    assert req.init_image is not None
+    control.report(0.0)
+    done = engine.upscale(req.init_image, req.width, req.height, control)
+    if done is None:
+        img = lanczos_upscale(req.init_image, req.width, req.height)
+        text = f"{req.prompt}\nUpscaler: Lanczos (a resize, not AI), Size: {img.width}x{img.height}"
+        done = RenderedImage(data=encode_png(img, text), width=img.width, height=img.height)
+    control.report(1.0)
+    return done
 
 
 def _ended(job: Job, status: GenerationStatus, reason: str) -> Completion:
@@ -213,7 +230,12 @@ class Worker:
         base = {"generation_id": job.generation_id, "engine": engine.name, "model": p.model}
         try:
             req = render_request(job)
-            rendered = await asyncio.to_thread(engine.generate, req, control)
+            if p.input_key is not None:
+                req = dataclasses.replace(req, init_image=await self._input(p.input_key))
+            if p.operation == "upscale":
+                rendered = [await asyncio.to_thread(upscale, engine, req, control)]
+            else:
+                rendered = await asyncio.to_thread(engine.generate, req, control)
             control.check()  # cancelled while the last step ran: store nothing
             images, problem = await asyncio.to_thread(
                 self._store, job.generation_id, rendered, job.prompt
@@ -252,6 +274,15 @@ class Worker:
         self._finish(job, completion)
         self._pump(p.engine)
         self._announce(p.engine)
+
+    async def _input(self, key: str) -> bytes:
+        """The job's input image, read through Storage (the app checked it when it came in)."""
+        if not key.startswith(("generations/", "uploads/")):
+            raise EngineError("The job names an input outside the image store.")
+        try:
+            return await asyncio.to_thread(self.storage.get, key)
+        except (StorageError, ValueError) as e:
+            raise EngineError("The input image is no longer stored; it cannot be used.") from e
 
     def _store(
         self, generation_id: str, rendered: list, prompt: str = ""

@@ -8,11 +8,13 @@ can be added without saying how it is isolated. Each attack runs in both auth mo
 from __future__ import annotations
 
 import inspect
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from PIL import Image
 
 from tests.helpers import insert_generation, reset_caches, signup, stored, wait_status
 from tests.security.clerk_keys import APP_ORIGIN, new_keypair, session_token
@@ -33,6 +35,7 @@ class World:
     a_share: str = ""
     a_failed: str = ""
     mode: str = "local"
+    a_upload: str = ""
 
 
 def _snapshot(w: World) -> dict:
@@ -88,9 +91,28 @@ def attack_unstar(w: World) -> httpx.Response:
     return w.b.delete(f"/api/images/{w.a_gen['images'][0]['id']}/favorite")  # A's starred one
 
 
-def attack_remix_parent(w: World) -> httpx.Response:
+def attack_generate_from_a_s_ids(w: World) -> httpx.Response:
+    """A remix of A's generation, or a generation from A's image or A's upload."""
+    for field, target in (
+        ("inputImageId", w.a_gen["images"][0]["id"]),
+        ("uploadId", w.a_upload),
+    ):
+        r = w.b.post("/api/images/generate", json={"prompt": "mine now", field: target})
+        assert r.status_code == 404, (field, r.text)
     r = w.b.post("/api/images/generate", json={"prompt": "mine now", "parentId": w.a_gen["id"]})
-    assert w.b.get("/api/images/user").json()["count"] == 0
+    assert w.b.get("/api/images/user?status=all").json()["count"] == 0
+    return r
+
+
+def attack_vary(w: World) -> httpx.Response:
+    r = w.b.post(f"/api/images/{w.a_gen['images'][0]['id']}/vary", json={"strength": "strong"})
+    assert w.b.get("/api/images/user?status=all").json()["count"] == 0
+    return r
+
+
+def attack_upscale(w: World) -> httpx.Response:
+    r = w.b.post(f"/api/images/{w.a_gen['images'][1]['id']}/upscale")
+    assert w.b.get("/api/images/user?status=all").json()["count"] == 0
     return r
 
 
@@ -193,7 +215,10 @@ HTTP_TABLE: dict[tuple[str, str], Callable[[World], httpx.Response] | None] = {
     ("POST", "/api/auth/session"): NO_ID,  # trades a sealed ticket (see test_cookies_and_origins)
     ("POST", "/api/auth/session/end"): NO_ID,  # ends the cookie's own session only
     ("GET", "/api/auth/me"): NO_ID,
-    ("POST", "/api/images/generate"): attack_remix_parent,  # parentId
+    ("POST", "/api/images/generate"): attack_generate_from_a_s_ids,  # parentId, input ids
+    ("POST", "/api/images/{image_id}/vary"): attack_vary,
+    ("POST", "/api/images/{image_id}/upscale"): attack_upscale,
+    ("POST", "/api/uploads"): NO_ID,  # stored under the caller's own prefix
     ("GET", "/api/images/user"): attack_list_contains_nothing_of_a,
     ("GET", "/api/generations/{generation_id}"): attack_get_generation,
     ("DELETE", "/api/generations/{generation_id}"): attack_delete_generation,
@@ -664,7 +689,10 @@ def _build_a_side(mode: str, url: str) -> World:
     failed = insert_generation(
         a.get("/api/auth/me").json()["id"], "A's failed prompt", status="FAILED", error="boom"
     )
-    return World(url, a, None, "", a_gen, album, share, failed, mode)  # type: ignore[arg-type]
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (1, 2, 3)).save(buf, "PNG")
+    upload = a.post("/api/uploads", files={"file": ("a.png", buf.getvalue())}).json()["id"]
+    return World(url, a, None, "", a_gen, album, share, failed, mode, upload)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("door", [k for k, v in HTTP_TABLE.items() if v], ids=" ".join)

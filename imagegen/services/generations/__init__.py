@@ -20,7 +20,6 @@ from imagegen.services.generations.lifecycle import (
     cancel_generation,
     create_generation,
     dispatch,
-    retry_generation,
 )
 from imagegen.services.generations.queries import (
     Page,
@@ -42,6 +41,7 @@ from imagegen.services.generations.requests import (
     ResolvedParams,
     validate_request,
 )
+from imagegen.services.generations.retry import retry_generation
 from imagegen.services.generations.trash import (
     hide_generation,
     hide_image,

@@ -24,27 +24,37 @@ from imagegen.models import (
 )
 from imagegen.services.catalog import Catalog, WorkerUnavailable, get_catalog
 from imagegen.services.errors import Conflict, TooMany
-from imagegen.services.generations.images import purge
 from imagegen.services.generations.queries import get_generation
 from imagegen.services.generations.requests import GenerationRequest, validate_request
 from imagegen.services.links import completion_callback_url, progress_callback_url
 from imagegen.services.notify import get_notifier, user_topic
 from imagegen.services.progress import get_progress_board
+from imagegen.services.uploads import resolve_source
 from imagegen.services.worker_client import get_worker_client
 from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.generations")
 
 
-def create_generation(owner_id: str, req: GenerationRequest) -> ImageGeneration:
-    """Validates, records a PENDING generation, then hands it to the worker."""
+def create_generation(
+    owner_id: str, req: GenerationRequest, *, operation: str | None = None
+) -> ImageGeneration:
+    """Validates, records a PENDING generation, then hands it to the worker. A request with
+    an input image (the caller's own image or upload) records it as the generation's source."""
     try:
         catalog: Catalog | None = get_catalog()
     except WorkerUnavailable:
         catalog = None
-    p = validate_request(req, catalog)
+    source = None
+    if req.input_image_id or req.upload_id:
+        source = resolve_source(owner_id, req.input_image_id, req.upload_id)
+    p = validate_request(req, catalog, (source.width, source.height) if source else None)
     if req.parent_id is not None:
         get_generation(owner_id, req.parent_id)  # a remix of someone else's is not found
+    if source is not None:
+        operation = operation or "input"
+    elif req.parent_id is not None:
+        operation = "remix"
     gen = ImageGeneration(
         owner_id=owner_id,
         prompt=p.prompt,
@@ -56,12 +66,23 @@ def create_generation(owner_id: str, req: GenerationRequest) -> ImageGeneration:
         engine=p.engine,
         model=p.model,
         parent_id=req.parent_id,
+        source_image_id=source.image_id if source else None,
+        source_upload_id=source.upload_id if source else None,
+        operation=operation,
+        strength=p.strength,
     )
+    return record_and_dispatch(gen, source.key if source else None)
+
+
+def record_and_dispatch(
+    gen: ImageGeneration, input_key: str | None = None, job_operation: str = ""
+) -> ImageGeneration:
+    """Inserts a PENDING generation within the owner's in-flight limit, then dispatches it."""
     with session_scope() as db:
-        serialize_on(db, f"active/{owner_id}")  # count and insert as one step, per user
-        _check_active_limit(db, owner_id)
+        serialize_on(db, f"active/{gen.owner_id}")  # count and insert as one step, per user
+        _check_active_limit(db, gen.owner_id)
         db.add(gen)
-    return dispatch(gen)
+    return dispatch(gen, input_key, job_operation)
 
 
 def _check_active_limit(db: Session, owner_id: str) -> None:
@@ -129,7 +150,9 @@ def cancel_generation(owner_id: str, generation_id: str) -> ImageGeneration:
 DISPATCH_ATTEMPTS = 3  # a timed-out submit is sent again (the worker ignores a repeat)
 
 
-def dispatch(gen: ImageGeneration) -> ImageGeneration:
+def dispatch(
+    gen: ImageGeneration, input_key: str | None = None, job_operation: str = ""
+) -> ImageGeneration:
     """POSTs the job; a worker that is down or refuses ends the generation FAILED, with why."""
     job = Job(
         generation_id=gen.id,
@@ -145,6 +168,9 @@ def dispatch(gen: ImageGeneration) -> ImageGeneration:
             seed=gen.seed,
             engine=gen.engine,
             model=gen.model,
+            operation=job_operation or ("img2img" if input_key else "txt2img"),
+            input_key=input_key,
+            strength=gen.strength or 0.0,
         ),
     )
     error = None
@@ -194,34 +220,3 @@ def announce(generation_id: str, owner_id: str, *, ended: bool) -> None:
     else:
         get_notifier().publish(generation_id)
     get_notifier().publish(user_topic(owner_id))
-
-
-def retry_generation(owner_id: str, generation_id: str) -> ImageGeneration:
-    """Runs a failed or cancelled generation again with the same parameters, seed included.
-
-    The new generation replaces the old one, which had no images; if it cannot even be
-    created (a limit, a parameter the engine no longer takes), the old one stays.
-    """
-    old = get_generation(owner_id, generation_id)
-    if old.status not in (GenerationStatus.FAILED, GenerationStatus.CANCELLED):
-        raise Conflict("Only a failed or cancelled generation can be retried.")
-    parent = old.parent_id
-    if parent is not None:
-        with session_scope() as db:
-            parent = parent if db.get(ImageGeneration, parent) is not None else None
-    new = create_generation(
-        owner_id,
-        GenerationRequest(
-            prompt=old.prompt,
-            negative_prompt=old.negative_prompt,
-            width=old.width,
-            height=old.height,
-            num_images=old.num_images,
-            seed=old.seed,
-            engine=old.engine,
-            model=old.model or None,
-            parent_id=parent,
-        ),
-    )
-    purge([old])
-    return new

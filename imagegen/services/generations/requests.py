@@ -6,9 +6,10 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from imagegen.contract import EngineInfo, SizeRange
 from imagegen.services.catalog import Catalog
 from imagegen.services.errors import InvalidInput
 from imagegen.settings.app import get_app_settings
@@ -39,6 +40,13 @@ class GenerationRequest(BaseModel):
     engine: str | None = None
     model: str | None = None
     parent_id: str | None = None
+    # From an image: one of the caller's images or uploads, and how far to move from it.
+    input_image_id: str | None = Field(default=None, max_length=64)
+    upload_id: str | None = Field(default=None, max_length=64)
+    strength: float | None = None
+
+
+DEFAULT_STRENGTH = 0.6
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,43 @@ class ResolvedParams:
     seed: int
     engine: str
     model: str
+    strength: float | None = None
+
+
+def input_size(width: int, height: int, rule: SizeRange | None) -> tuple[int, int] | None:
+    """An input's own size, made to fit the engine's free range (steps, bounds), if it has one."""
+    if rule is None:
+        return None
+    scale = min(1.0, rule.max / max(width, height))
+
+    def fit(v: int) -> int:
+        return max(rule.min, min(rule.max, int(v * scale) // rule.step * rule.step))
+
+    return fit(width), fit(height)
+
+
+def _check_strength(
+    req: GenerationRequest, engine: EngineInfo | None, from_image: bool
+) -> float | None:
+    if not from_image:
+        if req.strength is not None:
+            raise InvalidInput(
+                "strength needs an input image (inputImageId or uploadId).", field="strength"
+            )
+        return None
+    if engine is not None and not engine.supports_image_input:
+        raise InvalidInput(
+            f"{engine.label} cannot start from an image; choose an engine that can.",
+            field="engine",
+        )
+    strength = DEFAULT_STRENGTH if req.strength is None else req.strength
+    rule = engine.strength_range if engine is not None else None
+    low, high = (rule.min, rule.max) if rule is not None else (0.0, 1.0)
+    if not low <= strength <= high:
+        raise InvalidInput(
+            f"strength must be between {low:g} and {high:g} (got {strength:g}).", field="strength"
+        )
+    return strength
 
 
 def _clean_text(text: str) -> str:
@@ -64,8 +109,13 @@ def _clean_text(text: str) -> str:
     ).strip()
 
 
-def validate_request(req: GenerationRequest, catalog: Catalog | None) -> ResolvedParams:
-    """Checks a request against limits and the engine's capabilities; raises InvalidInput."""
+def validate_request(
+    req: GenerationRequest,
+    catalog: Catalog | None,
+    source_size: tuple[int, int] | None = None,
+) -> ResolvedParams:
+    """Checks a request against limits and the engine's capabilities; raises InvalidInput.
+    source_size: the input image's, for a request that starts from one."""
     limit = get_app_settings().max_prompt_chars
     prompt = _clean_text(req.prompt)
     if not prompt:
@@ -92,6 +142,7 @@ def validate_request(req: GenerationRequest, catalog: Catalog | None) -> Resolve
     seed = req.seed if req.seed is not None else secrets.randbelow(MAX_SEED + 1)
 
     if catalog is None:  # worker down: check generic bounds; dispatch will record the failure
+        strength = _check_strength(req, None, source_size is not None)
         w, h = (req.width, req.height) if req.width else DEFAULT_SIZE
         if not (64 <= w <= 4096 and 64 <= h <= 4096):
             raise InvalidInput(f"Size {w}x{h} is out of range.", field="width")
@@ -104,6 +155,7 @@ def validate_request(req: GenerationRequest, catalog: Catalog | None) -> Resolve
             seed,
             req.engine or "procedural",
             req.model or "",
+            strength,
         )
 
     engine_name = req.engine or catalog.default
@@ -121,8 +173,12 @@ def validate_request(req: GenerationRequest, catalog: Catalog | None) -> Resolve
             f"Engine {engine.label} has no model {model!r}; it offers {', '.join(engine.models)}.",
             field="model",
         )
+    strength = _check_strength(req, engine, source_size is not None)
     sizes, max_images = engine.limits(model)
-    if req.width is None:
+    fitted = source_size and input_size(*source_size, engine.free_sizes(model))
+    if req.width is None and fitted:
+        w, h = fitted  # from an image: its own shape, where the engine takes any size
+    elif req.width is None:
         w, h = DEFAULT_SIZE if DEFAULT_SIZE in sizes else sizes[0]
     else:
         w, h = req.width, req.height  # type: ignore[assignment]
@@ -146,4 +202,6 @@ def validate_request(req: GenerationRequest, catalog: Catalog | None) -> Resolve
         raise InvalidInput(
             f"{engine.label} does not support a negative prompt.", field="negativePrompt"
         )
-    return ResolvedParams(prompt, negative, w, h, req.num_images, seed, engine_name, model)
+    return ResolvedParams(
+        prompt, negative, w, h, req.num_images, seed, engine_name, model, strength
+    )

@@ -7,7 +7,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from imagegen.contract import EngineCapabilities, EngineInfo, SizeRange  # noqa: F401 (re-exported)
+from imagegen.contract import (  # noqa: F401 (re-exported)
+    EngineCapabilities,
+    EngineInfo,
+    SizeRange,
+    StrengthRange,
+)
 
 
 class EngineError(RuntimeError):
@@ -57,6 +62,10 @@ class RenderRequest:
     negative_prompt: str = ""
     model: str = ""
     extra: dict = field(default_factory=dict)
+    # img2img: the input (PNG, JPEG or WebP bytes, already checked by the app) and how far to
+    # move from it, 0 (keep it) to 1 (ignore it).
+    init_image: bytes | None = None
+    strength: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,12 @@ class Engine(abc.ABC):
     ) -> list[RenderedImage]:
         """Renders request.num_images images; raises EngineError with a clear reason, or
         Cancelled when control says so. Engines with progress report it through control."""
+
+    def upscale(
+        self, image: bytes, width: int, height: int, control: RenderControl | None = None
+    ) -> RenderedImage | None:
+        """The engine's own upscaler, if it has one; None lets the worker resize (Lanczos)."""
+        return None
 
     def validate(self, request: RenderRequest) -> None:  # noqa: B027 (optional hook)
         """Raises EngineError when the request breaks a rule of this engine or model."""

@@ -17,6 +17,7 @@ from imagegen.worker.engines.base import (
     RenderedImage,
     RenderRequest,
     SizeRange,
+    StrengthRange,
 )
 from imagegen.worker.engines.preview import PREVIEW_SIDE, preview_bytes
 
@@ -118,6 +119,20 @@ def render(request: RenderRequest, index: int) -> Image.Image:
     return ImageChops.add(img, Image.merge("RGB", (grain, grain, grain)), offset=-4)
 
 
+def blend_with_input(art: Image.Image, init: bytes, strength: float) -> Image.Image:
+    """img2img without a model: the input (fitted to the art's size) crossfaded into the art,
+    by strength, so that the whole from-an-image pipeline runs anywhere, deterministically."""
+    with Image.open(io.BytesIO(init)) as src:
+        fitted = ImageOps.fit(src.convert("RGB"), art.size, Image.Resampling.LANCZOS)
+    return Image.blend(fitted, art.convert("RGB"), max(0.0, min(1.0, strength)))
+
+
+def lanczos_upscale(data: bytes, width: int, height: int) -> Image.Image:
+    """A plain Lanczos resize: the fallback where an engine has no upscaler (never called AI)."""
+    with Image.open(io.BytesIO(data)) as src:
+        return src.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+
+
 def encode_png(img: Image.Image, parameters: str) -> bytes:
     """PNG bytes with the generation parameters in a 'parameters' text chunk."""
     info = PngImagePlugin.PngInfo()
@@ -168,6 +183,8 @@ class ProceduralEngine(Engine):
             supports_negative_prompt=True,
             progress=True,
             cancel=True,
+            supports_image_input=True,
+            strength_range=StrengthRange(min=0.0, max=1.0),
         )
 
     def __init__(self, step_ms: int = 0) -> None:
@@ -191,6 +208,8 @@ class ProceduralEngine(Engine):
                 control.report((i * steps + step + 1) / (request.num_images * steps), preview)
             control.check()
             img = img or render(request, i)
+            if request.init_image is not None:
+                img = blend_with_input(img, request.init_image, request.strength)
             data = encode_png(
                 img,
                 parameters_text(request, i, img.size, steps=1, sampler="procedural"),
