@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.card_actions import generation_menu, retry_button
+from imagegen.components.from_image import operation_label
 from imagegen.components.i18n import engine_label, local_date, local_duration, t
 from imagegen.components.image_tile import image_tile, ratio
 from imagegen.components.pending_card import pending_body
@@ -13,7 +14,7 @@ from imagegen.contract import GenerationStatus
 from imagegen.state.cards import GenerationCard
 
 
-def _row(label: str, value: rx.Var | str) -> rx.Component:
+def _row(label: str, value: rx.Var | str | rx.Component) -> rx.Component:
     """One metadata row; `label` is catalogue English."""
     return rx.data_list.item(
         rx.data_list.label(t(label), min_width="84px"),
@@ -21,13 +22,25 @@ def _row(label: str, value: rx.Var | str) -> rx.Component:
     )
 
 
+def _how(card: GenerationCard) -> rx.Component:
+    """How it was made from an image, with the strength where one applied."""
+    return rx.el.span(
+        operation_label(card.operation),
+        rx.cond(
+            card.strength >= 0,
+            rx.el.span(" · ", t("Strength"), " ", card.strength.to_string()),
+        ),
+    )
+
+
 def details(card: GenerationCard) -> rx.Component:
     """Engine, model, size, seed, time taken, negative prompt: the generation's metadata."""
     return rx.data_list.root(
         _row("Engine", engine_label(card.engine)),
-        _row("Model", card.model),
+        _row("Model", rx.cond(card.model == "lanczos", t("Lanczos resize (not AI)"), card.model)),
         _row("Size", card.size),
         _row("Seed", card.seed.to_string()),
+        rx.cond(card.operation != "", _row("How", _how(card))),
         rx.cond(card.negative_prompt != "", _row("Negative", card.negative_prompt)),
         _row("Created", local_date(card.created_at)),
         rx.cond(card.duration_ms >= 0, _row("Took", local_duration(card.duration_ms))),
@@ -122,6 +135,15 @@ def generation_card(card: GenerationCard, new: bool = False) -> rx.Component:
                     [rx.badge(t("New"), color_scheme="violet", size="1", class_name="new-badge")]
                     if new
                     else []
+                ),
+                rx.cond(
+                    card.operation != "",
+                    rx.badge(
+                        operation_label(card.operation),
+                        color_scheme="gray",
+                        size="1",
+                        class_name="operation-badge",
+                    ),
                 ),
                 rx.cond(
                     card.outside_filter,

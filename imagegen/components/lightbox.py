@@ -7,6 +7,7 @@ import reflex as rx
 
 from imagegen.components.behaviors import keyboard_nav
 from imagegen.components.card_actions import download_link
+from imagegen.components.from_image import lightbox_actions, lineage_panel
 from imagegen.components.generation_card import details
 from imagegen.components.i18n import local_bytes, t
 
@@ -48,6 +49,7 @@ def _gallery_actions(state: type[rx.State]) -> list[rx.Component]:
         _soft("share-2", "Share", ShareState.share_image(img.id)),
         _soft("pencil", "Edit prompt", [PromptFormState.remix(card.id), state.close]),
         _soft("dices", "Use seed", PromptFormState.use_seed(card.id)),
+        *lightbox_actions(),
         rx.el.select(
             rx.el.option(t("Add to album…"), value=""),
             rx.foreach(AlbumsState.albums, lambda a: rx.el.option(a.name, value=a.id)),
@@ -160,6 +162,7 @@ def lightbox(state: type[rx.State], *, gallery: bool = True) -> rx.Component:
                             class_name="lightbox-hint",
                         ),
                         rx.el.div(details(card), id="lightbox-metadata"),
+                        *([lineage_panel()] if gallery else []),
                         rx.text(
                             f"{img.width}×{img.height} · {local_bytes(img.file_size)}",
                             size="1",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.behaviors import prompt_keys
+from imagegen.components.from_image import input_drop, starting_image
 from imagegen.components.i18n import engine_label, t
 from imagegen.state.form import PromptFormState as F
 
@@ -226,6 +227,7 @@ def settings_panel() -> rx.Component:
             _seed(),
             _sizes(),
             rx.el.div(png_drop(), class_name="field field-wide"),
+            rx.el.div(input_drop(), class_name="field field-wide"),
             class_name="settings-grid",
         ),
         id=PANEL_ID,
@@ -294,6 +296,7 @@ def prompt_form() -> rx.Component:
             ),
             class_name="prompt-row",
         ),
+        starting_image(),
         rx.cond(
             F.remixing,
             rx.hstack(

@@ -10,12 +10,13 @@ from functools import lru_cache
 from typing import Any
 
 from imagegen.i18n.fr import FR
+from imagegen.i18n.fr_from_image import FR_FROM_IMAGE
 
 LANGS = ("en", "fr")
 DEFAULT = "en"
 LANG_COOKIE = "imagegen_lang"  # the remembered switch; the share page reads it too
 LANG_NAMES = {"en": "English", "fr": "Français"}
-CATALOGUE: dict[str, dict[str, str]] = {"fr": FR}
+CATALOGUE: dict[str, dict[str, str]] = {"fr": {**FR, **FR_FROM_IMAGE}}
 
 
 def pick_language(choice: str | None, accept_language: str | None) -> str:

@@ -16,6 +16,7 @@ from sqlmodel import col, func, select
 from imagegen.db import serialize_on, session_scope
 from imagegen.ids import new_id
 from imagegen.models import WITH_DELETED, ImageFile, ImageGeneration, Upload, as_utc, utcnow
+from imagegen.services import links
 from imagegen.services.errors import InvalidInput, NotFound, TooMany
 from imagegen.services.storage import StorageError, get_storage
 from imagegen.settings.app import get_app_settings
@@ -61,7 +62,7 @@ def check_image(data: bytes) -> CheckedImage:
             fmt = img.format or ""
             if fmt not in FORMATS:
                 raise InvalidInput(
-                    f"This file is {fmt or 'not an image'}: upload a PNG, JPEG or WebP.",
+                    f"This file is {fmt}: upload a PNG, JPEG or WebP.",
                     field="file",
                 )
             if img.width * img.height > s.max_input_pixels:
@@ -145,6 +146,7 @@ class Source:
     key: str
     width: int
     height: int
+    thumb_key: str = ""  # what a small preview of it loads
     image_id: str | None = None
     upload_id: str | None = None
     generation: ImageGeneration | None = None
@@ -156,7 +158,7 @@ def resolve_source(owner_id: str, image_id: str | None, upload_id: str | None) -
         raise InvalidInput("Give inputImageId or uploadId, not both.", field="uploadId")
     if upload_id:
         u = get_upload(owner_id, upload_id)
-        return Source(u.storage_key, u.width, u.height, upload_id=u.id)
+        return Source(u.storage_key, u.width, u.height, u.storage_key, upload_id=u.id)
     with session_scope() as db:
         row = db.exec(
             select(ImageFile, ImageGeneration)
@@ -166,7 +168,8 @@ def resolve_source(owner_id: str, image_id: str | None, upload_id: str | None) -
     if row is None:
         raise NotFound("No such image.")
     img, gen = row
-    return Source(img.storage_key, img.width, img.height, image_id=img.id, generation=gen)
+    thumb = img.thumbnail_key or img.storage_key
+    return Source(img.storage_key, img.width, img.height, thumb, image_id=img.id, generation=gen)
 
 
 def sweep_unused_uploads(grace_seconds: int) -> int:
@@ -204,3 +207,8 @@ def sweep_unused_uploads(grace_seconds: int) -> int:
             except StorageError:
                 log.exception("sweeper could not delete %s", key)
     return removed
+
+
+def preview_url(source: Source) -> str:
+    """A fresh link to a small view of the source, for the form's chip."""
+    return links.file_url(source.thumb_key, base_url=links.link_base_url())

@@ -46,6 +46,8 @@ class WorkerSettings(SharedSettings):
     a1111_url: str = Field("", alias="AUTOMATIC1111_URL")
     a1111_user: str = Field("", alias="AUTOMATIC1111_USER")
     a1111_password: str = Field("", alias="AUTOMATIC1111_PASSWORD")
+    # The upscaler Upscale x2 asks for (one of GET /sdapi/v1/upscalers); absent: a resize.
+    a1111_upscaler: str = Field("R-ESRGAN 4x+", alias="AUTOMATIC1111_UPSCALER", max_length=200)
     comfyui_url: str = Field("", alias="COMFYUI_URL")
     comfyui_workflow: str = Field("", alias="IMAGEGEN_COMFYUI_WORKFLOW")
     replicate_api_token: str = Field("", alias="REPLICATE_API_TOKEN")

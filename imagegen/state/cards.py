@@ -51,6 +51,8 @@ class GenerationCard:
     queue_position: int = 0  # jobs ahead while waiting
     preview: str = ""  # a glimpse of the image so far (data: URL), when the engine sends one
     outside_filter: bool = False  # a new one the gallery's search or filters would not show
+    operation: str = ""  # made from an image: "input", "vary" or "upscale" ("remix" is a form)
+    strength: float = -1.0  # how far it moved from its image (-1: none applied)
     images: list[ImageCard] = dataclasses.field(default_factory=list)
 
 
@@ -101,6 +103,8 @@ def card_for(
         progress=info.percent if info else -1,
         queue_position=info.queue_position if info else 0,
         preview=info.preview if info else "",
+        operation=gen.operation if gen.operation in ("input", "vary", "upscale") else "",
+        strength=gen.strength if gen.strength is not None else -1.0,
         images=[image_card_for(i, lang) for i in view.images],
     )
 

@@ -14,6 +14,7 @@ from imagegen.services.catalog import WorkerUnavailable, get_catalog
 from imagegen.services.errors import ServiceError
 from imagegen.services.routes import Page
 from imagegen.state.cards import card_for, engine_labels
+from imagegen.state.form_input import StartingImage
 from imagegen.state.gallery import GalleryState
 from imagegen.state.session import SIGN_IN, SessionState
 
@@ -27,7 +28,7 @@ def _whole(value: str | float) -> str:
     return str(value).strip()
 
 
-class PromptFormState(SessionState):
+class PromptFormState(StartingImage, SessionState):
     """What the user is about to generate."""
 
     @classmethod
@@ -83,6 +84,7 @@ class PromptFormState(SessionState):
         self.png_notice, self.seed_locked = "", False
         self.remixing, self._parent_id = False, ""
         self.size, self.num_images = "1024x1024", "1"
+        self._forget_input()
         if self._catalog:
             self._apply_engine()
 
@@ -315,6 +317,9 @@ class PromptFormState(SessionState):
             engine=self.engine or None,
             model=self.model or None,
             parent_id=self._parent_id or None,
+            input_image_id=self._input_image_id or None,
+            upload_id=self._upload_id or None,
+            strength=self.strength if self.has_input else None,
         )
 
     @rx.event

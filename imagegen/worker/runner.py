@@ -60,7 +60,7 @@ def upscale(engine: Engine, req: RenderRequest, control: RenderControl) -> Rende
     """The engine's own upscaler, or a Lanczos resize whose PNG says it is one."""
     assert req.init_image is not None
     control.report(0.0)
-    done = engine.upscale(req.init_image, req.width, req.height, control)
+    done = engine.upscale(req, control)
     if done is None:
         img = lanczos_upscale(req.init_image, req.width, req.height)
         text = f"{req.prompt}\nUpscaler: Lanczos (a resize, not AI), Size: {img.width}x{img.height}"

@@ -21,6 +21,12 @@ Behaviours it copies from that source:
 `app.state.honours_task_id = False` acts as a server before 1.6, which ignores force_task_id.
 
 Each txt2img takes `steps` x STEP_S seconds, so progress and interrupt can be watched.
+img2img (POST /sdapi/v1/img2img) is txt2img with `init_images` (base64) and
+`denoising_strength`; a missing init image is 404 {"detail": "Init image not found"}. Upscale is
+POST /sdapi/v1/extra-single-image {"image", "resize_mode", "upscaling_resize(_w/_h)",
+"upscaler_1", ...} -> {"image", "html_info"}, with the names of GET /sdapi/v1/upscalers (always
+"None", "Lanczos", "Nearest", then the installed models); it takes no task id.
+
 Scripted behaviours: "ok", "429", "500", "slow", "malformed".
 """
 
@@ -63,6 +69,8 @@ def create_app() -> FastAPI:  # noqa: C901 - one closure per route of the real s
     st.steps_run: dict[str, int] = {}  # task id -> steps it rendered before it answered
     st.ended_at: dict[str, float] = {}  # task id -> time.time() when it let go of the lock
     st.queue_lock = asyncio.Lock()
+    st.upscalers = ["R-ESRGAN 4x+", "ESRGAN_4x"]  # those installed besides the built-in resizes
+    st.extras: list[dict] = []
 
     def _authorized(request: Request) -> bool:
         raw = request.headers.get("authorization", "")
@@ -148,11 +156,64 @@ def create_app() -> FastAPI:  # noqa: C901 - one closure per route of the real s
         st.interrupts += 1
         return JSONResponse({})
 
+    @app.get("/sdapi/v1/upscalers", response_model=None)
+    async def upscalers(request: Request) -> JSONResponse:
+        if not _authorized(request):
+            return _denied()
+        names = ["None", "Lanczos", "Nearest", *st.upscalers]
+        return JSONResponse(
+            [
+                {"name": n, "model_name": None, "model_path": None, "model_url": None, "scale": 4}
+                for n in names
+            ]
+        )
+
+    @app.post("/sdapi/v1/extra-single-image", response_model=None)
+    async def extras(request: Request) -> JSONResponse:
+        if not _authorized(request):
+            return _denied()
+        body = await request.json()
+        st.extras.append(body)
+        if body.get("upscaler_1") not in ["None", "Lanczos", "Nearest", *st.upscalers]:
+            # modules/postprocessing: an unknown name is a bare assertion -> 500
+            return JSONResponse(
+                {
+                    "error": "AssertionError",
+                    "detail": "",
+                    "body": "",
+                    "errors": "could not find upscaler",
+                },
+                status_code=500,
+            )
+        with Image.open(io.BytesIO(base64.b64decode(body["image"]))) as im:
+            if body.get("resize_mode") == 1:
+                size = (int(body["upscaling_resize_w"]), int(body["upscaling_resize_h"]))
+            else:
+                k = float(body.get("upscaling_resize", 2))
+                size = (int(im.width * k), int(im.height * k))
+            big = im.convert("RGB").resize(size)
+        buf = io.BytesIO()
+        big.save(buf, "PNG")
+        return JSONResponse(
+            {"html_info": "<p></p>", "image": base64.b64encode(buf.getvalue()).decode()}
+        )
+
+    @app.post("/sdapi/v1/img2img", response_model=None)
+    async def img2img(request: Request) -> JSONResponse:
+        if not _authorized(request):
+            return _denied()
+        body = await request.json()
+        if not body.get("init_images"):
+            return JSONResponse({"detail": "Init image not found"}, status_code=404)
+        return await _render(body)
+
     @app.post("/sdapi/v1/txt2img", response_model=None)
     async def txt2img(request: Request) -> JSONResponse:
         if not _authorized(request):
             return _denied()
-        body = await request.json()
+        return await _render(await request.json())
+
+    async def _render(body: dict) -> JSONResponse:
         st.requests.append(body)
         behaviour = st.script.pop(0) if st.script else "ok"
         if behaviour == "500":

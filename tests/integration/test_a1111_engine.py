@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import threading
 import time
@@ -215,3 +216,40 @@ def test_a_server_before_1_6_still_works_with_one_limit(fake, monkeypatch):
     app.state.script = ["slow"]
     with pytest.raises(EngineError, match="did not finish within 1 s"):
         _engine(url, timeout=1).generate(_req())
+
+
+def _png_bytes(size: tuple[int, int] = (96, 64)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (10, 200, 10)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_img2img_sends_the_input_and_its_strength(fake):
+    app, url = fake
+    engine = _engine(url)
+    caps = engine.capabilities()
+    assert caps.supports_image_input and caps.strength_range is not None
+    images = engine.generate(_req(num_images=1, init_image=_png_bytes(), strength=0.35))
+    assert len(images) == 1
+    body = app.state.requests[-1]
+    assert body["denoising_strength"] == 0.35 and body["resize_mode"] == 1
+    sent = Image.open(io.BytesIO(base64.b64decode(body["init_images"][0])))
+    assert sent.size == (96, 64)
+    assert body["force_task_id"] in app.state.finished  # the same queue bookkeeping as txt2img
+
+
+def test_upscale_uses_the_servers_upscaler_or_declares_none(fake):
+    app, url = fake
+    engine = _engine(url)
+    assert engine.capabilities().upscaler == "R-ESRGAN 4x+"
+    big = engine.upscale(
+        _req(num_images=1, width=192, height=128, init_image=_png_bytes()), RenderControl()
+    )
+    assert big is not None and (big.width, big.height) == (192, 128)
+    assert app.state.extras[-1]["upscaler_1"] == "R-ESRGAN 4x+"
+    assert "Upscaler: R-ESRGAN 4x+" in Image.open(io.BytesIO(big.data)).info["parameters"]
+    # A server without that upscaler: none declared, and the worker's labelled resize is used.
+    app.state.upscalers = []
+    bare = _engine(url)
+    assert bare.capabilities().upscaler == ""
+    assert bare.upscale(_req(init_image=_png_bytes()), RenderControl()) is None

@@ -391,6 +391,35 @@ async def attack_lightbox(w: World) -> None:
     assert box.is_open and box.image.id == w.a_gen["images"][1]["id"]  # nothing moved on
 
 
+async def attack_use_input(w: World) -> None:
+    """PromptFormState.use_input(A's image) from B's session: no starting image, no link."""
+    from imagegen.state.form import PromptFormState
+
+    form = _state_for(PromptFormState, w.b_token)
+    await PromptFormState.use_input.fn(form, w.a_gen["images"][0]["id"])
+    assert form.form_error == "No such image."
+    assert form.input_thumb == "" and form._input_image_id == ""
+
+
+async def attack_lightbox_from_image(w: World) -> None:
+    """B plants A's image as its open preview (setvar), then varies, upscales and opens its
+    lineage: each is refused, and B's gallery gains nothing."""
+    from imagegen.state.lightbox import LightboxState
+
+    box = await _b_gallery(w, LightboxState)
+    a_card = _a_card(w)
+    for event, args in ((LightboxState.vary, ("strong",)), (LightboxState.upscale, ())):
+        box.is_open, box.card, box.image = True, a_card, a_card.images[0]
+        box.gallery_error = ""
+        async for _ in event.fn(box, *args):
+            pass
+        assert box.gallery_error == "No such image." and box.shown_results == []
+    box.is_open, box.gallery_error = True, ""
+    await LightboxState.open_kin.fn(box, w.a_gen["images"][1]["id"])
+    assert box.gallery_error == "Image not found." and box.original_url == ""
+    assert w.b.get("/api/images/user?status=all").json()["count"] == 0
+
+
 async def attack_lightbox_refresh(w: World) -> None:
     """B plants A's image as its open preview (setvar) and refreshes: it closes, and no link
     to A's original is minted."""
@@ -508,6 +537,10 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "PromptFormState.toggle_seed_lock": NO_ID,
     "PromptFormState.set_example": NO_ID,
     "PromptFormState.load_png": NO_ID,  # reads the uploaded bytes only
+    "PromptFormState.use_input": attack_use_input,
+    "PromptFormState.upload_input": NO_ID,  # stores the uploaded bytes under B's own prefix
+    "PromptFormState.clear_input": NO_ID,
+    "PromptFormState.set_strength": NO_ID,
     "GalleryState.set_q": NO_ID,
     "GalleryState.search": NO_ID,
     "GalleryState.set_filter": NO_ID,  # filters only narrow the caller's own list
@@ -524,6 +557,9 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "LightboxState.key": NO_ID,
     "LightboxState.star": attack_lightbox,
     "LightboxState.delete_image": attack_lightbox,
+    "LightboxState.vary": attack_lightbox_from_image,
+    "LightboxState.upscale": attack_lightbox_from_image,
+    "LightboxState.open_kin": attack_lightbox_from_image,
     "SelectionState.setvar": NO_ID,
     "SelectionState.toggle_selecting": NO_ID,
     "SelectionState.toggle": attack_selection_add,

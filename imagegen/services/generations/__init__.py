@@ -21,6 +21,7 @@ from imagegen.services.generations.lifecycle import (
     create_generation,
     dispatch,
 )
+from imagegen.services.generations.lineage import generation_of_image
 from imagegen.services.generations.queries import (
     Page,
     count_generations,
@@ -57,6 +58,7 @@ from imagegen.services.generations.views import (
 )
 
 __all__ = [
+    "generation_of_image",
     "hide_generation",
     "hide_image",
     "purge_deleted",

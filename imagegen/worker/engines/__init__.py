@@ -55,6 +55,7 @@ def available_engines() -> dict[str, Engine]:
                 s.engine_timeout_seconds,
                 s.engine_max_retries,
                 queue_timeout=s.engine_queue_timeout_seconds,
+                upscaler=s.a1111_upscaler,
             )
         )
     if s.comfyui_url:

@@ -31,13 +31,15 @@ from imagegen.worker.engines.base import (
     RenderControl,
     RenderedImage,
     RenderRequest,
+    StrengthRange,
 )
-from imagegen.worker.engines.procedural import ANY_SIZE, SIZES
+from imagegen.worker.engines.procedural import ANY_SIZE, SIZES, encode_png
 from imagegen.worker.engines.remote import Probe, ProbedEngine, request_json
 
 LOADED = "loaded"  # "whatever checkpoint the server has loaded": no override is sent
 STEPS = 20
 POLL_S = 0.5
+DEFAULT_UPSCALER = "R-ESRGAN 4x+"  # in every A1111 install (models download on first use)
 TASK_SEEN_S = 5.0  # a server that never lists our task id by then ignores force_task_id
 
 
@@ -63,12 +65,15 @@ class Automatic1111Engine(ProbedEngine):
         timeout: float,
         retries: int,
         queue_timeout: float = 600.0,
+        upscaler: str = DEFAULT_UPSCALER,
     ) -> None:
         self.url = url.rstrip("/")
         self.auth = httpx.BasicAuth(user, password) if user else None
         self.timeout = timeout  # the job's run, from the moment the server starts it
         self.queue_timeout = queue_timeout  # waiting for the server's lock, before that
         self.retries = retries
+        self.wanted_upscaler = upscaler
+        self._upscalers: list[str] = []  # what the last probe found on the server
 
     def _probe(self) -> Probe:
         """Lists the server's checkpoints: proves it is up, and names the models."""
@@ -81,7 +86,17 @@ class Automatic1111Engine(ProbedEngine):
             models = [m["model_name"] for m in r.json() if isinstance(m, dict)]
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as e:
             return Probe(False, f"{self.url} is unreachable ({type(e).__name__})")
+        try:  # its upscalers (ESRGAN and friends): the first listed is "None"
+            r = httpx.get(f"{self.url}/sdapi/v1/upscalers", auth=self.auth, timeout=5)
+            self._upscalers = [u["name"] for u in r.json() if isinstance(u, dict)]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            self._upscalers = []
         return Probe(True, "", models)
+
+    def _upscaler(self) -> str:
+        """The configured upscaler if the server has it ("" otherwise: a labelled resize)."""
+        self.probed()
+        return self.wanted_upscaler if self.wanted_upscaler in self._upscalers else ""
 
     def capabilities(self) -> EngineCapabilities:
         return EngineCapabilities(
@@ -95,6 +110,9 @@ class Automatic1111Engine(ProbedEngine):
             supports_steps=True,
             progress=True,
             cancel=True,
+            supports_image_input=True,  # img2img, with init_images and denoising_strength
+            strength_range=StrengthRange(min=0.0, max=1.0),
+            upscaler=self._upscaler(),
         )
 
     def generate(
@@ -115,6 +133,12 @@ class Automatic1111Engine(ProbedEngine):
         }
         if request.model and request.model != LOADED:
             body["override_settings"] = {"sd_model_checkpoint": request.model}
+        route = "txt2img"
+        if request.init_image is not None:  # img2img: from the input, by denoising strength
+            route = "img2img"
+            body["init_images"] = [base64.b64encode(request.init_image).decode()]
+            body["denoising_strength"] = request.strength
+            body["resize_mode"] = 1  # crop and resize to width x height, as the form asked
         outcome: dict = {}
         # No read timeout on the POST itself: it blocks while the job waits for the server's
         # lock, and _follow enforces the two limits from what the server says.
@@ -124,7 +148,7 @@ class Automatic1111Engine(ProbedEngine):
             try:
                 outcome["answer"] = request_json(
                     "AUTOMATIC1111",
-                    lambda: client.post(f"{self.url}/sdapi/v1/txt2img", json=body),
+                    lambda: client.post(f"{self.url}/sdapi/v1/{route}", json=body),
                     retries=self.retries,
                     timeout=self.timeout,
                     control=control,
@@ -141,6 +165,48 @@ class Automatic1111Engine(ProbedEngine):
         if "error" in outcome:
             raise outcome["error"]
         return self._images(outcome.get("answer"), request)
+
+    def upscale(
+        self, request: RenderRequest, control: RenderControl | None = None
+    ) -> RenderedImage | None:
+        """/sdapi/v1/extra-single-image with the server's upscaler (None: it has none)."""
+        name = self._upscaler()
+        if not name or request.init_image is None:
+            return None
+        body = {
+            "image": base64.b64encode(request.init_image).decode(),
+            "resize_mode": 1,  # to upscaling_resize_w x _h
+            "upscaling_resize_w": request.width,
+            "upscaling_resize_h": request.height,
+            "upscaling_crop": False,
+            "upscaler_1": name,
+            "upscaler_2": "None",
+            "extras_upscaler_2_visibility": 0,
+            "gfpgan_visibility": 0,
+            "codeformer_visibility": 0,
+        }
+        # Extras take no task id: one limit, its queue wait and its run together.
+        limit = self.queue_timeout + self.timeout
+        with httpx.Client(timeout=httpx.Timeout(10.0, read=limit), auth=self.auth) as client:
+            answer = request_json(
+                "AUTOMATIC1111",
+                lambda: client.post(f"{self.url}/sdapi/v1/extra-single-image", json=body),
+                retries=self.retries,
+                timeout=limit,
+                control=control,
+            )
+        b64 = answer.get("image") if isinstance(answer, dict) else None
+        if not isinstance(b64, str) or not b64:
+            raise EngineError("AUTOMATIC1111's upscale answer had no image in it.")
+        try:
+            with Image.open(
+                io.BytesIO(base64.b64decode(b64.split(",", 1)[-1], validate=True))
+            ) as im:
+                big = im.convert("RGB")
+        except (binascii.Error, UnidentifiedImageError, OSError) as e:
+            raise EngineError("AUTOMATIC1111 sent the upscaled image in an unreadable form.") from e
+        text = f"{request.prompt}\nUpscaler: {name}, Size: {big.width}x{big.height}"
+        return RenderedImage(encode_png(big, text), big.width, big.height)
 
     def _images(self, answer: object, request: RenderRequest) -> list[RenderedImage]:
         images = answer.get("images") if isinstance(answer, dict) else None

@@ -100,9 +100,10 @@ class Engine(abc.ABC):
         Cancelled when control says so. Engines with progress report it through control."""
 
     def upscale(
-        self, image: bytes, width: int, height: int, control: RenderControl | None = None
+        self, request: RenderRequest, control: RenderControl | None = None
     ) -> RenderedImage | None:
-        """The engine's own upscaler, if it has one; None lets the worker resize (Lanczos)."""
+        """request.init_image enlarged to request.width x height by the engine's own upscaler,
+        if it has one; None lets the worker resize it (Lanczos, labelled as such)."""
         return None
 
     def validate(self, request: RenderRequest) -> None:  # noqa: B027 (optional hook)

@@ -1,0 +1,182 @@
+"""Starting from an image: the form's starting-image chip and drop zone, and the lightbox's
+Vary, Upscale, Use-as-input actions and lineage."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from imagegen.components.i18n import t
+
+INPUT_DROP = "input-drop"
+OPERATIONS = (
+    ("vary", "Variation"),
+    ("upscale", "Upscaled ×2"),
+    ("input", "From an image"),
+)
+
+
+def operation_label(operation: rx.Var) -> rx.Var:
+    """How a generation was made from an image, in the page's language ("" for a prompt)."""
+    return rx.match(operation, *((op, t(label)) for op, label in OPERATIONS), "")
+
+
+def input_drop() -> rx.Component:
+    """Drop (or pick) a PNG, JPEG or WebP to start the next generation from it."""
+    from imagegen.state.form import PromptFormState as F
+
+    return rx.el.label(
+        rx.upload.root(
+            rx.hstack(
+                rx.icon("image-up", size=16, aria_hidden="true"),
+                rx.text(t("Start from an image (PNG, JPEG or WebP)"), size="1"),
+                align="center",
+                justify="center",
+                width="100%",
+            ),
+            id=INPUT_DROP,
+            accept={
+                "image/png": [".png"],
+                "image/webp": [".webp"],
+                "image/jpeg": [".jpg", ".jpeg"],
+            },
+            max_files=1,
+            multiple=False,
+            max_size=30 * 1024 * 1024,
+            on_drop=F.upload_input(rx.upload_files(upload_id=INPUT_DROP)),
+            no_click=True,
+            class_name="png-drop",
+        ),
+        aria_label=t("Start from an image"),
+    )
+
+
+def starting_image() -> rx.Component:
+    """The image the next generation starts from, its strength, and a way to remove it."""
+    from imagegen.state.form import PromptFormState as F
+
+    return rx.cond(
+        F.has_input,
+        rx.el.div(
+            rx.image(src=F.input_thumb, alt=t("Starting image"), class_name="input-thumb"),
+            rx.el.div(
+                rx.el.span(t("Starting image"), class_name="field-label", id="strength-label"),
+                rx.hstack(
+                    rx.slider(
+                        value=[F.strength],
+                        on_change=F.set_strength,
+                        min=0,
+                        max=1,
+                        step=0.05,
+                        aria_label=t("Strength"),
+                        title=t(
+                            "Strength: how far to move from the image (0 keeps it, 1 ignores it)"
+                        ),
+                        id="strength",
+                        width="100%",
+                    ),
+                    rx.el.span(t("Strength"), " ", F.strength.to_string(), class_name="field-hint"),
+                    align="center",
+                    spacing="3",
+                    width="100%",
+                ),
+                class_name="input-controls",
+            ),
+            rx.icon_button(
+                rx.icon("x", size=16),
+                on_click=F.clear_input,
+                aria_label=t("Remove the starting image"),
+                title=t("Remove the starting image"),
+                variant="soft",
+                color_scheme="gray",
+                type="button",
+                id="remove-input",
+                class_name="touch-target",
+            ),
+            class_name="starting-image",
+            id="starting-image",
+        ),
+    )
+
+
+def _thumb(kin: rx.Var, label: rx.Var) -> rx.Component:
+    from imagegen.state.lightbox import LightboxState as L
+
+    return rx.el.button(
+        rx.image(src=kin.thumb_url, alt=label, class_name="kin-thumb"),  # type: ignore[attr-defined]
+        on_click=L.open_kin(kin.id),  # type: ignore[attr-defined]
+        type="button",
+        title=label,
+        aria_label=label,
+        class_name="kin",
+    )
+
+
+def lineage_panel() -> rx.Component:
+    """Made from (a link to the source, or that it is gone) and what was made from it."""
+    from imagegen.state.lightbox import LightboxState as L
+
+    made_from = rx.cond(
+        L.source.id != "",
+        rx.hstack(
+            rx.text(t("Made from"), size="1", color_scheme="gray"),
+            _thumb(L.source, t("Open the image it was made from")),
+            rx.text(operation_label(L.source.operation), size="1"),
+            align="center",
+            spacing="2",
+        ),
+        rx.cond(
+            L.source_gone,
+            rx.text(t("The image it was made from has been deleted."), size="1", id="source-gone"),
+            rx.cond(L.from_upload, rx.text(t("Made from an uploaded image."), size="1")),
+        ),
+    )
+    derived = rx.cond(
+        L.derived.length() > 0,
+        rx.el.div(
+            rx.text(t("Made from this image"), size="1", color_scheme="gray"),
+            rx.flex(
+                rx.foreach(L.derived, lambda k: _thumb(k, t("Open this image"))),
+                wrap="wrap",
+                spacing="2",
+            ),
+            id="lineage-derived",
+        ),
+    )
+    return rx.el.div(made_from, derived, id="lineage", class_name="lineage")
+
+
+def lightbox_actions() -> list[rx.Component]:
+    """Use as input, Vary (subtle, strong) where the engine can, and Upscale ×2."""
+    from imagegen.state.form import PromptFormState as F
+    from imagegen.state.lightbox import LightboxState as L
+
+    def soft(icon: str, label: rx.Var, on_click: object, id_: str) -> rx.Component:
+        return rx.button(
+            rx.icon(icon, size=14),
+            label,
+            on_click=on_click,
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+            id=id_,
+        )
+
+    return [
+        # The form's engine decides whether it can start from an image (it says so if not).
+        soft("image-plus", t("Use as input"), [F.use_input(L.image.id), L.close], "use-input"),
+        rx.cond(
+            L.can_vary,
+            rx.fragment(
+                soft("shuffle", t("Vary (subtle)"), L.vary("subtle"), "vary-subtle"),
+                soft("sparkles", t("Vary (strong)"), L.vary("strong"), "vary-strong"),
+            ),
+        ),
+        soft(
+            "maximize-2",
+            rx.cond(
+                L.upscaler == "lanczos", t("Upscale ×2 (Lanczos resize, not AI)"), t("Upscale ×2")
+            ),
+            L.upscale,
+            "upscale",
+        ),
+    ]
