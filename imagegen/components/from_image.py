@@ -61,8 +61,9 @@ def starting_image() -> rx.Component:
             rx.el.div(
                 rx.el.span(t("Starting image"), class_name="field-label", id="strength-label"),
                 rx.hstack(
-                    rx.slider(
-                        value=[F.strength],
+                    rx.el.input(
+                        type="range",
+                        value=F.strength,
                         on_change=F.set_strength,
                         min=0,
                         max=1,
@@ -72,7 +73,7 @@ def starting_image() -> rx.Component:
                             "Strength: how far to move from the image (0 keeps it, 1 ignores it)"
                         ),
                         id="strength",
-                        width="100%",
+                        class_name="strength-range",
                     ),
                     rx.el.span(t("Strength"), " ", F.strength.to_string(), class_name="field-hint"),
                     align="center",

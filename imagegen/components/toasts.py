@@ -45,6 +45,12 @@ class ToastBridge(rx.Component):
             """function ImagegenToasts({ toast: t }) {
   useEffect(() => {
     if (!t || !t.id || !t.message) return;
+    // A reload hydrates the tab's last toast again: each is shown once per tab.
+    const key = "imagegen-toast-shown";
+    try {
+      if (sessionStorage.getItem(key) === t.id) return;
+      sessionStorage.setItem(key, t.id);
+    } catch (e) {}
     const opts = { id: t.group || t.id, duration: t.duration || 5000, closeButton: true };
     if (t.action && t.handler) {
       opts.action = {

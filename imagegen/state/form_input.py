@@ -88,7 +88,7 @@ class StartingImage(rx.State, mixin=True):
         self._forget_input()
 
     @rx.event
-    def set_strength(self, value: list[float] | float) -> None:
+    def set_strength(self, value: list[float] | float | str) -> None:
         """How far to move from the image: 0 keeps it, 1 ignores it."""
         v = value[0] if isinstance(value, list) and value else value
         try:

@@ -32,10 +32,10 @@ def test_upload_a_starting_image_then_generate_from_it(page: Page, harness, tmp_
     page.get_by_role("button", name="Generate").click()
     group = page.locator(".generation-card").filter(has_text="A harbour at noon")
     expect(group.locator(".operation-badge")).to_have_text("From an image")
-    expect(group.locator("img").first).to_be_visible()
-    gens = client.get("/api/images/user").json()["generations"]
-    assert gens[0]["source"]["operation"] == "input" and gens[0]["source"]["uploadId"]
-    assert (gens[0]["width"], gens[0]["height"]) == (400, 240)  # the input's own shape
+    gen = wait_status(client, group.get_attribute("data-generation-id"))
+    assert gen["source"]["operation"] == "input" and gen["source"]["uploadId"]
+    assert (gen["width"], gen["height"]) == (400, 240)  # the input's own shape
+    expect(group.locator(".image-open img")).to_be_visible()
     # A text file is refused where the user is looking, and the chip stays as it was.
     bad = tmp_path / "notes.png"
     bad.write_text("not an image")
@@ -93,3 +93,42 @@ def test_vary_and_upscale_from_the_lightbox_with_lineage(page: Page, harness):
     page.reload()
     varied.locator(".image-open").first.click()
     expect(page.locator("#source-gone")).to_be_visible()
+
+
+def test_starting_image_and_lineage_are_accessible_in_both_themes_and_languages(
+    page: Page, harness, tmp_path: Path
+):
+    from tests.e2e.test_accessibility_ui import WIDTHS, Walk
+
+    email = sign_up(page, harness)
+    client = api(harness, page)
+    gid = client.post(
+        "/api/images/generate",
+        json={"prompt": "Axe: a paper crane", "width": 256, "height": 256},
+    ).json()["generation"]["id"]
+    image = wait_status(client, gid)["images"][0]
+    child = client.post(f"/api/images/{image['id']}/vary", json={"strength": "subtle"})
+    wait_status(client, child.json()["generation"]["id"])
+    walk = Walk(page, {email, "Axe: a paper crane", "procedural-v1"})
+    for theme, name in (("dark", "desktop"), ("light", "phone")):
+        page.emulate_media(color_scheme=theme)
+        page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[name], strict=True)))
+        at = f"{theme}/{name}"
+        page.goto(page.url.split("/generate-images")[0] + "/generate-images")
+        page.locator(".generation-card .image-open").first.wait_for()
+        # The variation's lightbox: made from; then the source's: what was made from it.
+        page.locator(".generation-card .image-open").first.click()
+        expect(page.locator("#lineage").get_by_role("button")).to_have_count(1)
+        # The last toast (Use as input's, before this reload) is not shown again.
+        expect(toast(page, "starting point of the next generation")).to_have_count(0)
+        walk.check(f"lightbox lineage {at}")
+        page.locator("#lineage").get_by_role("button").click()
+        expect(page.locator("#lineage-derived").get_by_role("button")).to_have_count(1)
+        page.locator("#use-input").click()
+        expect(page.locator("#starting-image")).to_be_visible()
+        said = toast(page, "starting point of the next generation")
+        said.get_by_role("button", name="Close notification").click()  # made in English
+        expect(said).to_have_count(0)
+        walk.check(f"starting image {at}")
+        page.locator("#remove-input").click()
+    walk.assert_clean()
