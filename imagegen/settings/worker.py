@@ -50,6 +50,9 @@ class WorkerSettings(SharedSettings):
     a1111_upscaler: str = Field("R-ESRGAN 4x+", alias="AUTOMATIC1111_UPSCALER", max_length=200)
     comfyui_url: str = Field("", alias="COMFYUI_URL")
     comfyui_workflow: str = Field("", alias="IMAGEGEN_COMFYUI_WORKFLOW")
+    # From an image: the img2img workflow (ours by default) and an upscale one (none: a resize).
+    comfyui_img2img_workflow: str = Field("", alias="IMAGEGEN_COMFYUI_IMG2IMG_WORKFLOW")
+    comfyui_upscale_workflow: str = Field("", alias="IMAGEGEN_COMFYUI_UPSCALE_WORKFLOW")
     replicate_api_token: str = Field("", alias="REPLICATE_API_TOKEN")
     replicate_base_url: str = Field("https://api.replicate.com", alias="REPLICATE_BASE_URL")
     replicate_models: str = Field(

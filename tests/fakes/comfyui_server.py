@@ -23,6 +23,10 @@ Behaviours copied from the real server:
 - Started with --preview-method, it sends binary frames to the running prompt's client: a
   4-byte event (1, PREVIEW_IMAGE), a 4-byte image type (1 JPEG, 2 PNG), then the image
   (server.py's send_image / encode_bytes); other events are other binary frames.
+- POST /upload/image (multipart "image", "type", "overwrite", "subfolder") stores into the input
+  folder and answers {"name", "subfolder", "type"}; without overwrite a clash becomes
+  "name (1).png" (same bytes: the same name). LoadImage with a file the folder lacks is refused
+  at validation: "Custom validation failed for node", details "image - Invalid image file: x".
 - GET /object_info/<Node> answers {Node: {"input": {"required": {...}}, ...}}, with combo
   inputs as [[choices...], {...}] (V1 nodes: CheckpointLoaderSimple, UNETLoader) or
   ["COMBO", {"options": [...]}] (V3 nodes); a class the server lacks gets {} with 200.
@@ -65,6 +69,26 @@ def _jpeg(width: int, height: int, shade: int) -> bytes:
     return buf.getvalue()
 
 
+def _shape(workflow: dict) -> tuple[tuple[int, int], int, str | None]:
+    """(size, batch, uploaded input name) of a txt2img or an img2img workflow."""
+    by_class = {n["class_type"]: n["inputs"] for n in workflow.values()}
+    if "EmptyLatentImage" in by_class:
+        latent = by_class["EmptyLatentImage"]
+        return (latent["width"], latent["height"]), int(latent["batch_size"]), None
+    scale = by_class["ImageScale"]
+    batch = int(by_class.get("RepeatLatentBatch", {}).get("amount", 1))
+    return (scale["width"], scale["height"]), batch, by_class["LoadImage"]["image"]
+
+
+def _from_input(data: bytes, size: tuple[int, int], sampler: dict) -> bytes:
+    with Image.open(io.BytesIO(data)) as im:
+        fitted = im.convert("RGB").resize(size)
+    art = Image.new("RGB", size, (200, 0, 200))
+    buf = io.BytesIO()
+    Image.blend(fitted, art, float(sampler.get("denoise", 1))).save(buf, "PNG")
+    return buf.getvalue()
+
+
 def create_app() -> FastAPI:
     """The fake server; app.state.script holds the next /prompt behaviours."""
     app = FastAPI()
@@ -80,6 +104,7 @@ def create_app() -> FastAPI:
     s.previews = False  # ComfyUI started with --preview-method
     s.checkpoints = list(CHECKPOINTS)
     s.number = 0
+    s.inputs: dict[str, bytes] = {}  # ComfyUI's input folder: uploads, by LoadImage name
     wake = asyncio.Event()
 
     @app.on_event("startup")
@@ -118,7 +143,7 @@ def create_app() -> FastAPI:
     async def run(item: dict) -> None:
         pid, client, workflow, behaviour = item["id"], item["client"], item["workflow"], item["b"]
         sampler = next((k, n) for k, n in workflow.items() if n["class_type"] == "KSampler")
-        latent = next(n for n in workflow.values() if n["class_type"] == "EmptyLatentImage")
+        size, batch, source = _shape(workflow)
         steps = int(sampler[1]["inputs"]["steps"]) * {"slow": 4, "slower": 10}.get(behaviour, 1)
         await send(client, {"type": "execution_start", "data": {"prompt_id": pid}})
         await send(client, {"type": "execution_cached", "data": {"nodes": [], "prompt_id": pid}})
@@ -170,9 +195,12 @@ def create_app() -> FastAPI:
             ok = False
         if ok and behaviour != "output_invalid":
             files = []
-            for i in range(int(latent["inputs"]["batch_size"])):
+            for i in range(batch):
                 name = f"imagegen_{pid[:8]}_{i:05d}_.png"
-                s.images[name] = _png(latent["inputs"]["width"], latent["inputs"]["height"], i)
+                if source is not None:  # img2img: the input, fitted, moved by the denoise
+                    s.images[name] = _from_input(s.inputs[source], size, sampler[1]["inputs"])
+                else:
+                    s.images[name] = _png(size[0], size[1], i)
                 files.append({"filename": name, "subfolder": "", "type": "output"})
             outputs = {"9": {"images": "nope" if behaviour == "malformed" else files}}
             await send(
@@ -233,6 +261,20 @@ def create_app() -> FastAPI:
         """node_errors, as ComfyUI's validate_inputs reports them."""
         errors = {}
         for node_id, node in workflow.items():
+            image = node["inputs"].get("image")
+            if node["class_type"] == "LoadImage" and image not in s.inputs:
+                errors[node_id] = {  # LoadImage.VALIDATE_INPUTS, as validate_inputs wraps it
+                    "errors": [
+                        {
+                            "type": "custom_validation_failed",
+                            "message": "Custom validation failed for node",
+                            "details": f"image - Invalid image file: {image}",
+                            "extra_info": {"input_name": "image"},
+                        }
+                    ],
+                    "dependent_outputs": ["9"],
+                    "class_type": "LoadImage",
+                }
             if node["class_type"] == "KSampler":
                 seed = node["inputs"]["seed"]
                 if isinstance(seed, int) and seed > s.seed_max:
@@ -328,6 +370,29 @@ def create_app() -> FastAPI:
             if len(s.queue) < before:
                 s.deleted.append(pid)
         return Response(status_code=200)
+
+    @app.post("/upload/image", response_model=None)
+    async def upload_image(request: Request) -> Response:
+        """server.py's image_upload: multipart "image" into the input folder (type input), a
+        clash renamed "name (1).png" unless overwrite is "true"/"1" or the bytes are the same."""
+        form = await request.form()
+        image = form.get("image")
+        if image is None or not getattr(image, "filename", ""):
+            return Response(status_code=400)
+        data = await image.read()  # type: ignore[union-attr]
+        sub = str(form.get("subfolder", ""))
+        name = image.filename  # type: ignore[union-attr]
+        if str(form.get("overwrite")) not in ("true", "1"):
+            stem, dot, ext = name.rpartition(".")
+            i = 1
+            while (f"{sub}/{name}" if sub else name) in s.inputs and s.inputs[
+                f"{sub}/{name}" if sub else name
+            ] != data:
+                name = f"{stem} ({i}).{ext}" if dot else f"{name} ({i})"
+                i += 1
+        s.inputs[f"{sub}/{name}" if sub else name] = data
+        kind = str(form.get("type") or "input")
+        return JSONResponse({"name": name, "subfolder": sub, "type": kind})
 
     @app.get("/history/{prompt_id}", response_model=None)
     async def history(prompt_id: str) -> JSONResponse:

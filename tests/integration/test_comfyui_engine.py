@@ -261,3 +261,46 @@ def test_unreachable_server():
     assert not ok and "unreachable" in reason
     with pytest.raises(EngineError, match="websocket is unreachable"):
         engine.generate(_req())
+
+
+def _green(size: tuple[int, int] = (300, 200)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (10, 220, 10)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_img2img_uploads_the_input_and_runs_the_img2img_workflow(fake):
+    app, url = fake
+    engine = _engine(url)
+    caps = engine.capabilities()
+    assert caps.supports_image_input and caps.upscaler == ""  # no upscale workflow set
+    images = engine.generate(_req(width=256, height=256, init_image=_green(), strength=0.0))
+    assert len(images) == 2  # one prompt per image, as for txt2img (seed + n)
+    (name,) = app.state.inputs  # uploaded once, into ComfyUI's input folder
+    sent = app.state.prompts[-1]["prompt"]
+    loader = next(n for n in sent.values() if n["class_type"] == "LoadImage")
+    sampler = next(n for n in sent.values() if n["class_type"] == "KSampler")
+    assert loader["inputs"]["image"] == name and sampler["inputs"]["denoise"] == 0.0
+    assert [n["inputs"]["seed"] for p in app.state.prompts[-2:] for n in p["prompt"].values()
+            if n["class_type"] == "KSampler"] == [99, 100]  # fmt: skip
+    out = Image.open(io.BytesIO(images[0].data)).convert("RGB")
+    assert out.size == (256, 256) and out.getpixel((5, 5))[1] > 200  # the input, kept
+
+
+def test_a_missing_input_is_refused_with_comfyuis_reason(fake, tmp_path: Path):
+    _app, url = fake
+    workflow = json.loads((DEFAULT_WORKFLOW.parent / "img2img.json").read_text())
+    workflow["10"]["inputs"]["image"] = "gone.png"  # a fixed name nobody uploaded
+    path = tmp_path / "fixed.json"
+    path.write_text(json.dumps(workflow))
+    engine = ComfyUIEngine(url, "", 30, 1, img2img_path=str(path))
+    assert not engine.capabilities().supports_image_input  # no {{input_image}} slot: none
+    upscale = ComfyUIEngine(
+        url, "", 30, 1, upscale_path=str(DEFAULT_WORKFLOW.parent / "img2img.json")
+    )
+    assert upscale.capabilities().upscaler == "ComfyUI: img2img"
+    big = upscale.upscale(_req(width=320, height=192, init_image=_green((160, 96))))
+    assert big is not None and (big.width, big.height) == (320, 192)
+    with pytest.raises(EngineError, match="Invalid image file: gone.png"):
+        raw = ComfyUIEngine(url, str(path), 30, 1)  # as its txt2img: LoadImage of a lost file
+        raw.generate(_req(num_images=1))

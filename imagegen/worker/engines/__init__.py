@@ -68,6 +68,8 @@ def available_engines() -> dict[str, Engine]:
                 s.engine_timeout_seconds,
                 s.engine_max_retries,
                 queue_timeout=s.engine_queue_timeout_seconds,
+                img2img_path=s.comfyui_img2img_workflow,
+                upscale_path=s.comfyui_upscale_workflow,
             )
         )
     if s.replicate_api_token:

@@ -21,6 +21,7 @@ it runs with the model it names itself, if any.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import time
 import uuid
@@ -37,6 +38,7 @@ from imagegen.worker.engines.base import (
     RenderControl,
     RenderedImage,
     RenderRequest,
+    StrengthRange,
 )
 from imagegen.worker.engines.comfyui_protocol import (
     combo_choices,
@@ -52,6 +54,17 @@ from imagegen.worker.engines.procedural import ANY_SIZE, SIZES
 from imagegen.worker.engines.remote import Probe, ProbedEngine, as_png, request_json
 
 DEFAULT_WORKFLOW = Path(__file__).parent / "workflows" / "txt2img.json"
+IMG2IMG_WORKFLOW = Path(__file__).parent / "workflows" / "img2img.json"
+
+
+def _load(path: Path) -> dict:
+    """A workflow template from its file (a clear error at start-up if it is unreadable)."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise EngineError(f"The ComfyUI workflow {path} cannot be read: {e}") from e
+
+
 STEPS = 20
 SLOTS = ("prompt", "negative", "seed", "width", "height", "steps", "batch", "model")
 NO_MODEL = "default"  # the catalogue's model for a workflow that needs none
@@ -72,17 +85,21 @@ class ComfyUIEngine(ProbedEngine):
         timeout: float,
         retries: int,
         queue_timeout: float = 600.0,
+        img2img_path: str = "",
+        upscale_path: str = "",
     ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout  # from the prompt's start: its run time
         self.queue_timeout = queue_timeout  # waiting in ComfyUI's own queue, before that
         self.retries = retries
-        path = Path(workflow_path) if workflow_path else DEFAULT_WORKFLOW
-        try:
-            self.template = json.loads(path.read_text())
-        except (OSError, ValueError) as e:
-            raise EngineError(f"The ComfyUI workflow {path} cannot be read: {e}") from e
+        self.template = _load(Path(workflow_path) if workflow_path else DEFAULT_WORKFLOW)
         self.source = model_source(self.template)
+        # From an image: img2img (ours by default) and, if one is configured, an upscale
+        # workflow; each takes the uploaded input in its {{input_image}} slot.
+        img2img = _load(Path(img2img_path) if img2img_path else IMG2IMG_WORKFLOW)
+        self.img2img = img2img if has_slot(img2img, "input_image") else None
+        self.upscaler_path = Path(upscale_path) if upscale_path else None
+        self.upscale_template = _load(self.upscaler_path) if self.upscaler_path else None
 
     def _probe(self) -> Probe:
         """Asks /object_info about the workflow's loader (or, with no model slot, one of its
@@ -123,6 +140,9 @@ class ComfyUIEngine(ProbedEngine):
             supports_steps=True,
             progress=True,
             cancel=True,
+            supports_image_input=self.img2img is not None,
+            strength_range=StrengthRange(min=0.0, max=1.0) if self.img2img else None,
+            upscaler=f"ComfyUI: {self.upscaler_path.stem}" if self.upscaler_path else "",
         )
 
     def _ws_url(self, client_id: str) -> str:
@@ -133,10 +153,29 @@ class ComfyUIEngine(ProbedEngine):
     def generate(
         self, request: RenderRequest, control: RenderControl | None = None
     ) -> list[RenderedImage]:
-        control = control or RenderControl()
+        template = self.template
+        if request.init_image is not None:
+            if self.img2img is None:
+                raise EngineError("This ComfyUI setup has no image-to-image workflow.")
+            template = self.img2img
+        return self._run(request, control or RenderControl(), template)
+
+    def upscale(
+        self, request: RenderRequest, control: RenderControl | None = None
+    ) -> RenderedImage | None:
+        """The configured upscale workflow (none: the worker's labelled resize)."""
+        if self.upscale_template is None or request.init_image is None:
+            return None
+        one = dataclasses.replace(request, num_images=1, strength=0.0)
+        return self._run(one, control or RenderControl(), self.upscale_template)[0]
+
+    def _run(
+        self, request: RenderRequest, control: RenderControl, template: dict
+    ) -> list[RenderedImage]:
+        """One workflow, one prompt per image where it has seed and batch slots."""
         # A ComfyUI batch shares one seed: with seed and batch slots, each image is a prompt
         # of its own, so image n really comes from seed+n, as its PNG says.
-        per_image = has_slot(self.template, "seed") and has_slot(self.template, "batch")
+        per_image = has_slot(template, "seed") and has_slot(template, "batch")
         runs = request.num_images if per_image else 1
         client_id = uuid.uuid4().hex
         try:
@@ -145,10 +184,15 @@ class ComfyUIEngine(ProbedEngine):
             raise EngineError(f"ComfyUI's websocket is unreachable ({type(e).__name__}).") from e
         images: list[RenderedImage] = []
         with ws, httpx.Client(timeout=self.timeout) as client:
+            extra: dict[str, object] = {}
+            if request.init_image is not None:
+                extra["input_image"] = self._upload(client, request.init_image, control)
+                extra["strength"] = request.strength
             for n in range(runs):
                 workflow = fill_workflow(
-                    self.template,
-                    {
+                    template,
+                    extra
+                    | {
                         "prompt": request.prompt,
                         "negative": request.negative_prompt,
                         "seed": request.seed + n,
@@ -167,6 +211,25 @@ class ComfyUIEngine(ProbedEngine):
                     steps=workflow_steps(workflow) or STEPS,
                 )  # fmt: skip
         return images
+
+    def _upload(self, client: httpx.Client, image: bytes, control: RenderControl) -> str:
+        """POST /upload/image into ComfyUI's input folder: the name LoadImage then takes."""
+        name = f"imagegen-{uuid.uuid4().hex}.png"
+        answer = request_json(
+            "ComfyUI",
+            lambda: client.post(
+                f"{self.url}/upload/image",
+                files={"image": (name, image, "image/png")},
+                data={"type": "input", "overwrite": "true"},
+            ),
+            retries=self.retries,
+            timeout=self.timeout,
+            control=control,
+        )
+        if not isinstance(answer, dict) or not isinstance(answer.get("name"), str):
+            raise EngineError("ComfyUI's answer to /upload/image had no file name.")
+        sub = answer.get("subfolder") or ""
+        return f"{sub}/{answer['name']}" if sub else answer["name"]
 
     def _submit(
         self, client: httpx.Client, workflow: dict, client_id: str, control: RenderControl
