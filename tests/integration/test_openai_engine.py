@@ -160,3 +160,18 @@ def test_whole_flow_through_the_worker(fake, stack, monkeypatch):
         assert failed["status"] == "FAILED" and "rate limiting" in failed["error"]
     finally:
         stack["worker"].kill()
+
+
+def test_from_an_image_goes_to_the_edits_endpoint_as_a_typed_file(fake):
+    app, base = fake
+    engine = _engine(base)
+    caps = engine.capabilities()
+    assert caps.supports_image_input and caps.strength_range is None  # edits take no strength
+    buf = io.BytesIO()
+    Image.new("RGB", (300, 200), (1, 2, 3)).save(buf, "JPEG")
+    images = engine.generate(_req(init_image=buf.getvalue(), strength=0.7))
+    assert len(images) == 2 and app.state.edited == (300, 200)
+    sent = app.state.requests[-1]["edit"]
+    assert sent == {"model": "gpt-image-1", "prompt": "a heron", "n": "2", "size": "1024x1024"}
+    with pytest.raises(EngineError, match="dall-e-3 cannot start from an image"):
+        engine.generate(_req(model="dall-e-3", num_images=1, init_image=buf.getvalue()))

@@ -90,6 +90,8 @@ def _check_strength(
             f"{engine.label} cannot start from an image; choose an engine that can.",
             field="engine",
         )
+    if engine is not None and engine.strength_range is None:
+        return None  # it starts from the image its own way (OpenAI's edits): none recorded
     strength = DEFAULT_STRENGTH if req.strength is None else req.strength
     rule = engine.strength_range if engine is not None else None
     low, high = (rule.min, rule.max) if rule is not None else (0.0, 1.0)

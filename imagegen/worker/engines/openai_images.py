@@ -3,7 +3,10 @@
 API: POST {OPENAI_BASE_URL}/images/generations, documented at
 https://platform.openai.com/docs/api-reference/images/create - body {model, prompt, n, size,
 response_format?}; answer {"created": …, "data": [{"b64_json": "…"}, …]}; errors are
-{"error": {"message", "type", "code"}} with 401, 429 (Retry-After) and 5xx.
+{"error": {"message", "type", "code"}} with 401, 429 (Retry-After) and 5xx. From an image,
+POST /images/edits (multipart: image, prompt, model, n, size) answers the same; the file part
+must carry an image/png, image/jpeg or image/webp type (else 400 unsupported_file_mimetype).
+gpt-image-1 edits; dall-e-3 does not. Edits take no strength.
 """
 
 from __future__ import annotations
@@ -33,6 +36,18 @@ MODELS: dict[str, dict] = {
 }
 
 
+EDITS = ("gpt-image-1",)  # the models /images/edits takes here
+
+
+def _ext(data: bytes) -> str:
+    """png, jpg or webp: the input's real format (the file part's type must say it)."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return "png"
+
+
 class OpenAIImagesEngine(ProbedEngine):
     """Images from OpenAI's API (or a compatible server at OPENAI_BASE_URL)."""
 
@@ -58,6 +73,7 @@ class OpenAIImagesEngine(ProbedEngine):
                 name: {"sizes": m["sizes"], "max_images": m["max_images"]}
                 for name, m in MODELS.items()
             },
+            supports_image_input=True,  # /images/edits (gpt-image-1), with no strength
         )
 
     def _headers(self) -> dict[str, str]:
@@ -109,11 +125,21 @@ class OpenAIImagesEngine(ProbedEngine):
         }
         if request.model.startswith("dall-e"):
             body["response_format"] = "b64_json"  # gpt-image-1 always answers b64_json
+        send = {"json": body}
+        route = "generations"
+        if request.init_image is not None:
+            if request.model not in EDITS:
+                raise EngineError(
+                    f"{request.model} cannot start from an image; choose {', '.join(EDITS)}."
+                )
+            route, send = "edits", {"data": {k: str(v) for k, v in body.items()}, "files": {
+                "image": (f"input.{_ext(request.init_image)}", request.init_image,
+                          f"image/{_ext(request.init_image).replace('jpg', 'jpeg')}")}}  # fmt: skip
         with httpx.Client(timeout=self.timeout) as client:
             answer = request_json(
                 "OpenAI",
                 lambda: client.post(
-                    f"{self.base_url}/images/generations", json=body, headers=self._headers()
+                    f"{self.base_url}/images/{route}", headers=self._headers(), **send
                 ),
                 retries=self.retries,
                 timeout=self.timeout,
