@@ -8,6 +8,13 @@ Errors are {"title", "detail", "status"} (401 unauthenticated, 429 with retry-af
 Webhooks carry webhook-id / webhook-timestamp / webhook-signature, signed with that key
 (https://replicate.com/docs/topics/webhooks/verify-webhook).
 
+GET /v1/models/{owner}/{name} -> {"owner", "name", ..., "latest_version": {"id",
+"openapi_schema": {"components": {"schemas": {"Input": {"properties": {...}}}}}}}: here
+black-forest-labs/flux-schnell takes no image, black-forest-labs/flux-dev takes "image" (a URI)
+and "prompt_strength". POST /v1/files (multipart "content", as replicate-python's
+files.create sends it) -> 201 {"id", "name", "content_type", "size", "etag", "checksums",
+"metadata", "created_at", "expires_at", "urls": {"get"}}.
+
 Scripted behaviours: "ok", "429", "500", "failed", "malformed", "slow", "nowebhook".
 """
 
@@ -51,6 +58,59 @@ def create_app() -> FastAPI:
 
     def _authorized(request: Request) -> bool:
         return request.headers.get("authorization") == f"Bearer {TOKEN}"
+
+    text_input = {
+        "prompt": {"type": "string", "x-order": 0},
+        "aspect_ratio": {"type": "string", "x-order": 1},
+        "num_outputs": {"type": "integer", "minimum": 1, "maximum": 4},
+        "seed": {"type": "integer"},
+        "output_format": {"type": "string"},
+    }
+    schemas = {
+        "black-forest-labs/flux-schnell": text_input,
+        "black-forest-labs/flux-dev": {
+            **text_input,
+            "image": {"type": "string", "format": "uri", "description": "Input image"},
+            "prompt_strength": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.8},
+        },
+    }
+    app.state.uploads = {}
+
+    @app.get("/v1/models/{owner}/{name}", response_model=None)
+    async def model(owner: str, name: str, request: Request) -> JSONResponse:
+        if not _authorized(request):
+            return _problem(401, "You did not pass a valid authentication token")
+        props = schemas.get(f"{owner}/{name}")
+        if props is None:
+            return _problem(404, "Not found.")
+        schema = {"openapi": "3.0.2", "components": {"schemas": {"Input": {
+            "type": "object", "properties": props, "required": ["prompt"]}}}}  # fmt: skip
+        version = {"id": "v1", "openapi_schema": schema}
+        return JSONResponse(
+            {"url": f"https://replicate.com/{owner}/{name}", "owner": owner, "name": name,
+             "latest_version": version}
+        )  # fmt: skip
+
+    @app.post("/v1/files", response_model=None)
+    async def upload(request: Request) -> JSONResponse:
+        if not _authorized(request):
+            return _problem(401, "You did not pass a valid authentication token")
+        form = await request.form()
+        content = form.get("content")
+        if content is None or not hasattr(content, "read"):
+            return _problem(400, "Missing content")
+        data = await content.read()  # type: ignore[union-attr]
+        fid = secrets.token_hex(8)
+        app.state.uploads[fid] = data
+        base = str(request.base_url).rstrip("/")
+        file = {
+            "id": fid, "name": getattr(content, "filename", "file"),
+            "content_type": getattr(content, "content_type", ""), "size": len(data),
+            "etag": fid, "checksums": {}, "metadata": {},
+            "created_at": datetime.now(UTC).isoformat(), "expires_at": None,
+            "urls": {"get": f"{base}/v1/files/{fid}"},
+        }  # fmt: skip
+        return JSONResponse(file, status_code=201)
 
     @app.get("/v1/webhooks/default/secret", response_model=None)
     async def secret(request: Request) -> JSONResponse:

@@ -188,3 +188,25 @@ def test_end_to_end_through_the_worker_and_the_app(diffusers_worker, stack):
     png = Image.open(io.BytesIO(httpx.get(g["images"][0]["fileUrl"]).content))
     assert png.size == (64, 64) and "Seed: 5" in png.info["parameters"]
     assert previews and previews[0].startswith("data:image/webp;base64,")
+
+
+def test_img2img_from_the_loaded_pipeline_by_strength(tiny, no_network):
+    engine = _engine(tiny)
+    caps = engine.capabilities()
+    assert caps.supports_image_input and caps.strength_range.min == 0.25  # 1 of 4 steps
+    buf = io.BytesIO()
+    Image.new("RGB", (100, 80), (250, 30, 30)).save(buf, "PNG")
+    seen: list[float] = []
+    images = engine.generate(
+        _req(num_images=1, init_image=buf.getvalue(), strength=0.5),
+        RenderControl(lambda f, _p: seen.append(f)),
+    )
+    assert (images[0].width, images[0].height) == (64, 64)
+    assert seen[-1] == 1.0 and len(seen) == 2  # half of the 4 steps ran
+    plain = engine._pipes["tiny-sd"]
+    derived = engine._img2img_pipes["tiny-sd"]
+    assert type(derived).__name__ == "StableDiffusionImg2ImgPipeline"
+    assert derived.unet is plain.unet  # from_pipe: the same weights, not a second copy
+    again = engine.generate(_req(num_images=1, init_image=buf.getvalue(), strength=0.5))
+    assert _pixels(again[0].data) == _pixels(images[0].data)  # reproducible from its seed
+    assert no_network == []

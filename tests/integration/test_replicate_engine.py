@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from PIL import Image
 
 from imagegen.worker.engines import Cancelled, EngineError, RenderControl, RenderRequest
 from imagegen.worker.engines import replicate as rep
@@ -150,3 +152,26 @@ def test_the_workers_webhook_door_refuses_forgeries(fake, app_env, monkeypatch):
             headers={"webhook-id": "m", "webhook-timestamp": "1", "webhook-signature": "v1,AAAA"},
         )
         assert r.status_code == 401
+
+
+def test_a_model_with_an_image_input_gets_the_uploaded_file_and_its_strength(fake, monkeypatch):
+    app, base = fake
+    monkeypatch.setattr(rep, "POLL_SECONDS", 0.1)
+    dev = "black-forest-labs/flux-dev"
+    engine = rep.ReplicateEngine(replicate_server.TOKEN, base, [MODEL, dev], "", 30, 1)
+    caps = engine.capabilities()
+    assert caps.supports_image_input and caps.strength_range is not None
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (5, 5, 5)).save(buf, "PNG")
+    images = engine.generate(
+        _req(model=dev, num_images=1, init_image=buf.getvalue(), strength=0.35)
+    )
+    assert len(images) == 1
+    sent = app.state.bodies[-1]["input"]
+    (fid,) = app.state.uploads
+    assert sent["image"].endswith(f"/v1/files/{fid}") and sent["prompt_strength"] == 0.35
+    assert app.state.uploads[fid] == buf.getvalue()
+    # flux-schnell has no image input: refused with the reason, nothing sent.
+    with pytest.raises(EngineError, match="takes no input image on Replicate"):
+        engine.generate(_req(num_images=1, init_image=buf.getvalue()))
+    assert len(app.state.bodies) == 1

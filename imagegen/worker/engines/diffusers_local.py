@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import io
 import json
+import math
 import os
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from PIL import Image as PILImage
+from PIL import ImageOps
 
 from imagegen.worker.engines.base import (
     Cancelled,
@@ -27,6 +32,7 @@ from imagegen.worker.engines.base import (
     RenderedImage,
     RenderRequest,
     SizeRange,
+    StrengthRange,
 )
 from imagegen.worker.engines.preview import preview_bytes
 from imagegen.worker.engines.procedural import encode_png, parameters_text
@@ -75,6 +81,7 @@ class DiffusersEngine(Engine):
         # Any size in steps of 8 beyond the presets, as diffusers' latents allow.
         self.size_range = SizeRange(min=64, max=max_side, step=8) if max_side >= 64 else None
         self._pipes: dict[str, Any] = {}
+        self._img2img_pipes: dict[str, Any] = {}
         self._lock = threading.Lock()  # one pipeline call at a time: it owns the device
 
     @staticmethod
@@ -95,6 +102,10 @@ class DiffusersEngine(Engine):
             supports_steps=True,
             progress=True,
             cancel=True,
+            # img2img from the loaded pipeline (from_pipe: no second copy of the weights); at
+            # least one step must run, so the least strength is 1/steps.
+            supports_image_input=True,
+            strength_range=StrengthRange(min=math.ceil(100 / self.steps) / 100, max=1.0),
         )
 
     def concurrency(self, default: int) -> int:
@@ -187,7 +198,23 @@ class DiffusersEngine(Engine):
         with self._lock:
             control.check()
             pipe = self._pipeline(request.model)
+            if request.init_image is not None:
+                pipe = self._img2img(request.model, pipe)
             return self._run(pipe, request, control)
+
+    def _img2img(self, model: str, pipe: Any) -> Any:
+        """The image-to-image pipeline made from the loaded one, sharing its weights."""
+        found = self._img2img_pipes.get(model)
+        if found is None:
+            from diffusers import AutoPipelineForImage2Image
+
+            try:
+                found = AutoPipelineForImage2Image.from_pipe(pipe)
+            except (ValueError, TypeError) as e:
+                raise EngineError(f"Model {model} has no image-to-image pipeline: {e}") from e
+            found.set_progress_bar_config(disable=True)
+            self._img2img_pipes[model] = found
+        return found
 
     def _run(
         self, pipe: Any, request: RenderRequest, control: RenderControl
@@ -211,6 +238,15 @@ class DiffusersEngine(Engine):
         }
         if request.negative_prompt and "negative_prompt" in accepts:
             kwargs["negative_prompt"] = request.negative_prompt
+        steps = self.steps
+        if request.init_image is not None:  # fitted to the size asked; strength of the steps
+            with PILImage.open(io.BytesIO(request.init_image)) as src:
+                kwargs["image"] = ImageOps.fit(src.convert("RGB"), (request.width, request.height))
+            kwargs["strength"] = request.strength
+            steps = max(1, int(self.steps * request.strength))
+            for size in ("width", "height"):
+                if size not in accepts:
+                    kwargs.pop(size)
         last_preview = [0.0]
 
         def on_step_end(_pipe: Any, step: int, _t: Any, tensors: dict) -> dict:
@@ -220,7 +256,7 @@ class DiffusersEngine(Engine):
             if now - last_preview[0] >= PREVIEW_INTERVAL_S and "latents" in tensors:
                 last_preview[0] = now
                 preview = _latent_preview(tensors["latents"])
-            control.report((step + 1) / self.steps, preview)
+            control.report((step + 1) / steps, preview)
             return tensors
 
         if "callback_on_step_end" in accepts:

@@ -6,7 +6,11 @@ API (https://replicate.com/docs/reference/http): POST /v1/models/{owner}/{name}/
 it. Webhooks are signed like Standard Webhooks with the key from GET
 /v1/webhooks/default/secret (https://replicate.com/docs/topics/webhooks/verify-webhook).
 Outputs are URLs that Replicate deletes after an hour: they are downloaded at once and the
-worker stores them like any engine's images.
+worker stores them like any engine's images. From an image: GET /v1/models/{owner}/{name}
+gives the model's input schema (latest_version.openapi_schema.components.schemas.Input); a
+model with an image input ("image", "input_image" or "init_image") gets the input uploaded
+with POST /v1/files (multipart "content") as that field's URL, and its strength as
+"prompt_strength" (or "strength") where the schema has one.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from imagegen.worker.engines.base import (
     RenderControl,
     RenderedImage,
     RenderRequest,
+    StrengthRange,
 )
 from imagegen.worker.engines.remote import Probe, ProbedEngine, as_png, request_json
 
@@ -36,6 +41,8 @@ ASPECTS = {
     (768, 1024): "3:4",
 }
 POLL_SECONDS = 2.0
+IMAGE_FIELDS = ("image", "input_image", "init_image")
+STRENGTH_FIELDS = ("prompt_strength", "strength")
 
 
 class ReplicateEngine(ProbedEngine):
@@ -62,11 +69,14 @@ class ReplicateEngine(ProbedEngine):
         self._done: dict[str, tuple[threading.Event, list[dict]]] = {}
         self._lock = threading.Lock()
         self._secret: str | None = None
+        self._schemas: dict[str, dict] = {}  # each model's input properties, from the probe
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
     def capabilities(self) -> EngineCapabilities:
+        self.probed()  # the models' input schemas come with the probe
+        fields = [self._fields(m) for m in self.models]
         return EngineCapabilities(
             models=self.models,
             default_model=self.models[0],
@@ -75,15 +85,50 @@ class ReplicateEngine(ProbedEngine):
             supports_seed=True,
             supports_negative_prompt=False,
             cancel=True,
+            supports_image_input=any(image for image, _ in fields),
+            strength_range=StrengthRange() if any(st for _, st in fields) else None,
         )
 
     def _probe(self) -> Probe:
-        """Asks for the webhook signing key: it proves the token works."""
+        """Asks for the webhook signing key (it proves the token works), then each model's
+        input schema (which of them start from an image)."""
         try:
             self._webhook_secret(refresh=True)
         except EngineError as e:
             return Probe(False, str(e))
+        for model in self.models:
+            try:
+                r = httpx.get(
+                    f"{self.base_url}/v1/models/{model}", headers=self._headers(), timeout=5
+                )
+                schema = r.json()["latest_version"]["openapi_schema"]
+                self._schemas[model] = schema["components"]["schemas"]["Input"]["properties"]
+            except (httpx.HTTPError, ValueError, KeyError, TypeError):
+                self._schemas.pop(model, None)  # unknown: offered for text only
         return Probe(True)
+
+    def _fields(self, model: str) -> tuple[str, str]:
+        """(image input, strength input) of a model's schema ("" where it has none)."""
+        props = self._schemas.get(model) or {}
+        image = next((f for f in IMAGE_FIELDS if f in props), "")
+        strength = next((f for f in STRENGTH_FIELDS if f in props), "") if image else ""
+        return image, strength
+
+    def _upload(self, client: httpx.Client, data: bytes, control: RenderControl) -> str:
+        """POST /v1/files: the URL a prediction's image input then takes."""
+        answer = request_json(
+            "Replicate",
+            lambda: client.post(
+                f"{self.base_url}/v1/files", files={"content": ("input.png", data, "image/png")}
+            ),
+            retries=self.retries,
+            timeout=self.timeout,
+            control=control,
+        )
+        url = (answer.get("urls") or {}).get("get") if isinstance(answer, dict) else None
+        if not isinstance(url, str):
+            raise EngineError("Replicate's answer to the file upload had no URL.")
+        return url
 
     def _webhook_secret(self, refresh: bool = False) -> str:
         if self._secret and not refresh:
@@ -137,6 +182,13 @@ class ReplicateEngine(ProbedEngine):
             body["webhook"] = self.webhook_url
             body["webhook_events_filter"] = ["completed"]
         with httpx.Client(timeout=self.timeout, headers=self._headers()) as client:
+            if request.init_image is not None:
+                image, strength = self._fields(request.model)
+                if not image:
+                    raise EngineError(f"{request.model} takes no input image on Replicate.")
+                body["input"][image] = self._upload(client, request.init_image, control)
+                if strength:
+                    body["input"][strength] = request.strength
             created = request_json(
                 "Replicate",
                 lambda: client.post(
