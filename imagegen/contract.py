@@ -231,6 +231,16 @@ class EngineCapabilities(_Open):
     supports_image_input: bool = False
     strength_range: StrengthRange | None = None
     upscaler: str = ""
+    supports_upscale: bool = False  # an upscaler of its own (set from `upscaler`)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upscale_from_upscaler(cls, data: object) -> object:
+        """supportsUpscale says what `upscaler` does, for clients that read only flags."""
+        keys = ("supports_upscale", "supportsUpscale")
+        if isinstance(data, dict) and not any(k in data for k in keys):
+            return {**data, "supports_upscale": bool(data.get("upscaler"))}
+        return data
 
     def limits(self, model: str) -> tuple[list[tuple[int, int]], int]:
         """(sizes, max images) for one model: its own rules where it has them."""

@@ -24,6 +24,12 @@ def input_drop() -> rx.Component:
     """Drop (or pick) a PNG, JPEG or WebP to start the next generation from it."""
     from imagegen.state.form import PromptFormState as F
 
+    return rx.cond(F.supports_image_input, _drop_zone())
+
+
+def _drop_zone() -> rx.Component:
+    from imagegen.state.form import PromptFormState as F
+
     return rx.el.label(
         rx.upload.root(
             rx.hstack(
@@ -81,6 +87,15 @@ def starting_image() -> rx.Component:
                     width="100%",
                 ),
                 class_name="input-controls",
+            ),
+            rx.cond(
+                ~F.supports_image_input,
+                rx.text(
+                    t("This engine cannot start from an image."),
+                    size="1",
+                    color_scheme="amber",
+                    id="input-unsupported",
+                ),
             ),
             rx.icon_button(
                 rx.icon("x", size=16),
@@ -163,8 +178,12 @@ def lightbox_actions() -> list[rx.Component]:
         )
 
     return [
-        # The form's engine decides whether it can start from an image (it says so if not).
-        soft("image-plus", t("Use as input"), [F.use_input(L.image.id), L.close], "use-input"),
+        # Use as input where the form's engine can start from an image; Vary where the
+        # image's own engine can.
+        rx.cond(
+            F.supports_image_input,
+            soft("image-plus", t("Use as input"), [F.use_input(L.image.id), L.close], "use-input"),
+        ),
         rx.cond(
             L.can_vary,
             rx.fragment(

@@ -66,6 +66,8 @@ class WorkerSettings(SharedSettings):
     )
     # Beyond those presets, any size in steps of 8 up to this side (0: the presets only).
     diffusers_max_side: int = Field(2048, alias="IMAGEGEN_DIFFUSERS_MAX_SIDE", ge=0, le=8192)
+    # Upscale x2 through an upscale pipeline (a folder or cached repo id); unset: a resize.
+    diffusers_upscaler: str = Field("", alias="IMAGEGEN_DIFFUSERS_UPSCALER")
 
     @field_validator("diffusers_sizes")
     @classmethod

@@ -45,6 +45,7 @@ class PromptFormState(StartingImage, SessionState):
     model: str = ""
     models: list[str] = []
     supports_negative: bool = True
+    supports_image_input: bool = False  # the chosen engine can start from an image
     engines: list[dict[str, str]] = []
     sizes: list[str] = DEFAULT_SIZES
     # The engine's range beyond the preset chips (step 0: it takes the presets only).
@@ -207,6 +208,7 @@ class PromptFormState(StartingImage, SessionState):
                 )
                 self.max_images = min(4, most)
                 self.supports_negative = e.supports_negative_prompt
+                self.supports_image_input = e.supports_image_input and e.available
         if self.size not in self.sizes and not self._size_allowed(self.size):
             self.size = "1024x1024" if "1024x1024" in self.sizes else self.sizes[0]
         if int(self.num_images) > self.max_images:

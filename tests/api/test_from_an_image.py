@@ -161,3 +161,42 @@ def _upload_key(upload_id: str) -> str:
         row = db.get(Upload, upload_id)
         assert row is not None and row.storage_key.startswith("uploads/")
         return row.storage_key
+
+
+def test_unused_uploads_are_swept_and_used_ones_stay(stack):
+    from imagegen.services.maintenance import sweep_orphans
+    from imagegen.services.uploads import owner_prefix
+
+    client = signup(stack["url"], "sweep@example.com")
+    unused = client.post("/api/uploads", files={"file": ("a.png", _png())}).json()
+    used = client.post("/api/uploads", files={"file": ("b.png", _png(colour=(1, 1, 1)))}).json()
+    _first(client, {"prompt": "kept", "uploadId": used["id"]})
+    me = client.get("/api/auth/me").json()["id"]
+    stray = f"{owner_prefix(me)}stray.png"  # a write cut short: a file with no row
+    get_storage().put(stray, _png(), "image/png")
+    unused_key = _upload_key(unused["id"])
+    sweep_orphans(grace_seconds=0)
+    assert not get_storage().exists(unused_key) and not get_storage().exists(stray)
+    assert get_storage().exists(_upload_key(used["id"]))
+    r = client.post("/api/images/generate", json={"prompt": "x", "uploadId": unused["id"]})
+    assert r.status_code == 404  # its row went with it
+
+
+def test_the_upload_limit_holds_under_concurrent_uploads(stack, monkeypatch):
+    import concurrent.futures
+
+    from imagegen.settings.app import get_app_settings
+
+    monkeypatch.setenv("IMAGEGEN_MAX_UPLOADS_PER_USER", "3")
+    get_app_settings.cache_clear()
+    client = signup(stack["url"], "limit@example.com")
+    body = _png()
+
+    def one(_: int) -> int:
+        return client.post("/api/uploads", files={"file": ("x.png", body)}).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        codes = sorted(pool.map(one, range(8)))
+    assert codes == [201] * 3 + [429] * 5
+    r = client.post("/api/uploads", files={"file": ("x.png", body)})
+    assert r.status_code == 429 and "the limit is 3" in r.json()["error"]

@@ -210,3 +210,18 @@ def test_img2img_from_the_loaded_pipeline_by_strength(tiny, no_network):
     again = engine.generate(_req(num_images=1, init_image=buf.getvalue(), strength=0.5))
     assert _pixels(again[0].data) == _pixels(images[0].data)  # reproducible from its seed
     assert no_network == []
+
+
+def test_upscale_through_a_configured_upscale_pipeline(tiny, tmp_path, no_network):
+    from tests.fakes.tiny_diffusers import build_tiny_upscaler
+
+    up = build_tiny_upscaler(tmp_path / "tiny-upscaler")
+    engine = DiffusersEngine([str(tiny)], steps=2, sizes=[(64, 64)], upscaler=str(up))
+    assert engine.capabilities().upscaler == "tiny-upscaler"
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 24), (200, 10, 10)).save(buf, "PNG")
+    big = engine.upscale(_req(num_images=1, width=64, height=48, init_image=buf.getvalue()))
+    assert big is not None and (big.width, big.height) == (64, 48)
+    assert "Upscaler: tiny-upscaler" in Image.open(io.BytesIO(big.data)).info["parameters"]
+    assert _engine(tiny).upscale(_req(init_image=buf.getvalue())) is None  # none configured
+    assert no_network == []

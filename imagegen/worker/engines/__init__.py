@@ -42,6 +42,7 @@ def available_engines() -> dict[str, Engine]:
                 steps=s.diffusers_steps,
                 sizes=parse_sizes(s.diffusers_sizes),
                 max_side=s.diffusers_max_side,
+                upscaler=s.diffusers_upscaler,
             )
         )
     if s.a1111_url:

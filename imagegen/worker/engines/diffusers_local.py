@@ -71,9 +71,11 @@ class DiffusersEngine(Engine):
         sizes: list[tuple[int, int]] | None = None,
         max_images: int = 4,
         max_side: int = 2048,
+        upscaler: str = "",
     ) -> None:
         # Model name -> where it lives: a folder's name, or the repo id of a cached model.
         self.sources = {self._model_name(m): m for m in models}
+        self.upscaler = upscaler  # an upscale pipeline (x2 or x4), as a folder or repo id
         self.device = device
         self.steps = steps
         self.sizes = sizes or [(512, 512), (768, 768), (768, 512), (512, 768), (1024, 1024)]
@@ -106,6 +108,7 @@ class DiffusersEngine(Engine):
             # least one step must run, so the least strength is 1/steps.
             supports_image_input=True,
             strength_range=StrengthRange(min=math.ceil(100 / self.steps) / 100, max=1.0),
+            upscaler=self._model_name(self.upscaler) if self.upscaler else "",
         )
 
     def concurrency(self, default: int) -> int:
@@ -170,14 +173,18 @@ class DiffusersEngine(Engine):
 
     def _pipeline(self, model: str) -> Any:
         """The loaded pipeline for a model (loaded once, on first use)."""
-        pipe = self._pipes.get(model)
+        return self._load(model, self.sources[model])
+
+    def _load(self, key: str, spec: str) -> Any:
+        """A pipeline from a folder or the local cache, loaded once under `key`."""
+        pipe = self._pipes.get(key)
         if pipe is not None:
             return pipe
         if not _installed():
             raise EngineError(
                 "The diffusers extra is not installed: pip install 'imagegen[diffusers]'."
             )
-        path = self._resolve(self.sources[model])
+        path = self._resolve(spec)
         from diffusers import DiffusionPipeline
 
         device, dtype = self._torch_device()
@@ -188,7 +195,7 @@ class DiffusersEngine(Engine):
             first = str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__
             raise EngineError(f"Could not load the diffusers pipeline from {path}: {first}") from e
         pipe.set_progress_bar_config(disable=True)
-        self._pipes[model] = pipe
+        self._pipes[key] = pipe
         return pipe
 
     def generate(
@@ -201,6 +208,39 @@ class DiffusersEngine(Engine):
             if request.init_image is not None:
                 pipe = self._img2img(request.model, pipe)
             return self._run(pipe, request, control)
+
+    def upscale(
+        self, request: RenderRequest, control: RenderControl | None = None
+    ) -> RenderedImage | None:
+        """The configured upscale pipeline, then fitted to the size asked (x4 models too)."""
+        if not self.upscaler or request.init_image is None:
+            return None
+        import torch
+
+        control = control or RenderControl()
+        with self._lock:
+            control.check()
+            pipe = self._load("upscaler", self.upscaler)
+            device, _ = self._torch_device()
+            with PILImage.open(io.BytesIO(request.init_image)) as src:
+                low = src.convert("RGB")
+            try:
+                with torch.inference_mode():
+                    big = pipe(
+                        prompt=request.prompt,
+                        image=low,
+                        num_inference_steps=self.steps,
+                        generator=torch.Generator(device=device).manual_seed(request.seed),
+                        output_type="pil",
+                    ).images[0]
+            except (RuntimeError, ValueError) as e:
+                raise EngineError(f"The diffusers upscaler failed: {str(e)[:300]}") from e
+        size = (request.width, request.height)
+        if big.size != size:
+            big = big.resize(size, PILImage.Resampling.LANCZOS)
+        name = self._model_name(self.upscaler)
+        text = f"{request.prompt}\nUpscaler: {name}, Size: {big.width}x{big.height}"
+        return RenderedImage(encode_png(big, text), big.width, big.height)
 
     def _img2img(self, model: str, pipe: Any) -> Any:
         """The image-to-image pipeline made from the loaded one, sharing its weights."""
