@@ -134,6 +134,22 @@ def test_bad_uploads_get_a_clear_4xx_and_nothing_is_kept(stack, monkeypatch):
     r = client.post("/api/images/generate", json={"prompt": "x", "uploadId": "nope"})
     assert r.status_code == 404
     assert client.get("/api/images/user?status=all").json()["count"] == 0
+    # Of all those refused uploads, nothing was kept: only the one good upload is stored.
+    assert [k for k, _ in get_storage().list("uploads/")] == [_upload_key(up["id"])]
+
+
+def test_an_upload_over_the_size_limit_is_413_and_kept_nowhere(stack, monkeypatch):
+    from imagegen.settings.app import get_app_settings
+
+    monkeypatch.setenv("IMAGEGEN_MAX_UPLOAD_BYTES", "4096")
+    get_app_settings.cache_clear()
+    client = signup(stack["url"], "big@example.com")
+    noisy = Image.effect_noise((128, 128), 60).convert("RGB")  # noise: PNG cannot shrink it
+    buf = io.BytesIO()
+    noisy.save(buf, "PNG")
+    r = client.post("/api/uploads", files={"file": ("big.png", buf.getvalue())})
+    assert r.status_code == 413 and r.json()["success"] is False
+    assert list(get_storage().list("uploads/")) == []
 
 
 def test_exif_is_stripped_after_its_orientation_is_applied(stack):
