@@ -107,9 +107,28 @@ class ImageGeneration(SQLModel, table=True):
     source_upload_id: str | None = Field(default=None, max_length=64, index=True)
     operation: str | None = Field(default=None, max_length=16)
     strength: float | None = None
+    # Made through the API with a personal key: that key's name, as it was then.
+    via_key: str | None = Field(default=None, max_length=120)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     completed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     deleted_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class ApiKey(SQLModel, table=True):
+    """A personal API key: only its hash is kept; the key itself is shown once, at creation."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = {"extend_existing": True}
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    owner_id: str = Field(index=True, max_length=64)
+    name: str = Field(max_length=120)
+    prefix: str = Field(max_length=32)  # "ig_" and its first characters: how a list shows it
+    key_hash: str = Field(max_length=64, unique=True)
+    scope: str = Field(max_length=16)  # "generate" (all the API) or "read" (list and download)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    last_used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class Upload(SQLModel, table=True):

@@ -47,6 +47,8 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
         files,
         from_image,
         images,
+        keys,
+        openai_compat,
         session,
         shares,
         webhooks,
@@ -105,7 +107,10 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
             {"success": False, "error": "Internal error; it has been logged."}, status_code=500
         )
 
-    for module in (auth, session, images, from_image, albums, shares, webhooks, files, engines):
+    for module in (
+        auth, session, images, from_image, keys, albums, shares, webhooks, files, engines,
+        openai_compat,
+    ):  # fmt: skip
         api.include_router(module.router)
     _add_docs(api)
     # Outermost last: body limits, then cross-site refusal, then CORS, then the cookie slide.
@@ -120,6 +125,7 @@ def create_api(security_headers: bool = True, housekeeping: bool = True) -> Fast
             Route.WEBHOOKS: get_app_settings().webhook_max_bytes,
             # The multipart envelope around the file: a few hundred bytes.
             Route.UPLOADS: get_app_settings().max_upload_bytes + 64 * 1024,
+            Route.OPENAI_EDITS: get_app_settings().max_upload_bytes + 64 * 1024,
         },
     )
     if security_headers:

@@ -37,7 +37,9 @@ router = APIRouter(tags=["images"])
 )
 async def generate(body: svc.GenerationRequest, user: CurrentUser) -> dict:
     """Records the generation and hands it to the worker; it completes via webhook."""
-    gen = await run_in_threadpool(svc.create_generation, user.user_id, body)
+    gen = await run_in_threadpool(
+        lambda: svc.create_generation(user.user_id, body, via_key=user.key_name or None)
+    )
     return {"success": True, "generation": generation_out(gen, [])}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from imagegen.contract import EngineCatalog
@@ -82,6 +82,37 @@ class UploadOut(_Out):
     format: Literal["PNG", "JPEG", "WEBP"]
 
 
+class KeyIn(_Out):
+    """A new API key: its name (where it will be used) and its scope."""
+
+    name: str = Field(min_length=1, max_length=120)
+    scope: Literal["generate", "read"] = "generate"
+
+
+class ApiKeyOut(_Out):
+    """A key as its list shows it: never the key itself."""
+
+    id: str
+    name: str
+    prefix: str
+    scope: Literal["generate", "read"]
+    created_at: str
+    last_used_at: str | None
+
+
+class KeyCreated(ApiKeyOut):
+    """A key just made: `key` is shown this once, and cannot be read again."""
+
+    key: str
+
+
+class KeyList(_Out):
+    """The caller's live keys."""
+
+    success: Literal[True]
+    keys: list[ApiKeyOut]
+
+
 class VaryIn(_Out):
     """How far a variation moves from its image (the README states both strengths)."""
 
@@ -106,6 +137,7 @@ class Generation(_Out):
     duration_ms: int | None
     parent_id: str | None
     source: Source | None
+    via_key: str | None
     progress: Progress | None
     images: list[Image]
     download_all_url: str | None
@@ -303,7 +335,10 @@ class ClerkEventOut(_Relayed):
 _WHY = {
     400: "Malformed: a body that is not what the route reads, or JSON nested too deeply.",
     401: "Not signed in (send `Authorization: Bearer <token>`), or a bad signature.",
-    403: "A cross-site request riding on a session cookie (it must come from the app's pages).",
+    403: (
+        "Not allowed: a cross-site request riding on a session cookie, a write through a"
+        " read-only API key, or a key managing keys."
+    ),
     404: "Not found, or not the caller's (the two are indistinguishable on purpose).",
     409: "Conflicts with the current state (already finished, name taken, ...).",
     413: "The request body is too large.",

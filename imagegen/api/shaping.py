@@ -61,6 +61,7 @@ def generation_json(view: GenerationView) -> dict:
         "model": gen.model,
         "durationMs": gen.duration_ms,
         "parentId": gen.parent_id,
+        "viaKey": gen.via_key,
         "source": None
         if gen.operation is None
         else {

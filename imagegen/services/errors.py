@@ -30,6 +30,12 @@ class Unauthorized(ServiceError):
     status = 401
 
 
+class Forbidden(ServiceError):
+    """Known, but not allowed to do this (a read-only key asked to write)."""
+
+    status = 403
+
+
 class TooMany(ServiceError):
     """Slow down: a rate or concurrency limit was reached."""
 

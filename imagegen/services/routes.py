@@ -30,6 +30,11 @@ class Route:
     VARY = "/api/images/{image_id}/vary"
     UPSCALE = "/api/images/{image_id}/upscale"
     UPLOADS = "/api/uploads"
+    KEYS = "/api/keys"
+    OPENAI_MODELS = "/v1/models"
+    OPENAI_GENERATIONS = "/v1/images/generations"
+    OPENAI_EDITS = "/v1/images/edits"
+    KEY = "/api/keys/{key_id}"
     FILE = "/api/files/{key:path}"  # a signed link to a locally stored object
     ENGINES = "/api/engines"
     # Albums

@@ -39,6 +39,8 @@ class AppSettings(SharedSettings):
     max_upload_bytes: int = Field(20 * 1024 * 1024, alias="IMAGEGEN_MAX_UPLOAD_BYTES", ge=1024)
     max_input_pixels: int = Field(16_000_000, alias="IMAGEGEN_MAX_INPUT_PIXELS", ge=4096)
     max_uploads_per_user: int = Field(200, alias="IMAGEGEN_MAX_UPLOADS_PER_USER", ge=1)
+    # How long POST /v1/images/generations waits for the images before answering 504.
+    openai_wait_seconds: float = Field(120, alias="IMAGEGEN_OPENAI_WAIT", gt=0, le=3600)
     login_max_failures: int = Field(5, alias="IMAGEGEN_LOGIN_MAX_FAILURES", ge=1)
     login_lockout_seconds: int = Field(15 * 60, alias="IMAGEGEN_LOGIN_LOCKOUT", ge=1)
     # argon2id's cost: pwdlib's recommended 64 MiB x 3 passes by default; production refuses

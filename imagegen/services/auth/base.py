@@ -12,6 +12,10 @@ class Principal:
 
     user_id: str
     email: str
+    # Through a personal API key: which one, and its scope ("full" for a signed-in session).
+    key_id: str = ""
+    key_name: str = ""
+    scope: str = "full"
 
     @property
     def display_name(self) -> str:

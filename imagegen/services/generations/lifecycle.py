@@ -37,7 +37,11 @@ log = logging.getLogger("imagegen.generations")
 
 
 def create_generation(
-    owner_id: str, req: GenerationRequest, *, operation: str | None = None
+    owner_id: str,
+    req: GenerationRequest,
+    *,
+    operation: str | None = None,
+    via_key: str | None = None,
 ) -> ImageGeneration:
     """Validates, records a PENDING generation, then hands it to the worker. A request with
     an input image (the caller's own image or upload) records it as the generation's source."""
@@ -70,6 +74,7 @@ def create_generation(
         source_upload_id=source.upload_id if source else None,
         operation=operation,
         strength=p.strength,
+        via_key=via_key or None,
     )
     return record_and_dispatch(gen, source.key if source else None)
 
