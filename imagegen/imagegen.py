@@ -12,6 +12,7 @@ from imagegen.api.security import PageSlash, SecurityHeaders
 from imagegen.components.i18n import t
 from imagegen.components.layout import connection_overlay
 from imagegen.pages.albums import album_page, albums_page
+from imagegen.pages.api_keys import api_keys_page
 from imagegen.pages.auth import sign_in_page, sign_up_page
 from imagegen.pages.studio import studio_page
 from imagegen.services import urls
@@ -19,6 +20,7 @@ from imagegen.services.maintenance import maintenance_loop
 from imagegen.services.routes import Page
 from imagegen.settings.app import get_app_settings
 from imagegen.state.albums import AlbumPageState, AlbumsState
+from imagegen.state.api_keys import ApiKeysState
 from imagegen.state.form import PromptFormState
 from imagegen.state.gallery import GalleryState
 from imagegen.state.session import SessionState
@@ -87,6 +89,12 @@ app.add_page(
     route=Page.ALBUMS,
     title="Albums · imagegen",
     on_load=AlbumsState.load_albums,
+)
+app.add_page(
+    guarded(api_keys_page) if CLERK else api_keys_page,
+    route=Page.KEYS,
+    title="API keys · imagegen",
+    on_load=ApiKeysState.load_keys,
 )
 app.add_page(
     guarded(album_page) if CLERK else album_page,

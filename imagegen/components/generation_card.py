@@ -137,6 +137,16 @@ def generation_card(card: GenerationCard, new: bool = False) -> rx.Component:
                     else []
                 ),
                 rx.cond(
+                    card.via_key != "",
+                    rx.badge(
+                        t("API · {name}", name=card.via_key),
+                        color_scheme="blue",
+                        size="1",
+                        class_name="api-badge",
+                        title=t("Made through the API with the key {name}", name=card.via_key),
+                    ),
+                ),
+                rx.cond(
                     card.operation != "",
                     rx.badge(
                         operation_label(card.operation),

@@ -39,12 +39,18 @@ def theme_toggle() -> rx.Component:
 def _account_wide() -> list[rx.Component]:
     """Wide screens: the email beside Sign out (or Clerk's user button)."""
     email = rx.text(SessionState.email, size="2", color_scheme="gray", class_name="header-email")
+    keys = _keys_link("2", id="nav-keys")
     if _clerk():
         from imagegen.components.clerk import UserButton
 
-        return [email, UserButton.create(after_sign_out_url=Page.SIGN_IN)]
+        return [keys, email, UserButton.create(after_sign_out_url=Page.SIGN_IN)]
     sign_out = rx.button(t("Sign out"), on_click=SessionState.sign_out, variant="soft", size="2")
-    return [email, sign_out]
+    return [keys, email, sign_out]
+
+
+def _keys_link(size: str, **props: str) -> rx.Component:
+    """The user's API keys page (in the account corner, and in the phone menu)."""
+    return rx.link(t("API keys"), href=Page.KEYS, size=size, aria_current=_here(Page.KEYS), **props)
 
 
 def _here(page: str) -> rx.Var:
@@ -73,6 +79,7 @@ def _menu() -> rx.Component:
     """Phones: the pages, who is signed in and Sign out, behind one button."""
     items: list[rx.Component] = [
         *_page_links(size="3", class_name="menu-link"),
+        _keys_link("3", class_name="menu-link"),
         language_switch(),
         rx.separator(size="4"),
         rx.text(SessionState.email, size="2", color_scheme="gray", class_name="menu-email"),

@@ -65,6 +65,7 @@ class Page:
     SIGN_UP = "/sign-up"
     ALBUMS = "/albums"
     ALBUM = "/albums/[album_id]"
+    KEYS = "/keys"  # personal API keys, under the user's menu
 
 
 _PARAM = re.compile(r"\{(\w+)(:path)?\}")

@@ -53,6 +53,7 @@ class GenerationCard:
     outside_filter: bool = False  # a new one the gallery's search or filters would not show
     operation: str = ""  # made from an image: "input", "vary" or "upscale" ("remix" is a form)
     strength: float = -1.0  # how far it moved from its image (-1: none applied)
+    via_key: str = ""  # made through the API with this key ("" from the studio)
     images: list[ImageCard] = dataclasses.field(default_factory=list)
 
 
@@ -105,6 +106,7 @@ def card_for(
         preview=info.preview if info else "",
         operation=gen.operation if gen.operation in ("input", "vary", "upscale") else "",
         strength=gen.strength if gen.strength is not None else -1.0,
+        via_key=gen.via_key or "",
         images=[image_card_for(i, lang) for i in view.images],
     )
 

@@ -125,3 +125,14 @@ def test_the_same_webhook_at_two_app_processes_at_once_lands_once(deployment):
         ).one()
     assert rows == 2
     assert wait_status(client, gid)["status"] == "COMPLETED"
+
+
+def test_a_revoked_key_is_refused_at_once_on_every_app_process(deployment):
+    client = signup(deployment.url, f"keys-{deployment.mode}@example.com")
+    made = client.post("/api/keys", json={"name": "ci"}).json()
+    other = httpx.Client(  # the last API process (the first, on SQLite's single one)
+        base_url=deployment.webhook_url, headers={"Authorization": f"Bearer {made['key']}"}
+    )
+    assert other.get("/api/images/user").status_code == 200
+    assert client.delete(f"/api/keys/{made['id']}").status_code == 200  # on the first process
+    assert other.get("/api/images/user").status_code == 401  # at once: no cache to wait out

@@ -36,6 +36,8 @@ class World:
     a_failed: str = ""
     mode: str = "local"
     a_upload: str = ""
+    a_key_id: str = ""
+    a_key: str = ""
 
 
 def _snapshot(w: World) -> dict:
@@ -47,6 +49,10 @@ def _snapshot(w: World) -> dict:
         "albums": [a["name"] for a in w.a.get("/api/albums").json()["albums"]],
         "shares": w.a.get("/api/shares").json()["shares"],
         "share_page": httpx.get(f"{w.url}/s/{w.a_share}").status_code,
+        "keys": [k["id"] for k in w.a.get("/api/keys").json()["keys"]],
+        "key_works": httpx.get(
+            f"{w.url}/api/images/user", headers={"Authorization": f"Bearer {w.a_key}"}
+        ).status_code,
     }
 
 
@@ -102,6 +108,21 @@ def attack_generate_from_a_s_ids(w: World) -> httpx.Response:
     r = w.b.post("/api/images/generate", json={"prompt": "mine now", "parentId": w.a_gen["id"]})
     assert w.b.get("/api/images/user?status=all").json()["count"] == 0
     return r
+
+
+def attack_revoke_key(w: World) -> httpx.Response:
+    """B (signed in: keys are managed from a session) revokes A's key: 404, and it still works."""
+    session = httpx.Client(base_url=w.url, headers={"Authorization": f"Bearer {w.b_token}"})
+    assert all(k["id"] != w.a_key_id for k in session.get("/api/keys").json()["keys"])
+    return session.delete(f"/api/keys/{w.a_key_id}")
+
+
+def attack_openai_generations(w: World) -> httpx.Response:
+    """/v1 as B: B's own gallery gets the image, A's is untouched; /v1 takes no id of A's."""
+    r = w.b.post("/v1/images/generations", json={"prompt": "b via v1", "size": "512x512"})
+    assert r.status_code == 200, r.text
+    assert all(g["prompt"] == "b via v1" for g in w.b.get("/api/images/user").json()["generations"])
+    return httpx.Response(404, text="(made as the caller)")
 
 
 def attack_vary(w: World) -> httpx.Response:
@@ -219,6 +240,12 @@ HTTP_TABLE: dict[tuple[str, str], Callable[[World], httpx.Response] | None] = {
     ("POST", "/api/images/{image_id}/vary"): attack_vary,
     ("POST", "/api/images/{image_id}/upscale"): attack_upscale,
     ("POST", "/api/uploads"): NO_ID,  # stored under the caller's own prefix
+    ("POST", "/api/keys"): NO_ID,  # a key of the caller's own
+    ("GET", "/api/keys"): NO_ID,  # the caller's own (attack_revoke_key checks B sees none)
+    ("DELETE", "/api/keys/{key_id}"): attack_revoke_key,
+    ("GET", "/v1/models"): NO_ID,
+    ("POST", "/v1/images/generations"): attack_openai_generations,
+    ("POST", "/v1/images/edits"): NO_ID,  # an upload of the caller's own, then as generations
     ("GET", "/api/images/user"): attack_list_contains_nothing_of_a,
     ("GET", "/api/generations/{generation_id}"): attack_get_generation,
     ("DELETE", "/api/generations/{generation_id}"): attack_delete_generation,
@@ -420,6 +447,17 @@ async def attack_lightbox_from_image(w: World) -> None:
     assert w.b.get("/api/images/user?status=all").json()["count"] == 0
 
 
+async def attack_revoke_key_event(w: World) -> None:
+    """ApiKeysState.revoke_key(A's key) from B's session: refused, and A's key still works."""
+    from imagegen.state.api_keys import ApiKeysState
+
+    keys = _state_for(ApiKeysState, w.b_token)
+    await ApiKeysState.load_keys.fn(keys)
+    assert keys.keys_loaded and all(k.id != w.a_key_id for k in keys.keys)  # B's, not A's
+    await ApiKeysState.revoke_key.fn(keys, w.a_key_id)
+    assert keys.key_error == "No such key."
+
+
 async def attack_lightbox_refresh(w: World) -> None:
     """B plants A's image as its open preview (setvar) and refreshes: it closes, and no link
     to A's original is minted."""
@@ -588,6 +626,11 @@ EVENT_TABLE: dict[str, Callable | None] = {
     "ShareState.revoke": attack_share_events,
     "ShareState.set_share_open": NO_ID,
     "ShareState.set_share_parameters": NO_ID,  # re-shares the dialog's own (checked) target
+    "ApiKeysState.setvar": NO_ID,
+    "ApiKeysState.load_keys": NO_ID,  # the caller's own keys
+    "ApiKeysState.create_key": NO_ID,
+    "ApiKeysState.hide_new_key": NO_ID,
+    "ApiKeysState.revoke_key": attack_revoke_key_event,
 }
 
 
@@ -628,6 +671,7 @@ def _registry():  # noqa: ANN202
 
 def _state_classes() -> list[type]:
     from imagegen.state.albums import AlbumPageState, AlbumsState, SelectionState
+    from imagegen.state.api_keys import ApiKeysState
     from imagegen.state.form import PromptFormState
     from imagegen.state.gallery import GalleryState
     from imagegen.state.lightbox import LightboxState
@@ -643,6 +687,7 @@ def _state_classes() -> list[type]:
         AlbumsState,
         AlbumPageState,
         ShareState,
+        ApiKeysState,
     ]
 
 
@@ -695,6 +740,11 @@ def world(a_world: World) -> World:
     import uuid
 
     b, b_token = _new_user(a_world.mode, a_world.url, f"b-{uuid.uuid4().hex[:10]}")
+    if a_world.mode == "clerk":  # B's HTTP attacks go through B's API key: it acts as B only
+        key = b.post("/api/keys", json={"name": "B's script"}).json()["key"]
+        b = httpx.Client(
+            base_url=a_world.url, timeout=30, headers={"Authorization": f"Bearer {key}"}
+        )
     return dataclasses.replace(a_world, b=b, b_token=b_token)
 
 
@@ -728,7 +778,10 @@ def _build_a_side(mode: str, url: str) -> World:
     buf = io.BytesIO()
     Image.new("RGB", (64, 64), (1, 2, 3)).save(buf, "PNG")
     upload = a.post("/api/uploads", files={"file": ("a.png", buf.getvalue())}).json()["id"]
-    return World(url, a, None, "", a_gen, album, share, failed, mode, upload)  # type: ignore[arg-type]
+    made = a.post("/api/keys", json={"name": "A's script"}).json()
+    return World(
+        url, a, None, "", a_gen, album, share, failed, mode, upload, made["id"], made["key"]
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("door", [k for k, v in HTTP_TABLE.items() if v], ids=" ".join)
