@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from imagegen.models import GenerationStatus, ImageGeneration
+from imagegen.models import GenerationStatus, ImageGeneration, as_utc
 from imagegen.services import generations as svc
 from imagegen.services import links
 from imagegen.services.catalog import Catalog
@@ -133,5 +133,5 @@ def answer(gen: ImageGeneration, response_format: str | None) -> dict:
         else:
             raw = get_storage().get(img.storage_key)
             data.append({"b64_json": base64.b64encode(raw).decode()})
-    created = int(gen.created_at.timestamp())
+    created = int(as_utc(gen.created_at).timestamp())
     return {"created": created, "data": data}

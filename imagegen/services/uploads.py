@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlmodel import col, func, select
+from sqlmodel import col, delete, func, select
 
 from imagegen.db import serialize_on, session_scope
 from imagegen.ids import new_id
@@ -107,25 +107,24 @@ def store_upload(owner_id: str, data: bytes) -> Upload:
     )
     upload.storage_key = f"{owner_prefix(owner_id)}{upload.id}.{ext}"
     limit = get_app_settings().max_uploads_per_user
-    storage = get_storage()
+    with session_scope() as db:  # counted and recorded as one step, per user
+        serialize_on(db, f"uploads/{owner_id}")
+        held = db.exec(
+            select(func.count()).select_from(Upload).where(Upload.owner_id == owner_id)
+        ).one()
+        if held >= limit:
+            raise TooMany(
+                f"You have {held} uploaded images (the limit is {limit}); unused ones are"
+                " removed after a while."
+            )
+        db.add(upload)
+    # The file after the row (the lock is not held through a slow store); if it cannot be
+    # stored, the row goes too, and the caller gets the error: nothing half-kept.
     try:
-        with session_scope() as db:
-            serialize_on(db, f"uploads/{owner_id}")  # count and insert as one step, per user
-            held = db.exec(
-                select(func.count()).select_from(Upload).where(Upload.owner_id == owner_id)
-            ).one()
-            if held >= limit:
-                raise TooMany(
-                    f"You have {held} uploaded images (the limit is {limit}); unused ones are"
-                    " removed after a while."
-                )
-            storage.put(upload.storage_key, checked.data, content_type)
-            db.add(upload)
+        get_storage().put(upload.storage_key, checked.data, content_type)
     except Exception:
-        try:
-            storage.delete(upload.storage_key)
-        except (StorageError, ValueError):
-            log.warning("upload %s left in storage after a failed write", upload.id)
+        with session_scope() as db:
+            db.execute(delete(Upload).where(col(Upload.id) == upload.id))
         raise
     return upload
 
