@@ -11,7 +11,7 @@ import reflex as rx
 
 # The Radix palettes the UI uses: the theme's accent and gray, and the color schemes of its
 # badges, callouts and buttons (a new color_scheme needs its file here).
-RADIX_COLORS = ("violet", "slate", "gray", "red", "amber")
+RADIX_COLORS = ("violet", "slate", "gray", "red", "amber", "green", "blue")
 _MODULE_PRELOAD = re.compile(r'<link rel="modulepreload"(?! fetchpriority)')
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from imagegen.api.deps import READS, bearer_token, principal_for
-from imagegen.api.schemas import json_body
+from imagegen.api.schemas import OpenAIErrorResponse, json_body
 from imagegen.services import generations as svc
 from imagegen.services import openai_compat as oa
 from imagegen.services import uploads
@@ -24,9 +24,9 @@ from imagegen.settings.app import get_app_settings
 
 router = APIRouter(tags=["OpenAI-compatible"])
 OPENAI_ERRORS: dict[int | str, dict[str, Any]] = {
-    s: {"description": d, "content": {"application/json": {"schema": {"type": "object"}}}}
+    s: {"model": OpenAIErrorResponse, "description": d}
     for s, d in (
-        (400, 'A bad request: {"error": {"message", "type", "param", "code"}}'),
+        (400, "A bad request (OpenAI's shape: error.message, type, param, code)"),
         (401, "No valid API key"),
         (403, "A read-only key asked to generate"),
         (404, "No such model"),

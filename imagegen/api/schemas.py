@@ -82,6 +82,21 @@ class UploadOut(_Out):
     format: Literal["PNG", "JPEG", "WEBP"]
 
 
+class OpenAIError(BaseModel):
+    """The error itself, as OpenAI's API gives it."""
+
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class OpenAIErrorResponse(BaseModel):
+    """An error from /v1, in OpenAI's shape (its clients read it)."""
+
+    error: OpenAIError
+
+
 class KeyIn(_Out):
     """A new API key: its name (where it will be used) and its scope."""
 
