@@ -26,6 +26,7 @@ def _new_key() -> rx.Component:
                     t("Copy"),
                     on_click=[rx.set_clipboard(K.new_key), rx.toast(t("Key copied"))],
                     size="2",
+                    variant="soft",  # a solid button would take the callout's green: too pale
                     id="copy-key",
                 ),
                 rx.button(t("Done"), on_click=K.hide_new_key, variant="soft", size="2"),

@@ -49,8 +49,17 @@ def _key(stack: dict, email: str) -> tuple[object, str]:
     return client, client.post("/api/keys", json={"name": "terminal"}).json()["key"]
 
 
-def _run(args: list[str], env: dict[str, str], **kw: object) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=60, **kw)
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The CLI in this process (Typer's runner: no interpreter to start); only the progress
+    bar and Ctrl+C need a real terminal, and get one in _in_pty."""
+    from typer.testing import CliRunner
+
+    from imagegen.cli import app
+
+    keep = {k: env.get(k) for k in ("IMAGEGEN_URL", "IMAGEGEN_API_KEY", "XDG_CONFIG_HOME", "HOME")}
+    result = CliRunner().invoke(app, args, env=keep)
+    stderr = result.stderr if result.stderr_bytes is not None else ""
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, stderr)
 
 
 def _in_pty(

@@ -177,6 +177,7 @@ def _schemathesis(
     config: Path,
     *selection: str,
     stateful: bool = True,
+    examples: int = MAX_EXAMPLES,
 ) -> tuple[int, str, float]:
     """Runs the `st` CLI against the live API; returns (exit code, output, seconds)."""
     phases = "examples,coverage,fuzzing" + (",stateful" if stateful else "")
@@ -186,7 +187,7 @@ def _schemathesis(
         "--checks", CHECKS,
         "--phases", phases,
         "--seed", str(SEED),
-        "--max-examples", str(MAX_EXAMPLES),
+        "--max-examples", str(examples),
         "--header", f"Authorization: Bearer {token}",
         "--generation-database", "none",
         "--request-timeout", "30",
@@ -212,6 +213,8 @@ def _schemathesis(
 
 
 V1_WAITS = ("--exclude-path", "/v1/images/generations", "--exclude-path", "/v1/images/edits")
+# Each accepted vary or upscale is a render: they get a few examples of their own.
+RENDERS = ("/api/images/{image_id}/vary", "/api/images/{image_id}/upscale")
 
 
 def test_the_api_answers_as_its_openapi_says(stack, tmp_path):
@@ -228,13 +231,26 @@ def test_the_api_answers_as_its_openapi_says(stack, tmp_path):
         # Everything but logout, with the stateful phase. /v1/images/* are OpenAI's shapes,
         # driven by the real openai client (tests/api/test_openai_compatible.py): each valid
         # case would wait for a render, and their 504 (still running) is by design.
-        ("all but logout", ["--exclude-path", LOGOUT, *V1_WAITS], True),
+        (
+            "all but logout",
+            [
+                "--exclude-path",
+                LOGOUT,
+                *V1_WAITS,
+                *(a for r in RENDERS for a in ("--exclude-path", r)),
+            ],
+            True,
+        ),
+        ("renders", [a for r in RENDERS for a in ("--include-path", r)], False),
         # Logout ends the session that every other operation signs in with, so it runs on
         # its own, last: excluded from the run above only, never from the test.
         ("logout", ["--include-path", LOGOUT], True),
     ]
     for name, selection, stateful in runs:
-        code, out, took = _schemathesis(url, token, ids, config, *selection, stateful=stateful)
+        examples = 3 if name == "renders" else MAX_EXAMPLES
+        code, out, took = _schemathesis(
+            url, token, ids, config, *selection, stateful=stateful, examples=examples
+        )
         print(f"schemathesis ({name}): exit {code} in {took:.0f}s\n{out}")
         assert code == 0, out
     assert httpx.get(f"{url}/api/auth/me", headers=client.headers).status_code == 401
