@@ -50,7 +50,14 @@ def _account_wide() -> list[rx.Component]:
 
 def _keys_link(size: str, **props: str) -> rx.Component:
     """The user's API keys page (in the account corner, and in the phone menu)."""
-    return rx.link(t("API keys"), href=Page.KEYS, size=size, aria_current=_here(Page.KEYS), **props)
+    return rx.link(
+        t("API keys"),
+        href=Page.KEYS,
+        size=size,
+        aria_current=_here(Page.KEYS),
+        white_space="nowrap",
+        **props,
+    )
 
 
 def _here(page: str) -> rx.Var:

@@ -108,6 +108,7 @@ def api_keys_page() -> rx.Component:
                         required=True,
                         id="new-key-name",
                         aria_label=t("Key name"),
+                        width="min(320px, 100%)",
                     ),
                     rx.el.select(
                         rx.el.option(t("Generate"), value="generate"),
