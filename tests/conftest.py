@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx._config
 import pytest
 
 from tests.helpers import (
@@ -19,6 +20,12 @@ from tests.helpers import (
     reset_caches,
     start_worker,
 )
+
+# httpx's default 5 s, in place (the calls hold this object as their default): on two loaded
+# cores a first OpenAPI build or a door check can take longer, and the tests check answers,
+# not speed. Explicit timeouts, the engines' included, are untouched.
+for _phase in ("connect", "read", "write", "pool"):
+    setattr(httpx._config.DEFAULT_TIMEOUT_CONFIG, _phase, 30.0)
 
 # Hundreds of sign-ups: argon2 at its production cost (64 MiB x 3) would cost a CPU-minute.
 # Every process the tests start inherits this; tests of the cost itself set their own.
