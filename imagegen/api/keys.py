@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from imagegen.api.deps import SessionUser
-from imagegen.api.schemas import WRITE, KeyCreated, KeyIn, KeyList, Ok, errors
+from imagegen.api.schemas import WRITE, Ok, errors
+from imagegen.api.schemas_keys import KeyCreated, KeyIn, KeyList
 from imagegen.api.shaping import iso_utc
 from imagegen.models import ApiKey
 from imagegen.services import api_keys

@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from imagegen.api.deps import READS, bearer_token, principal_for
-from imagegen.api.schemas import OpenAIErrorResponse, json_body
+from imagegen.api.schemas import json_body
+from imagegen.api.schemas_keys import OpenAIErrorResponse
 from imagegen.services import generations as svc
 from imagegen.services import openai_compat as oa
 from imagegen.services import uploads
