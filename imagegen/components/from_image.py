@@ -21,38 +21,20 @@ def operation_label(operation: rx.Var) -> rx.Var:
 
 
 def input_drop() -> rx.Component:
-    """Drop (or pick) a PNG, JPEG or WebP to start the next generation from it."""
+    """Drop (or pick) a PNG, JPEG or WebP to start the next generation from it (shown where
+    the form's engine can start from an image)."""
+    from imagegen.components.prompt_form import drop_zone
     from imagegen.state.form import PromptFormState as F
 
-    return rx.cond(F.supports_image_input, _drop_zone())
-
-
-def _drop_zone() -> rx.Component:
-    from imagegen.state.form import PromptFormState as F
-
-    return rx.el.label(
-        rx.upload.root(
-            rx.hstack(
-                rx.icon("image-up", size=16, aria_hidden="true"),
-                rx.text(t("Start from an image (PNG, JPEG or WebP)"), size="1"),
-                align="center",
-                justify="center",
-                width="100%",
-            ),
-            id=INPUT_DROP,
-            accept={
-                "image/png": [".png"],
-                "image/webp": [".webp"],
-                "image/jpeg": [".jpg", ".jpeg"],
-            },
-            max_files=1,
-            multiple=False,
-            max_size=30 * 1024 * 1024,
-            on_drop=F.upload_input(rx.upload_files(upload_id=INPUT_DROP)),
-            no_click=True,
-            class_name="png-drop",
+    return rx.cond(
+        F.supports_image_input,
+        drop_zone(
+            INPUT_DROP,
+            "image-up",
+            t("Start from an image (PNG, JPEG or WebP)"),
+            F.upload_input(rx.upload_files(upload_id=INPUT_DROP)),
+            aria_label=t("Start from an image"),
         ),
-        aria_label=t("Start from an image"),
     )
 
 

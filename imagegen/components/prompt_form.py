@@ -6,7 +6,6 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.behaviors import prompt_keys
-from imagegen.components.from_image import input_drop, starting_image
 from imagegen.components.i18n import engine_label, t
 from imagegen.state.form import PromptFormState as F
 
@@ -42,21 +41,21 @@ def _select(
     )
 
 
-def png_drop() -> rx.Component:
-    """Drop (or pick) a PNG to fill the form with the parameters it carries; the zone is the
-    file input's label, so the input has a name and a click opens the picker once."""
+def drop_zone(
+    upload_id: str, icon: str, text: rx.Var, on_drop: rx.EventSpec, **props: object
+) -> rx.Component:
+    """A PNG, JPEG or WebP drop zone that is its file input's label, so the input has a name
+    and a click opens the picker once (the PNG-parameters drop and the starting image)."""
     return rx.el.label(
         rx.upload.root(
             rx.hstack(
-                rx.icon("image-down", size=16, aria_hidden="true"),
-                rx.text(
-                    t("Drop a PNG here, or click, to load its prompt, seed and size"), size="1"
-                ),
+                rx.icon(icon, size=16, aria_hidden="true"),
+                rx.text(text, size="1"),
                 align="center",
                 justify="center",
                 width="100%",
             ),
-            id=PNG_DROP,
+            id=upload_id,
             accept={
                 "image/png": [".png"],
                 "image/webp": [".webp"],
@@ -65,10 +64,21 @@ def png_drop() -> rx.Component:
             max_files=1,
             multiple=False,
             max_size=30 * 1024 * 1024,
-            on_drop=F.load_png(rx.upload_files(upload_id=PNG_DROP)),
+            on_drop=on_drop,
             no_click=True,
             class_name="png-drop",
-        )
+        ),
+        **props,
+    )
+
+
+def png_drop() -> rx.Component:
+    """Drop (or pick) a PNG to fill the form with the parameters it carries."""
+    return drop_zone(
+        PNG_DROP,
+        "image-down",
+        t("Drop a PNG here, or click, to load its prompt, seed and size"),
+        F.load_png(rx.upload_files(upload_id=PNG_DROP)),
     )
 
 
@@ -227,7 +237,7 @@ def settings_panel() -> rx.Component:
             _seed(),
             _sizes(),
             rx.el.div(png_drop(), class_name="field field-wide"),
-            rx.el.div(input_drop(), class_name="field field-wide"),
+            rx.el.div(_input_drop(), class_name="field field-wide"),
             class_name="settings-grid",
         ),
         id=PANEL_ID,
@@ -296,7 +306,7 @@ def prompt_form() -> rx.Component:
             ),
             class_name="prompt-row",
         ),
-        starting_image(),
+        _starting_image(),
         rx.cond(
             F.remixing,
             rx.hstack(
@@ -314,3 +324,15 @@ def prompt_form() -> rx.Component:
         class_name="prompt-bar",
         aria_label=t("New generation"),
     )
+
+
+def _input_drop() -> rx.Component:
+    from imagegen.components.from_image import input_drop
+
+    return input_drop()
+
+
+def _starting_image() -> rx.Component:
+    from imagegen.components.from_image import starting_image
+
+    return starting_image()

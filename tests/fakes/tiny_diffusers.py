@@ -25,6 +25,28 @@ def _clip_tokenizer(folder: Path):  # noqa: ANN202 (transformers is an optional 
     return CLIPTokenizer.from_pretrained(str(folder), local_files_only=True, model_max_length=77)
 
 
+def _text_parts():  # noqa: ANN202 (transformers is an optional import)
+    """The tiny CLIP text encoder and tokenizer both tiny pipelines share."""
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            bos_token_id=0,
+            eos_token_id=1,
+            hidden_size=32,
+            intermediate_size=37,
+            layer_norm_eps=1e-05,
+            num_attention_heads=4,
+            num_hidden_layers=5,
+            pad_token_id=1,
+            vocab_size=1000,
+        )
+    )
+    with tempfile.TemporaryDirectory() as src:
+        tokenizer = _clip_tokenizer(Path(src))
+    return text_encoder, tokenizer
+
+
 def build_tiny_pipeline(path: Path) -> Path:
     """Saves a random-weights StableDiffusionPipeline (a few hundred KB) at path."""
     import torch
@@ -34,7 +56,6 @@ def build_tiny_pipeline(path: Path) -> Path:
         StableDiffusionPipeline,
         UNet2DConditionModel,
     )
-    from transformers import CLIPTextConfig, CLIPTextModel
 
     torch.manual_seed(0)
     unet = UNet2DConditionModel(
@@ -65,21 +86,7 @@ def build_tiny_pipeline(path: Path) -> Path:
         latent_channels=4,
         norm_num_groups=2,
     )
-    text_encoder = CLIPTextModel(
-        CLIPTextConfig(
-            bos_token_id=0,
-            eos_token_id=1,
-            hidden_size=32,
-            intermediate_size=37,
-            layer_norm_eps=1e-05,
-            num_attention_heads=4,
-            num_hidden_layers=5,
-            pad_token_id=1,
-            vocab_size=1000,
-        )
-    )
-    with tempfile.TemporaryDirectory() as src:
-        tokenizer = _clip_tokenizer(Path(src))
+    text_encoder, tokenizer = _text_parts()
     pipe = StableDiffusionPipeline(
         unet=unet,
         scheduler=scheduler,
@@ -105,7 +112,6 @@ def build_tiny_upscaler(path: Path) -> Path:
         StableDiffusionUpscalePipeline,
         UNet2DConditionModel,
     )
-    from transformers import CLIPTextConfig, CLIPTextModel
 
     torch.manual_seed(0)
     unet = UNet2DConditionModel(
@@ -130,21 +136,7 @@ def build_tiny_upscaler(path: Path) -> Path:
         norm_num_groups=2,
         scaling_factor=0.08333,
     )
-    text_encoder = CLIPTextModel(
-        CLIPTextConfig(
-            bos_token_id=0,
-            eos_token_id=1,
-            hidden_size=32,
-            intermediate_size=37,
-            layer_norm_eps=1e-05,
-            num_attention_heads=4,
-            num_hidden_layers=5,
-            pad_token_id=1,
-            vocab_size=1000,
-        )
-    )
-    with tempfile.TemporaryDirectory() as src:
-        tokenizer = _clip_tokenizer(Path(src))
+    text_encoder, tokenizer = _text_parts()
     StableDiffusionUpscalePipeline(
         vae=vae,
         text_encoder=text_encoder,
