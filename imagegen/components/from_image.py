@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from imagegen.components.drop_zone import drop_zone
 from imagegen.components.i18n import t
 
 INPUT_DROP = "input-drop"
@@ -23,7 +24,6 @@ def operation_label(operation: rx.Var) -> rx.Var:
 def input_drop() -> rx.Component:
     """Drop (or pick) a PNG, JPEG or WebP to start the next generation from it (shown where
     the form's engine can start from an image)."""
-    from imagegen.components.prompt_form import drop_zone
     from imagegen.state.form import PromptFormState as F
 
     return rx.cond(

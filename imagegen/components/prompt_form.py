@@ -6,6 +6,8 @@ from __future__ import annotations
 import reflex as rx
 
 from imagegen.components.behaviors import prompt_keys
+from imagegen.components.drop_zone import drop_zone
+from imagegen.components.from_image import input_drop, starting_image
 from imagegen.components.i18n import engine_label, t
 from imagegen.state.form import PromptFormState as F
 
@@ -38,37 +40,6 @@ def _select(
 ) -> rx.Component:
     return rx.el.select(
         options, id=id_, value=value, on_change=on_change, class_name="native-select"
-    )
-
-
-def drop_zone(
-    upload_id: str, icon: str, text: rx.Var, on_drop: rx.EventSpec, **props: object
-) -> rx.Component:
-    """A PNG, JPEG or WebP drop zone that is its file input's label, so the input has a name
-    and a click opens the picker once (the PNG-parameters drop and the starting image)."""
-    return rx.el.label(
-        rx.upload.root(
-            rx.hstack(
-                rx.icon(icon, size=16, aria_hidden="true"),
-                rx.text(text, size="1"),
-                align="center",
-                justify="center",
-                width="100%",
-            ),
-            id=upload_id,
-            accept={
-                "image/png": [".png"],
-                "image/webp": [".webp"],
-                "image/jpeg": [".jpg", ".jpeg"],
-            },
-            max_files=1,
-            multiple=False,
-            max_size=30 * 1024 * 1024,
-            on_drop=on_drop,
-            no_click=True,
-            class_name="png-drop",
-        ),
-        **props,
     )
 
 
@@ -237,7 +208,7 @@ def settings_panel() -> rx.Component:
             _seed(),
             _sizes(),
             rx.el.div(png_drop(), class_name="field field-wide"),
-            rx.el.div(_input_drop(), class_name="field field-wide"),
+            rx.el.div(input_drop(), class_name="field field-wide"),
             class_name="settings-grid",
         ),
         id=PANEL_ID,
@@ -306,7 +277,7 @@ def prompt_form() -> rx.Component:
             ),
             class_name="prompt-row",
         ),
-        _starting_image(),
+        starting_image(),
         rx.cond(
             F.remixing,
             rx.hstack(
@@ -324,15 +295,3 @@ def prompt_form() -> rx.Component:
         class_name="prompt-bar",
         aria_label=t("New generation"),
     )
-
-
-def _input_drop() -> rx.Component:
-    from imagegen.components.from_image import input_drop
-
-    return input_drop()
-
-
-def _starting_image() -> rx.Component:
-    from imagegen.components.from_image import starting_image
-
-    return starting_image()
