@@ -67,6 +67,7 @@ def _in_pty(
 ) -> tuple[int, str]:
     """Runs the CLI on a pseudo-terminal (so it draws its bar), typing each step's keys once
     its text shows; (exit code, everything it wrote)."""
+    Path(env["HOME"]).mkdir(parents=True, exist_ok=True)
     master, slave = pty.openpty()
 
     def controlling_tty() -> None:  # as a shell does: so Ctrl+C is a SIGINT to the CLI
@@ -75,6 +76,7 @@ def _in_pty(
 
     proc = subprocess.Popen(
         [*CLI, *args], env=env, stdin=slave, stdout=slave, stderr=slave,
+        cwd=env["HOME"],  # where it saves the images it got, as a user's shell would
         preexec_fn=controlling_tty,  # noqa: PLW1509 - the child's own session, before exec
     )  # fmt: skip
     os.close(slave)
