@@ -31,6 +31,9 @@ for _phase in ("connect", "read", "write", "pool"):
 # Every process the tests start inherits this; tests of the cost itself set their own.
 os.environ.setdefault("IMAGEGEN_ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("IMAGEGEN_ARGON2_TIME_COST", "1")
+# One thread per torch process: beside a dozen other test processes on two cores, OpenMP's
+# worker threads spin-wait for each other, and a 2 s tiny-pipeline render took 16 s.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # The longest tests (half a minute to a minute each), started first: pytest-xdist hands tests
 # out in collection order, and one of these begun last would keep the run waiting on it alone.
