@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make test`'s two lanes at once, on the machine's two cores: the server tiers on pytest-xdist
 # (printed as they run) and, beside them, the browser suites one after another (printed when
-# done, from test-artifacts/browser.log): the dev-build suite on two test processes, each with a
-# .web of its own, then Clerk mode in .web, then the production build in .web-prod. The lanes
-# take about as long as each other. Fails if either does.
+# done, from test-artifacts/browser.log): the main suite on the production build, as `make run`
+# serves it (a dev build's unbundled modules and development React cost chromium twice the
+# CPU), on one test process (two only made both lanes slower), then Clerk mode in .web, then
+# `reflex run --env prod` in .web-prod. Fails if either lane does.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -16,7 +17,7 @@ start=$SECONDS
   export TEST_LANES=2 TEST_LANE=1
   rc=0
   echo "== tests/e2e"
-  $PY -m pytest tests/e2e -q -p no:cacheprovider --durations=8 -n 2 --dist loadgroup || rc=1
+  $PY -m pytest tests/e2e -q -p no:cacheprovider --durations=8 || rc=1
   echo "== tests/e2e_clerk"
   $PY -m pytest tests/e2e_clerk -q -p no:cacheprovider --durations=8 || rc=1
   echo "== tests/e2e_scale"

@@ -27,17 +27,17 @@ ARTIFACTS = ROOT / "test-artifacts"
 # A page's data comes over the websocket after its on_load: on a loaded 2-core machine (two
 # browser processes beside the server tiers) that can take longer than expect's default 5 s.
 expect.set_options(timeout=15_000)
-# Under pytest-xdist, each test process builds and serves the app from a web directory of its
-# own (two dev builds side by side would overwrite each other's files in .web).
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    os.environ.setdefault("REFLEX_WEB_WORKDIR", f".web-e2e-{os.environ['PYTEST_XDIST_WORKER']}")
+# The production build, as `make run` serves it, in a web directory of its own (the Clerk
+# suite's dev build uses .web); under pytest-xdist, one per test process.
+os.environ.setdefault(
+    "REFLEX_WEB_WORKDIR", f".web-e2e-{os.environ.get('PYTEST_XDIST_WORKER', 'prod')}"
+)
 
 
 @pytest.fixture(scope="session")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """The whole app as `make run` starts it: worker process + Reflex app + API."""
-    from reflex.testing import AppHarness
-
+    """The whole app as `make run` builds it: worker process, Reflex app (production build)
+    and API."""
     tmp = tmp_path_factory.mktemp("e2e")
     worker_port = free_port()
     env = {
@@ -55,7 +55,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     upgrade()
     worker = start_worker(env, worker_port, tmp / "worker.log")
     try:
-        h = AppHarness.create(root=ROOT, app_name="imagegen")
+        h = _prod_harness().create(root=ROOT, app_name="imagegen")
         with _one_build_at_a_time():  # the npm install shares reflex.lock/ with the others
             h.__enter__()
         try:
@@ -65,6 +65,26 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     finally:
         worker.kill()
         worker.wait()
+
+
+def _prod_harness() -> type:
+    """Reflex's production harness, its static pages served as `reflex run --env prod`
+    serves them: /sign-in as /sign-in/ in place, no redirect (imagegen.api.security)."""
+    import reflex.utils.exec as rx_exec
+    from reflex.testing import AppHarnessProd
+
+    from imagegen.api.security import PageSlash
+
+    class Harness(AppHarnessProd):
+        def _run_frontend(self) -> None:
+            real = rx_exec._frontend_prod_app
+            rx_exec._frontend_prod_app = lambda: PageSlash(real())
+            try:
+                super()._run_frontend()
+            finally:
+                rx_exec._frontend_prod_app = real
+
+    return Harness
 
 
 @contextmanager
@@ -123,8 +143,27 @@ def backend(h: object) -> str:
     return get_config().api_url.rstrip("/")
 
 
-def sign_up(page: Page, h: object, email: str | None = None, password: str = "password-123") -> str:
+def sign_up(
+    page: Page,
+    h: object,
+    email: str | None = None,
+    password: str = "password-123",
+    *,
+    through_the_form: bool = False,
+) -> str:
+    """A new signed-in user on the studio. Through the API and the session cookie it would
+    set, unless the test is about the form (test_seed_plan.py): a page load less per test."""
     email = email or f"user{time.time_ns()}@example.com"
+    if not through_the_form:
+        r = httpx.post(backend(h) + "/api/auth/signup", json={"email": email, "password": password})
+        assert r.status_code == 201, r.text
+        cookie = {"name": "imagegen_session", "value": r.json()["token"], "path": "/"}
+        page.context.add_cookies(
+            [{**cookie, "domain": "127.0.0.1", "httpOnly": True, "sameSite": "Lax"}]
+        )
+        page.goto(frontend(h) + "/generate-images")
+        expect(page.get_by_label("Prompt", exact=True)).to_be_visible()  # the studio's
+        return email
     page.goto(frontend(h) + "/sign-up")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from imagegen.i18n import tr
@@ -69,7 +70,11 @@ def _settle(page: Page) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def test_every_page_state_is_accessible_at_every_width_in_both_themes(page: Page, harness):
+# One test per theme, so two test processes walk them side by side.
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_every_page_state_is_accessible_at_every_width_in_both_themes(
+    page: Page, harness, theme: str
+):
     email = sign_up(page, harness)
     client = api(harness, page)
     gen = client.post(
@@ -82,84 +87,83 @@ def test_every_page_state_is_accessible_at_every_width_in_both_themes(page: Page
     # The user's data, and the model's name: the same in every language.
     walk = Walk(page, {email, "Axe check: a quiet harbour", "Harbour pictures", "procedural-v1"})
 
-    for theme in ("dark", "light"):
-        if theme == "light":
-            page.goto(frontend(harness) + "/generate-images")
-            page.get_by_role("button", name="Switch to light theme").click()
-            expect(page.locator("html")).to_have_class(re.compile("light"))
-        for name, (w, h) in WIDTHS.items():
-            if theme == "light" and name == "tablet":
-                continue
-            page.set_viewport_size({"width": w, "height": h})
-            at = f"{theme}/{name}"
-            page.goto(frontend(harness) + "/generate-images")
-            expect(page.locator(CARDS)).to_have_count(1)
+    if theme == "light":
+        page.goto(frontend(harness) + "/generate-images")
+        page.get_by_role("button", name="Switch to light theme").click()
+        expect(page.locator("html")).to_have_class(re.compile("light"))
+    for name, (w, h) in WIDTHS.items():
+        if theme == "light" and name == "tablet":
+            continue
+        page.set_viewport_size({"width": w, "height": h})
+        at = f"{theme}/{name}"
+        page.goto(frontend(harness) + "/generate-images")
+        expect(page.locator(CARDS)).to_have_count(1)
+        _settle(page)
+        _no_sideways_scroll(page, f"studio {at}")
+        walk.check(f"studio {at}")
+        open_settings(page)
+        walk.check(f"settings {at}")
+        _no_sideways_scroll(page, f"settings {at}")
+        page.locator("#settings-toggle").click()
+        filters(page)
+        walk.check(f"filters {at}")
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("dialog", name="Filters")).to_have_count(0)
+        card(page, "quiet harbour").get_by_role("button", name="Details").click()
+        details = page.get_by_role("dialog", name="Prompt and settings")
+        expect(details).to_be_visible()
+        walk.check(f"details {at}")
+        page.keyboard.press("Escape")
+        # Closed, its focus handed back: a menu opened meanwhile would lose it and close.
+        expect(details).to_have_count(0)
+        expect(card(page, "quiet harbour").get_by_role("button", name="Details")).to_be_focused()
+        generation_action(page, card(page, "quiet harbour"), "Delete generation")
+        expect(page.get_by_role("alertdialog")).to_be_visible()
+        walk.check(f"confirm delete {at}")
+        page.get_by_role("button", name="Cancel").click()
+        page.locator(".image-open").first.click()
+        expect(page.locator("#lightbox")).to_be_visible()
+        _no_sideways_scroll(page, f"lightbox {at}")
+        lightbox = page.locator("#lightbox")
+
+        def fills(lb=lightbox, w=w, h=h) -> bool:  # once its opening animation ends
+            box = lb.bounding_box()
+            return bool(box) and box["width"] >= w - 1 and box["height"] >= h - 1
+
+        wait_until(fills, 5, what=f"the lightbox to fill {w}x{h}")
+        expect(page.get_by_role("button", name="Close")).to_be_in_viewport()
+        walk.check(f"lightbox {at}")
+        page.keyboard.press("Escape")
+        if name == "phone":
+            page.get_by_role("button", name="Menu").click()
+            expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport()
+            walk.check(f"menu {at}")
+            page.keyboard.press("Escape")
+        for path, label in (("/albums", "albums"), (f"/albums/{album['id']}", "album")):
+            page.goto(frontend(harness) + path)
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
             _settle(page)
-            _no_sideways_scroll(page, f"studio {at}")
-            walk.check(f"studio {at}")
-            open_settings(page)
-            walk.check(f"settings {at}")
-            _no_sideways_scroll(page, f"settings {at}")
-            page.locator("#settings-toggle").click()
-            filters(page)
-            walk.check(f"filters {at}")
-            page.keyboard.press("Escape")
-            expect(page.get_by_role("dialog", name="Filters")).to_have_count(0)
-            card(page, "quiet harbour").get_by_role("button", name="Details").click()
-            details = page.get_by_role("dialog", name="Prompt and settings")
-            expect(details).to_be_visible()
-            walk.check(f"details {at}")
-            page.keyboard.press("Escape")
-            # Closed, its focus handed back: a menu opened meanwhile would lose it and close.
-            expect(details).to_have_count(0)
-            expect(
-                card(page, "quiet harbour").get_by_role("button", name="Details")
-            ).to_be_focused()
-            generation_action(page, card(page, "quiet harbour"), "Delete generation")
-            expect(page.get_by_role("alertdialog")).to_be_visible()
-            walk.check(f"confirm delete {at}")
-            page.get_by_role("button", name="Cancel").click()
-            page.locator(".image-open").first.click()
-            expect(page.locator("#lightbox")).to_be_visible()
-            _no_sideways_scroll(page, f"lightbox {at}")
-            lightbox = page.locator("#lightbox")
-
-            def fills(lb=lightbox, w=w, h=h) -> bool:  # once its opening animation ends
-                box = lb.bounding_box()
-                return bool(box) and box["width"] >= w - 1 and box["height"] >= h - 1
-
-            wait_until(fills, 5, what=f"the lightbox to fill {w}x{h}")
-            expect(page.get_by_role("button", name="Close")).to_be_in_viewport()
-            walk.check(f"lightbox {at}")
-            page.keyboard.press("Escape")
-            if name == "phone":
-                page.get_by_role("button", name="Menu").click()
-                expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport()
-                walk.check(f"menu {at}")
-                page.keyboard.press("Escape")
-            for path, label in (("/albums", "albums"), (f"/albums/{album['id']}", "album")):
-                page.goto(frontend(harness) + path)
+            _no_sideways_scroll(page, f"{label} {at}")
+            if label == "albums":
+                expect(page.locator(".album-card")).to_have_count(1)
+                _controls_fit_their_cards(page, f"{label} {at}", 44 if name == "phone" else 0)
+            walk.check(f"{label} {at}")
+        if name != "tablet":  # the share pages follow the system's theme (no toggle there)
+            page.emulate_media(color_scheme=theme)
+            for url, label in ((share_url, "share"), (share_url + "x", "share gone")):
+                page.goto(url)
                 expect(page.get_by_role("heading", level=1)).to_be_visible()
-                _settle(page)
                 _no_sideways_scroll(page, f"{label} {at}")
-                if label == "albums":
-                    expect(page.locator(".album-card")).to_have_count(1)
-                    _controls_fit_their_cards(page, f"{label} {at}", 44 if name == "phone" else 0)
-                walk.check(f"{label} {at}")
-            if name != "tablet":  # the share pages follow the system's theme (no toggle there)
-                page.emulate_media(color_scheme=theme)
-                for url, label in ((share_url, "share"), (share_url + "x", "share gone")):
-                    page.goto(url)
-                    expect(page.get_by_role("heading", level=1)).to_be_visible()
-                    _no_sideways_scroll(page, f"{label} {at}")
-                    assert_clean(page, f"{label} {at}", walk.axe)
-                    if at == LANG_PASSES[0]:  # served by the server: its language is the cookie's
-                        _share_in_french(page, url, f"{label} {at}", walk)
-                page.emulate_media(color_scheme="dark")
+                assert_clean(page, f"{label} {at}", walk.axe)
+                if at == LANG_PASSES[0]:  # served by the server: its language is the cookie's
+                    _share_in_french(page, url, f"{label} {at}", walk)
+            page.emulate_media(color_scheme="dark")
 
-    # Signed out: sign-in and sign-up, at both widths.
+    # Signed out: sign-in and sign-up, at both widths (in French too on the desktop), in the
+    # system's dark; the light pass has them in its light (the toggle's choice outlives the
+    # session), on the phone.
     page.context.clear_cookies()
-    for name in ("phone", "desktop"):
+    for name in ("phone", "desktop") if theme == "dark" else ("phone",):
         w, h = WIDTHS[name]
         page.set_viewport_size({"width": w, "height": h})
         for path in ("/sign-in", "/sign-up"):

@@ -13,10 +13,11 @@ from tests.e2e.ui import choose_images, choose_size
 def test_queue_position_progress_bar_and_cancel(page: Page, harness):
     sign_up(page, harness)
     client = api(harness, page)
-    # Two other users (4 generations each, their cap) keep the single worker slot busy for
-    # longer than a loaded machine takes to submit ours; they are cancelled below.
+    # Six other users (4 generations each, their cap) keep the single worker slot busy for
+    # half a minute, longer than a loaded machine takes to submit ours and click its Cancel;
+    # they are cancelled below.
     busy_jobs: list[tuple[httpx.Client, str]] = []
-    for who in range(2):
+    for who in range(6):
         token = httpx.post(
             f"{backend(harness)}/api/auth/signup",
             json={"email": f"busy{who}-{id(page)}@example.com", "password": "password-123"},

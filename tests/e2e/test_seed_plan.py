@@ -14,7 +14,7 @@ from tests.helpers import wait_status, wait_until
 
 
 def test_generate_shows_result_then_gallery_without_reload(page: Page, harness):
-    sign_up(page, harness)
+    sign_up(page, harness, through_the_form=True)
     page.evaluate("window.__noReload = 'still here'")
     prompt = "A lighthouse at dawn, watercolor"
     _generate(page, prompt, images="2")

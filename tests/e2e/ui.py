@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 CARDS = "#gallery-grid .generation-card"
@@ -44,16 +47,20 @@ def card(page: Page, text: str) -> Locator:
 
 def _pick(page: Page, trigger: Locator, action: str) -> None:
     """Opens a ⋯ menu and picks an item; a menu that a re-render closed right after opening
-    (the page still settling after a load) is opened again, as a user would."""
+    (the page still settling after a load, slow on a loaded machine) is opened again, as a
+    user would, until the item is picked."""
     item = page.get_by_role("menuitem", name=action)
-    for _ in range(3):
-        trigger.click()
+    deadline = time.monotonic() + 60
+    while True:
         try:
+            if not item.is_visible():
+                trigger.click()
             expect(item).to_be_visible(timeout=5_000)
-            break
-        except AssertionError:
-            continue
-    item.click()
+            item.click(timeout=5_000)
+            return
+        except (AssertionError, PlaywrightError):
+            if time.monotonic() > deadline:
+                raise
 
 
 def image_action(page: Page, tile: Locator, action: str) -> None:
