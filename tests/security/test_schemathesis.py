@@ -37,7 +37,7 @@ CHECKS = ",".join(
     )
 )
 SEED = 20261201
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 10
 LOGOUT = "/api/auth/logout"
 SIGNED = ("/api/webhooks/image-completion", "/api/webhooks/image-progress")
 
