@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import ColumnElement, func, select, text, true
 from sqlmodel import col
 
 from imagegen.db import get_engine
@@ -118,29 +118,44 @@ def terms(q: str) -> list[str]:
     return _WORD.findall(q.lower())[:MAX_TERMS]
 
 
-def prompt_filter(q: str) -> ColumnElement[bool] | None:
-    """Generations whose prompt has every word (the last one as a prefix), via the DB's index."""
+def fts_match(q: str, owner_id: str) -> str | None:
+    """SQLite's FTS5 query for the owner's generations whose prompt has every word of q (the
+    last one as a prefix); None when q has no words."""
+    words = terms(q)
+    if not words:
+        return None
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return f'owner : "{owner_id.encode().hex()}" AND prompt : (' + " ".join(quoted) + ")"
+
+
+def prompt_filter(q: str, owner_id: str) -> ColumnElement[bool] | None:
+    """The owner's generations whose prompt has every word (the last one as a prefix), via
+    the DB's index."""
     words = terms(q)
     if not words:
         return None
     if get_engine().dialect.name == "sqlite":
-        quoted = [f'"{w}"' for w in words]
-        quoted[-1] += "*"
-        match = "prompt : (" + " ".join(quoted) + ")"
         ids = text("SELECT gid FROM generation_fts WHERE generation_fts MATCH :match").bindparams(
-            match=match
+            match=fts_match(q, owner_id)
         )
         return col(ImageGeneration.id).in_(ids)
-    tsquery = " & ".join(words[:-1] + [words[-1] + ":*"])
-    return func.to_tsvector("simple", ImageGeneration.prompt).op("@@")(
-        func.to_tsquery("simple", tsquery)
-    )
+    return func.to_tsvector("simple", ImageGeneration.prompt).op("@@")(pg_tsquery(q))
 
 
-def filter_clauses(f: GalleryFilter) -> list[ColumnElement[bool]]:
-    """SQL conditions on ImageGeneration for everything in f except status and order."""
+def pg_tsquery(q: str) -> ColumnElement:
+    """PostgreSQL's query for every word of q, the last one as a prefix (q has words)."""
+    words = terms(q)
+    return func.to_tsquery("simple", " & ".join(words[:-1] + [words[-1] + ":*"]))
+
+
+def filter_clauses(
+    f: GalleryFilter, owner_id: str, *, with_prompt: bool = True
+) -> list[ColumnElement[bool]]:
+    """SQL conditions on the owner's ImageGeneration rows for everything in f except status
+    and order (and the prompt, when the caller searches it another way)."""
     out: list[ColumnElement[bool]] = []
-    match = prompt_filter(f.q)
+    match = prompt_filter(f.q, owner_id) if with_prompt else None
     if match is not None:
         out.append(match)
     if f.engine:
@@ -156,6 +171,6 @@ def filter_clauses(f: GalleryFilter) -> list[ColumnElement[bool]]:
         end = datetime.combine(f.date_to + timedelta(days=1), time(), UTC)
         out.append(col(ImageGeneration.created_at) < end)
     if f.favorites:
-        starred = select(ImageFile.generation_id).where(col(ImageFile.favorite) == True)  # noqa: E712
+        starred = select(ImageFile.generation_id).where(col(ImageFile.favorite) == true())
         out.append(col(ImageGeneration.id).in_(starred))
     return out

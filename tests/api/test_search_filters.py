@@ -121,3 +121,46 @@ def test_without_a_limit_the_list_is_still_one_bounded_page(stack):
     assert rest["count"] == 5 and rest["nextCursor"] is None
     prompts = [g["prompt"] for g in first["generations"] + rest["generations"]]
     assert prompts == [f"bulk {n}" for n in reversed(range(105))]
+
+
+def _all_pages(client, **params) -> list[str]:
+    """Every page of a listing, one generation at a time, following the cursors."""
+    seen, cursor = [], None
+    while True:
+        page = {**params, "limit": 1, **({"cursor": cursor} if cursor else {})}
+        r = client.get("/api/images/user", params=page)
+        assert r.status_code == 200, r.text
+        seen += [g["prompt"] for g in r.json()["generations"]]
+        if not (cursor := r.json()["nextCursor"]):
+            return seen
+
+
+def test_a_search_pages_either_way_without_gaps_repeats_or_other_users(library):
+    # "red fox" of another user is never in the pages; the failed fox only with status=all.
+    assert _all_pages(library, q="red") == ["red panda eating bamboo", "A red fox in fresh snow"]
+    assert _all_pages(library, q="fox", sort="oldest") == [
+        "A red fox in fresh snow",
+        "foxglove flowers in a meadow",
+    ]
+    assert _all_pages(library, q="fox", status="all") == [
+        "A red fox that never finished",
+        "foxglove flowers in a meadow",
+        "A red fox in fresh snow",
+    ]
+    # A cursor is the listing's own: another listing's gets a clear error, not a wrong page.
+    plain = library.get("/api/images/user", params={"limit": 1}).json()["nextCursor"]
+    r = library.get("/api/images/user", params={"q": "fox", "limit": 1, "cursor": plain})
+    assert r.status_code == 422 and r.json()["field"] == "cursor"
+    found = library.get("/api/images/user", params={"q": "fox", "limit": 1}).json()
+    r = library.get("/api/images/user", params={"limit": 1, "cursor": found["nextCursor"]})
+    assert r.status_code == 422 and r.json()["field"] == "cursor"
+
+
+def test_the_favourites_filter_is_the_same_with_many_favourites(library, stack, monkeypatch):
+    from imagegen.services.generations import queries
+
+    listed = _all_pages(library, favorites="true")
+    monkeypatch.setattr(queries, "_FAVORITES_LISTED", 0)  # as if there were too many to list
+    assert _all_pages(library, favorites="true") == listed == ["Café au lait, latte art close-up"]
+    other = signup(stack["url"], "no-stars@example.com")
+    assert _all_pages(other, favorites="true") == []

@@ -75,6 +75,37 @@ def test_prompt_search_and_filters_on_postgres(pg_env):
     assert prompts(**{"from": "2026-11-02", "to": "2026-11-02"}) == ["red panda"]
 
 
+def test_a_search_pages_the_same_through_the_date_index_or_the_gin_index(pg_env, monkeypatch):
+    """A page of matches is the same whether the newest rows held it or the GIN index had
+    to list them (matches rarer than the window)."""
+    from datetime import UTC, datetime, timedelta
+
+    from imagegen.services.generations import list_generations, queries
+    from imagegen.services.search import parse_filter
+
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    for n in range(12):
+        prompt = f"fox number {n}" if n % 4 == 0 else f"owl number {n}"
+        insert_generation("u1", prompt, created_at=t0 + timedelta(hours=n))
+    insert_generation("u2", "fox of another user", created_at=t0 + timedelta(hours=20))
+
+    def pages(**params: str) -> list[str]:
+        seen, cursor = [], None
+        while True:
+            page = list_generations("u1", limit=2, cursor=cursor, filters=parse_filter(params))
+            seen += [g.prompt for g in page.generations]
+            if not (cursor := page.next_cursor):
+                return seen
+
+    newest = ["fox number 8", "fox number 4", "fox number 0"]
+    everything = [f"{'fox' if n % 4 == 0 else 'owl'} number {n}" for n in range(11, -1, -1)]
+    for window in (600, 3):  # the date index holds every page / the GIN index lists them
+        monkeypatch.setattr(queries, "_PG_WINDOW", window)
+        assert pages(q="fox") == newest
+        assert pages(q="fox", sort="oldest") == list(reversed(newest))
+        assert pages(q="num") == everything
+
+
 def test_whole_flow_on_postgres(pg_env, tmp_path, monkeypatch):
     from imagegen.api import create_api
 

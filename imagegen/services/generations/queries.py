@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, Integer, and_, column, literal_column, or_, table, text, true
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
-from imagegen.db import session_scope
+from imagegen.db import get_engine, session_scope
 from imagegen.models import (
     IN_FLIGHT,
     GenerationStatus,
@@ -19,7 +20,13 @@ from imagegen.models import (
     as_utc,
 )
 from imagegen.services.errors import InvalidInput, NotFound
-from imagegen.services.search import GalleryFilter, filter_clauses
+from imagegen.services.search import (
+    GalleryFilter,
+    filter_clauses,
+    fts_match,
+    pg_tsquery,
+    terms,
+)
 from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.generations")
@@ -83,13 +90,54 @@ def encode_cursor(at: datetime, row_id: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
+def _decode(cursor: str) -> tuple[str, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        ts, gid = raw.split("|", 1)
-        return datetime.fromisoformat(ts), gid
+        first, second = raw.split("|", 1)
+        return first, second
     except (ValueError, UnicodeDecodeError) as e:
         raise InvalidInput("The cursor is invalid; start again without it.", field="cursor") from e
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    ts, gid = _decode(cursor)
+    try:
+        return datetime.fromisoformat(ts), gid
+    except ValueError as e:
+        raise InvalidInput("The cursor is invalid; start again without it.", field="cursor") from e
+
+
+def _decode_search_cursor(cursor: str) -> int:
+    kind, position = _decode(cursor)
+    if kind != "fts" or not position.isdigit():
+        raise InvalidInput("The cursor is invalid; start again without it.", field="cursor")
+    return int(position)
+
+
+# SQLite's prompt index (alembic 0013): its rowid is the creation order.
+_FTS = table("generation_fts", column("rowid", Integer), column("gid"))
+# Past this many favourites, the favourites filter scans the history instead of listing them.
+_FAVORITES_LISTED = 2000
+
+
+def _favorite_ids(db: Session, owner_id: str) -> list[str] | None:
+    """The owner's starred generations, or None when there are too many to list. Read from
+    the favourites' partial index, the owner checked per row: joined, the planner would walk
+    the owner's whole history instead."""
+    owned = (
+        select(ImageGeneration.id)
+        .where(col(ImageGeneration.id) == ImageFile.generation_id)
+        .where(ImageGeneration.owner_id == owner_id)
+    )
+    ids = db.exec(
+        select(ImageFile.generation_id)
+        # true() is written out as the partial index's own condition (favorite = 1 on SQLite,
+        # = true on PostgreSQL); a bound True would not match it, and the index goes unused.
+        .where(col(ImageFile.favorite) == true(), owned.exists())
+        .distinct()
+        .limit(_FAVORITES_LISTED + 1)
+    ).all()
+    return None if len(ids) > _FAVORITES_LISTED else list(ids)
 
 
 def list_generations(
@@ -106,6 +154,8 @@ def list_generations(
     SQLite would walk the owner's whole history in date order instead.
     """
     f = filters or GalleryFilter()
+    if get_engine().dialect.name == "sqlite" and fts_match(f.q, owner_id):
+        return _search_page(owner_id, statuses or f.statuses, limit, cursor, f)
     created, gid_col = col(ImageGeneration.created_at), col(ImageGeneration.id)
     oldest = f.sort == "oldest"
     keyset = []
@@ -118,17 +168,19 @@ def list_generations(
     order = (created.asc(), gid_col.asc()) if oldest else (created.desc(), gid_col.desc())
     gens: list[ImageGeneration] = []
     with session_scope() as db:
+        clauses = filter_clauses(f, owner_id)
+        if f.favorites and (starred := _favorite_ids(db, owner_id)) is not None:
+            if not starred:
+                return Page([], {}, None)
+            clauses = [*filter_clauses(replace(f, favorites=False), owner_id), gid_col.in_(starred)]
+        words = pg_tsquery(f.q) if terms(f.q) else None
         for status in statuses or f.statuses:
-            q = (
-                select(ImageGeneration)
-                .where(
-                    ImageGeneration.owner_id == owner_id,
-                    ImageGeneration.status == status,
-                    *filter_clauses(f),
-                    *keyset,
-                )
-                .order_by(*order)
-            )
+            where = [ImageGeneration.owner_id == owner_id, ImageGeneration.status == status]
+            if words is not None and limit is not None:  # PostgreSQL: SQLite went above
+                others = filter_clauses(f, owner_id, with_prompt=False)
+                gens += _pg_search(db, [*where, *others, *keyset], words, oldest, limit + 1)
+                continue
+            q = select(ImageGeneration).where(*where, *clauses, *keyset).order_by(*order)
             if limit is not None:
                 q = q.limit(limit + 1)
             gens += db.exec(q).all()
@@ -141,6 +193,85 @@ def list_generations(
     return Page(gens, images, next_cursor)
 
 
+# A PostgreSQL search first reads this many of the newest rows in date order; a search
+# whose matches are rarer than one in a few hundred goes through the GIN index instead.
+_PG_WINDOW = 600
+
+
+def _pg_search(
+    db: Session, where: list, words: ColumnElement, oldest: bool, n: int
+) -> list[ImageGeneration]:
+    """A search page on PostgreSQL whose cost does not depend on how common the words are.
+
+    Left to itself, the planner picks one plan for every search: the date index, filtering
+    each row (fast for a common word, a walk of the whole history for a rare one), or the
+    GIN index, then a sort of every match (the reverse). Here the newest rows are read in
+    date order first; when they hold a page, it is the page. Otherwise matches are rare,
+    and the GIN index lists them, sorted by an expression no B-tree index gives.
+    """
+    created, gid_col = col(ImageGeneration.created_at), col(ImageGeneration.id)
+    order = (created.asc(), gid_col.asc()) if oldest else (created.desc(), gid_col.desc())
+    recent = select(ImageGeneration).where(*where).order_by(*order).limit(_PG_WINDOW).subquery()
+    row = aliased(ImageGeneration, recent)
+    near = db.exec(
+        select(row)
+        .where(func.to_tsvector("simple", row.prompt).op("@@")(words))
+        .order_by(*((c.asc() if oldest else c.desc()) for c in (row.created_at, row.id)))
+        .limit(n)
+    ).all()
+    window_full = db.exec(select(func.count()).select_from(recent)).one() >= _PG_WINDOW
+    if len(near) >= n or not window_full:
+        return list(near)
+    unsorted = created + literal_column("interval '0 seconds'")  # no index gives this order
+    sort = (unsorted.asc(), gid_col.asc()) if oldest else (unsorted.desc(), gid_col.desc())
+    return list(
+        db.exec(
+            select(ImageGeneration)
+            .where(*where, func.to_tsvector("simple", ImageGeneration.prompt).op("@@")(words))
+            .order_by(*sort)
+            .limit(n)
+        ).all()
+    )
+
+
+def _search_page(
+    owner_id: str,
+    statuses: tuple[GenerationStatus, ...],
+    limit: int | None,
+    cursor: str | None,
+    f: GalleryFilter,
+) -> Page:
+    """A prompt search on SQLite: FTS5 walks the owner's matches in creation order (its rowid)
+    and stops at the page, so its cost does not grow with the number of matches."""
+    oldest = f.sort == "oldest"
+    position = _FTS.c.rowid
+    q = (
+        select(ImageGeneration, position)
+        .join(_FTS, _FTS.c.gid == ImageGeneration.id)
+        .where(
+            text("generation_fts MATCH :match").bindparams(match=fts_match(f.q, owner_id)),
+            ImageGeneration.owner_id == owner_id,
+            col(ImageGeneration.status).in_(statuses),
+            *filter_clauses(f, owner_id, with_prompt=False),
+        )
+        .order_by(position.asc() if oldest else position.desc())
+    )
+    if cursor:
+        after = _decode_search_cursor(cursor)
+        q = q.where(position > after if oldest else position < after)
+    if limit is not None:
+        q = q.limit(limit + 1)
+    with session_scope() as db:
+        rows = db.exec(q).all()
+    next_cursor = None
+    if limit is not None and len(rows) > limit:
+        rows = rows[:limit]
+        raw = f"fts|{rows[-1][1]}"
+        next_cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    gens = [g for g, _ in rows]
+    return Page(gens, images_for([g.id for g in gens], favorites_only=f.favorites), next_cursor)
+
+
 def count_generations(owner_id: str, filters: GalleryFilter | None = None) -> int:
     """How many of the owner's generations the filter matches (the toolbar's count)."""
     f = filters or GalleryFilter()
@@ -150,7 +281,7 @@ def count_generations(owner_id: str, filters: GalleryFilter | None = None) -> in
         .where(
             ImageGeneration.owner_id == owner_id,
             col(ImageGeneration.status).in_(f.statuses),
-            *filter_clauses(f),
+            *filter_clauses(f, owner_id),
         )
     )
     with session_scope() as db:
@@ -196,7 +327,7 @@ def matches(owner_id: str, generation_id: str, filters: GalleryFilter) -> bool:
             ImageGeneration.id == generation_id,
             ImageGeneration.owner_id == owner_id,
             col(ImageGeneration.status).in_(filters.statuses),
-            *filter_clauses(filters),
+            *filter_clauses(filters, owner_id),
         )
     )
     with session_scope() as db:
