@@ -6,6 +6,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor, wait
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from imagegen.contract import (
     Completion,
@@ -21,7 +22,6 @@ from imagegen.models import (
 from imagegen.services import catalog
 from imagegen.services.errors import InvalidInput, NotFound, Unavailable
 from imagegen.services.generations.lifecycle import announce
-from imagegen.services.generations.queries import get_generation
 from imagegen.services.storage import StorageError, delete_objects, get_storage
 from imagegen.settings.app import get_app_settings
 
@@ -44,92 +44,106 @@ def _missing_objects(keys: list[str]) -> list[str]:
     return [futures[f] for f in done if not f.result()]
 
 
-def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGeneration, bool]:
-    """Records a worker's result once; replays and late duplicates change nothing."""
-    with session_scope() as db:
-        gen = db.get(ImageGeneration, completion.generation_id)
-    if gen is None:
-        raise NotFound("Unknown generation.")
-    if gen.status.terminal:
-        if gen.status != GenerationStatus.COMPLETED and completion.images:
-            # Ended without it (cancelled, timed out, or failed to dispatch while the worker
-            # did take the job): a late result keeps no files.
-            _discard(gen, completion)
-        return gen, False
+def _verdict(completion: Completion) -> tuple[GenerationStatus, str | None]:
+    """The status and error to record, from the result and storage alone (no database):
+    a completed result whose files are not all there is recorded as failed."""
     status: GenerationStatus = completion.status
-    error = completion.error
     images = completion.images
-    if len(images) > gen.num_images:
-        raise InvalidInput(
-            f"{len(images)} images reported; the generation asked for {gen.num_images}."
-        )
-    if status == GenerationStatus.COMPLETED:
-        prefix = f"generations/{gen.id}/"
-        if not images:
-            status, error = GenerationStatus.FAILED, "The worker reported no images."
-        elif any(
-            not k.startswith(prefix)
-            for i in images
-            for k in (i.key, i.thumbnail_key)
-            if k is not None
-        ):
-            raise InvalidInput("Image keys must sit under the generation's prefix.")
-        else:
-            keys = [k for i in images for k in (i.key, i.thumbnail_key) if k is not None]
-            try:
-                missing = _missing_objects(keys)
-            except (StorageError, ValueError) as e:
-                missing, status, error = [], GenerationStatus.FAILED, f"Storage check failed: {e}"
-            if missing:
-                status = GenerationStatus.FAILED
-                error = f"{len(missing)} image(s) missing from storage."
-                _discard(gen, completion)  # keep none of a result that cannot be whole
-    elif status == GenerationStatus.CANCELLED:
-        error = (error or "Cancelled.")[:2000]
-    elif status != GenerationStatus.FAILED:
+    if status == GenerationStatus.CANCELLED:
+        return status, (completion.error or "Cancelled.")[:2000]
+    if status == GenerationStatus.FAILED:
+        return status, (completion.error or "The worker reported a failure without a reason.")[
+            :2000
+        ]
+    if status != GenerationStatus.COMPLETED:
         raise InvalidInput(f"Unknown completion status {status!r}.")
-    else:
-        error = (error or "The worker reported a failure without a reason.")[:2000]
+    if not images:
+        return GenerationStatus.FAILED, "The worker reported no images."
+    prefix = f"generations/{completion.generation_id}/"
+    keys = [k for i in images for k in (i.key, i.thumbnail_key) if k is not None]
+    if any(not k.startswith(prefix) for k in keys):
+        raise InvalidInput("Image keys must sit under the generation's prefix.")
+    try:
+        missing = _missing_objects(keys)
+    except (StorageError, ValueError) as e:
+        return GenerationStatus.FAILED, f"Storage check failed: {e}"
+    if missing:
+        return GenerationStatus.FAILED, f"{len(missing)} image(s) missing from storage."
+    return status, None
+
+
+def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGeneration, bool]:
+    """Records a worker's result once, in one transaction; replays and late duplicates change
+    nothing. Storage is checked first, outside it, so no transaction waits on storage."""
+    status, error = _verdict(completion)
+    images = completion.images if status == GenerationStatus.COMPLETED else []
+    discard = bool(completion.images) and not images  # a result that cannot be whole keeps none
     try:
         with session_scope() as db:
-            db.add(WebhookReceipt(webhook_id=webhook_id))
-            db.flush()  # a replayed id fails here, before anything else is written
-            row = db.get(ImageGeneration, gen.id)
-            assert row is not None
+            row = db.get(ImageGeneration, completion.generation_id)
+            if row is None:
+                raise NotFound("Unknown generation.")
+            if len(completion.images) > row.num_images:
+                raise InvalidInput(
+                    f"{len(completion.images)} images reported; "
+                    f"the generation asked for {row.num_images}."
+                )
             if row.status.terminal:
-                return row, False
-            row.status = status
-            row.error = None if status == GenerationStatus.COMPLETED else error
-            if status == GenerationStatus.COMPLETED and len(images) < row.num_images:  # partial
-                row.error = (
-                    completion.error or f"Only {len(images)} of {row.num_images} images were made."
-                )[:2000]
-            row.completed_at = utcnow()
-            row.duration_ms = completion.duration_ms
-            if status == GenerationStatus.COMPLETED:
-                for n, i in enumerate(images):
-                    db.add(
-                        ImageFile(
-                            generation_id=gen.id,
-                            idx=n,
-                            filename=i.filename,
-                            storage_key=i.key,
-                            thumbnail_key=i.thumbnail_key,
-                            file_size=i.file_size,
-                            format=i.format.upper(),
-                            width=i.width,
-                            height=i.height,
-                            dimensions=f"{i.width}x{i.height}",
-                        )
-                    )
-            db.add(row)
+                # Ended without it (cancelled, timed out, or failed to dispatch while the
+                # worker did take the job): a late result keeps no files.
+                discard = row.status != GenerationStatus.COMPLETED and bool(completion.images)
+                changed = False
+            else:
+                db.add(WebhookReceipt(webhook_id=webhook_id))
+                db.flush()  # a replayed id fails here, before anything else is written
+                _record(db, row, completion, status, error, images)
+                changed = True
     except IntegrityError:  # same delivery raced us, or a replay: the first one won
         with session_scope() as db:
-            return db.get(ImageGeneration, gen.id), False  # type: ignore[return-value]
+            return db.get(ImageGeneration, completion.generation_id), False  # type: ignore[return-value]
+    if discard:
+        _discard(row, completion)
+    if not changed:
+        return row, False
     if status == GenerationStatus.FAILED:  # an engine may have gone down: ask the worker anew
         catalog.clear_cache()
-    announce(gen.id, gen.owner_id, ended=True)
-    return get_generation(gen.owner_id, gen.id), True
+    announce(row.id, row.owner_id, ended=True)
+    return row, True
+
+
+def _record(
+    db: Session,
+    row: ImageGeneration,
+    completion: Completion,
+    status: GenerationStatus,
+    error: str | None,
+    images: list,
+) -> None:
+    """Writes the result onto the generation's row, and its images, in the caller's session."""
+    row.status = status
+    row.error = error
+    if status == GenerationStatus.COMPLETED and len(images) < row.num_images:  # partial
+        row.error = (
+            completion.error or f"Only {len(images)} of {row.num_images} images were made."
+        )[:2000]
+    row.completed_at = utcnow()
+    row.duration_ms = completion.duration_ms
+    for n, i in enumerate(images):
+        db.add(
+            ImageFile(
+                generation_id=row.id,
+                idx=n,
+                filename=i.filename,
+                storage_key=i.key,
+                thumbnail_key=i.thumbnail_key,
+                file_size=i.file_size,
+                format=i.format.upper(),
+                width=i.width,
+                height=i.height,
+                dimensions=f"{i.width}x{i.height}",
+            )
+        )
+    db.add(row)
 
 
 def _discard(gen: ImageGeneration, completion: Completion) -> None:
