@@ -12,9 +12,13 @@ from alembic import command
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Made by hand in migrations 0006, 0013 and 0014, per database, and not in the models.
+_PROMPT_SEARCH = ("generation_fts", "ix_generations_prompt_", "prompt_tsv")
+
+
 def include_object(_obj: object, name: str | None, _type: str, *_args: object) -> bool:
-    """Autogenerate and schema checks leave the prompt search index (made by hand) alone."""
-    return not (name or "").startswith("generation_fts") and name != "ix_generations_prompt_fts"
+    """Autogenerate and schema checks leave the prompt search's own objects alone."""
+    return not (name or "").startswith(_PROMPT_SEARCH)
 
 
 def alembic_config(url: str | None = None) -> Config:

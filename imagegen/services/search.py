@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, func, select, text, true
+from sqlalchemy import ColumnElement, func, literal_column, select, text, true
 from sqlmodel import col
 
 from imagegen.db import get_engine
@@ -140,7 +140,11 @@ def prompt_filter(q: str, owner_id: str) -> ColumnElement[bool] | None:
             match=fts_match(q, owner_id)
         )
         return col(ImageGeneration.id).in_(ids)
-    return func.to_tsvector("simple", ImageGeneration.prompt).op("@@")(pg_tsquery(q))
+    return PG_TSVECTOR.op("@@")(pg_tsquery(q))
+
+
+# PostgreSQL's stored, GIN-indexed tsvector of the prompt (alembic 0014; not in the models).
+PG_TSVECTOR = literal_column("image_generations.prompt_tsv")
 
 
 def pg_tsquery(q: str) -> ColumnElement:

@@ -41,7 +41,7 @@ def test_migrations_build_the_models_schema_on_postgres(pg_env):
         ctx = MigrationContext.configure(conn, opts={"include_object": include_object})
         assert compare_metadata(ctx, SQLModel.metadata) == []
         assert conn.exec_driver_sql(
-            "SELECT 1 FROM pg_indexes WHERE indexname = 'ix_generations_prompt_fts'"
+            "SELECT 1 FROM pg_indexes WHERE indexname = 'ix_generations_prompt_tsv'"
         ).scalar()
 
 

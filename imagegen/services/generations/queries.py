@@ -21,6 +21,7 @@ from imagegen.models import (
 )
 from imagegen.services.errors import InvalidInput, NotFound
 from imagegen.services.search import (
+    PG_TSVECTOR,
     GalleryFilter,
     filter_clauses,
     fts_match,
@@ -211,23 +212,28 @@ def _pg_search(
     """
     created, gid_col = col(ImageGeneration.created_at), col(ImageGeneration.id)
     order = (created.asc(), gid_col.asc()) if oldest else (created.desc(), gid_col.desc())
-    recent = select(ImageGeneration).where(*where).order_by(*order).limit(_PG_WINDOW).subquery()
+    recent = (
+        select(ImageGeneration, PG_TSVECTOR.label("tsv"))
+        .where(*where)
+        .order_by(*order)
+        .limit(_PG_WINDOW)
+        .subquery()
+    )
     row = aliased(ImageGeneration, recent)
     near = db.exec(
         select(row)
-        .where(func.to_tsvector("simple", row.prompt).op("@@")(words))
+        .where(recent.c.tsv.op("@@")(words))
         .order_by(*((c.asc() if oldest else c.desc()) for c in (row.created_at, row.id)))
         .limit(n)
     ).all()
-    window_full = db.exec(select(func.count()).select_from(recent)).one() >= _PG_WINDOW
-    if len(near) >= n or not window_full:
-        return list(near)
+    if len(near) >= n or db.exec(select(func.count()).select_from(recent)).one() < _PG_WINDOW:
+        return list(near)  # a page, or every row there is
     unsorted = created + literal_column("interval '0 seconds'")  # no index gives this order
     sort = (unsorted.asc(), gid_col.asc()) if oldest else (unsorted.desc(), gid_col.desc())
     return list(
         db.exec(
             select(ImageGeneration)
-            .where(*where, func.to_tsvector("simple", ImageGeneration.prompt).op("@@")(words))
+            .where(*where, PG_TSVECTOR.op("@@")(words))
             .order_by(*sort)
             .limit(n)
         ).all()
