@@ -43,6 +43,8 @@ from tests.integration.postgres import TempPostgres  # noqa: E402
 from tests.integration.redis_server import TempRedis  # noqa: E402
 
 IN_FLIGHT = ("PENDING", "PROCESSING")
+# A kill window runs from the kill -9 to this long after the restart: the retried backlog.
+FAULT_TAIL_S = 5.0
 
 
 class Chaos:
@@ -55,6 +57,7 @@ class Chaos:
         self.dup, self.delay = dup, delay
         self.rng = random.Random(seed)
         self.latencies_ms: list[float] = []
+        self.sent_at: list[float] = []  # when each of them was sent (time.monotonic)
         self.forwarded = self.duplicated = self.delayed = 0
         self.progress_in_flight = self.progress_dropped = 0
         self._tasks: set[asyncio.Task] = set()
@@ -102,7 +105,7 @@ class Chaos:
         order = self.targets[:]
         self.rng.shuffle(order)
         twice = self.rng.random() < self.dup
-        started = time.perf_counter()
+        started, sent_at = time.perf_counter(), time.monotonic()
         last_error = "no target"
         for i, base in enumerate(order):
             try:
@@ -123,6 +126,7 @@ class Chaos:
                 continue
             if path.endswith("image-completion") and r.status_code == 200:
                 self.latencies_ms.append((time.perf_counter() - started) * 1000)
+                self.sent_at.append(sent_at)
             self.forwarded += 1
             return Response(r.content, r.status_code, media_type="application/json")
         return Response(json.dumps({"error": last_error}), 502, media_type="application/json")
@@ -376,6 +380,7 @@ def main(argv: list[str] | None = None) -> dict:
     log = lambda msg: print(f"[{time.monotonic() - started:6.1f}s] {msg}", flush=True)  # noqa: E731
     tmp = Path(tempfile.mkdtemp(prefix="imagegen-load-"))
     peak: dict[str, float] = {}
+    faults: list[tuple[float, float]] = []  # kill windows: from the kill to the catch-up
     stop = threading.Event()
     with TempPostgres() as pg, TempRedis() as redis:
         db = pg.create_db("load")
@@ -424,17 +429,21 @@ def main(argv: list[str] | None = None) -> dict:
             if not args.no_kill:
                 wait_until(lambda: ended() >= total * 0.3, args.deadline, 0.2, what="30%")
                 log("kill -9 api1 (the chaos proxy fails over; the worker retries the rest)")
+                killed = time.monotonic()
                 _kill_tree(apis[1])
                 time.sleep(2)
                 apis[1] = start_api(env, api_ports[1], tmp / "api1.log")
                 procs["api1"] = psutil.Process(apis[1].pid)
+                faults.append((killed, time.monotonic() + FAULT_TAIL_S))
                 log("api1 restarted")
                 wait_until(lambda: ended() >= total * 0.6, args.deadline, 0.2, what="60%")
                 log("kill -9 the worker (master and both processes)")
+                killed = time.monotonic()
                 _kill_tree(worker)
                 time.sleep(1)
                 worker = start_worker(env, worker_port, tmp / "worker.log")
                 procs["worker"] = psutil.Process(worker.pid)
+                faults.append((killed, time.monotonic() + FAULT_TAIL_S))
                 log("worker restarted")
             try:
                 wait_until(lambda: ended() >= total, args.deadline, 0.5, what="every generation")
@@ -468,9 +477,12 @@ def main(argv: list[str] | None = None) -> dict:
                     os.environ[k] = v
             reset_caches()
     lat = sorted(chaos.latencies_ms)
+    in_faults = [any(a <= t <= b for a, b in faults) for t in chaos.sent_at]
+    steady = sorted(v for v, f in zip(chaos.latencies_ms, in_faults, strict=True) if not f)
+    faulty = sorted(v for v, f in zip(chaos.latencies_ms, in_faults, strict=True) if f)
 
-    def pct(q: float) -> float:
-        return round(lat[min(len(lat) - 1, int(q * len(lat)))], 1) if lat else 0.0
+    def pct(q: float, values: list[float] = lat) -> float:
+        return round(values[min(len(values) - 1, int(q * len(values)))], 1) if values else 0.0
 
     result = {
         "submitted": total,
@@ -484,6 +496,10 @@ def main(argv: list[str] | None = None) -> dict:
         "failed_without_reason": checks["failed_without_reason"],
         "webhook_p50_ms": pct(0.5),
         "webhook_p99_ms": pct(0.99),
+        "webhook_p99_steady_ms": pct(0.99, steady),
+        "webhook_p99_faults_ms": pct(0.99, faulty),
+        "webhooks_in_faults": len(faulty),
+        "queue": "http",  # jobs pushed over POST /v1/jobs: the one mode built so far
         "webhooks_per_s": round(per_s, 1),
         "burst_p50_ms": round(statistics.median(burst_lat), 1) if burst_lat else 0.0,
         "peak_rss_mb": {k: round(v, 1) for k, v in sorted(peak.items())},
@@ -498,7 +514,9 @@ def main(argv: list[str] | None = None) -> dict:
           "objects {missing_objects}".format(**result))  # fmt: skip
     print(
         f"completion webhooks: p50 {result['webhook_p50_ms']} ms, p99 "
-        f"{result['webhook_p99_ms']} ms ({chaos.forwarded} forwarded, {chaos.duplicated} "
+        f"{result['webhook_p99_ms']} ms (steady {result['webhook_p99_steady_ms']} ms, in the "
+        f"kill windows {result['webhook_p99_faults_ms']} ms; {chaos.forwarded} forwarded, "
+        f"{chaos.duplicated} "
         f"sent twice at once, {chaos.delayed} delayed); burst {result['webhooks_per_s']}/s"
     )
     print(f"peak RSS (MB): {result['peak_rss_mb']}")
