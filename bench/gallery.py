@@ -3,7 +3,10 @@
 Seeds one user with generations of 3 images each in a throwaway SQLite (WAL) database, then
 measures in the same run, so the ratios compare like with like on a noisy machine:
 
-- first_page_ms: GET /api/images/user?limit=24 (in-process ASGI) and GalleryState.load;
+- first_page_ms: GET /api/images/user?limit=24 (the API in its own process) and
+  GalleryState.load;
+- search_first_page_ms: the same page for each search or filter in SEARCHES;
+- both again on PostgreSQL, under "postgres";
 - seed_style_ms: what the seed did, every COMPLETED generation with its images in one query;
 - page_bytes_ratio: the thumbnails of one gallery page against their originals (real PNGs);
 - append_delta_bytes: the websocket delta when one generation lands, at 100 and 10k history.
@@ -30,11 +33,13 @@ SIZES = (1_000, 10_000, 100_000)
 PAGE = 24
 IMAGES_PER_GEN = 3
 REPEATS = 30
+# Each search's first page: a common word, three words ending in a prefix, a rare pair, and
+# the favourites filter with no favourites at all.
 SEARCHES = {
-    "q=fox (1 in 9 match)": {"q": "fox"},
-    "q=owl night stu (prefix)": {"q": "owl night stu"},
-    "q=study 4242 (rare)": {"q": "number 4242"},
-    "favorites (none)": {"favorites": "true"},
+    "q=fox": {"q": "fox"},  # 1 in 9 match
+    "q=owl night stu": {"q": "owl night stu"},  # 1 in 81, the last word a prefix
+    "q=number 4242": {"q": "number 4242"},  # 11 match
+    "favorites=true": {"favorites": "true"},  # none starred
 }
 WORKER_PORT = 0  # set in main(): a real worker serves the engine catalogue, as in production
 
@@ -213,7 +218,8 @@ class StateRig:
         self.ctx = RegistrationContext.ensure_context()
         root = rx.State(_reflex_internal_init=True)
         self.gallery = root.get_substate(GalleryState.get_full_name().split(".")[1:])
-        self.gallery.token = token
+        # The token a tab's websocket handshake would carry in its cookie.
+        object.__setattr__(self.gallery, "_session_token", lambda: token)
         self.root = root
 
     def load(self) -> None:
@@ -258,9 +264,63 @@ def main() -> dict:
     _setup_env(tmp / "data")
     worker = start_worker(tmp / "data")
     try:
-        return _measure(tmp)
+        out = _measure(tmp)
     finally:
         worker.kill()  # type: ignore[attr-defined]
+    pg = _measure_postgres(Path(tempfile.mkdtemp(prefix="imagegen-bench-pg-")))
+    out["first_page_ms"]["postgres"] = pg["first_page_ms"]
+    out["search_first_page_ms"]["postgres"] = pg["search_first_page_ms"]
+    return out
+
+
+def _measure_postgres(tmp: Path) -> dict:
+    """The first pages again on a throwaway PostgreSQL (the machine's binaries, as the tests
+    start it), statistics gathered after each seeding as autovacuum would."""
+    from sqlalchemy import text
+
+    from imagegen.db import get_engine
+    from imagegen.migrate import upgrade
+    from imagegen.services.auth import get_auth
+    from tests.integration.postgres import TempPostgres
+
+    with TempPostgres() as pg:
+        _reset(tmp / "data")
+        os.environ["DATABASE_URL"] = pg.create_db("bench")
+        worker = start_worker(tmp / "data")
+        try:
+            from imagegen.runtime import reset_singletons
+
+            reset_singletons()
+            upgrade()
+            auth = get_auth()
+            token = auth.signup("bench@example.com", "bench password 123")  # type: ignore[attr-defined]
+            user_id = auth.authenticate(token).user_id  # type: ignore[union-attr]
+            api_port = _free_port()
+            api = start_api(api_port)
+            import httpx
+
+            client = httpx.Client(
+                base_url=f"http://127.0.0.1:{api_port}",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            out: dict = {"first_page_ms": {}}
+            try:
+                done, t0 = 0, datetime(2020, 1, 1, tzinfo=UTC)
+                for size in SIZES:
+                    seed(user_id, done, size, t0)
+                    done = size
+                    with get_engine().connect() as conn:
+                        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                            text("ANALYZE")
+                        )
+                    _first_pages(client, out, size)
+            finally:
+                api.kill()  # type: ignore[attr-defined]
+                get_engine().dispose()
+        finally:
+            worker.kill()  # type: ignore[attr-defined]
+            os.environ.pop("DATABASE_URL", None)
+    return out
 
 
 def _measure(tmp: Path) -> dict:
@@ -284,6 +344,21 @@ def _measure(tmp: Path) -> dict:
         api.kill()  # type: ignore[attr-defined]
 
 
+def _first_pages(client: object, out: dict, size: int) -> None:
+    """The plain first page and each search's, at this size, into out."""
+
+    def page(params: dict | None = None) -> None:
+        r = client.get("/api/images/user", params={"limit": PAGE, **(params or {})})  # type: ignore[attr-defined]
+        assert r.status_code == 200, r.text
+        if not params:
+            assert r.json()["count"] == PAGE
+
+    out["first_page_ms"][str(size)] = median_ms(page)
+    for label, params in SEARCHES.items():
+        by_size = out.setdefault("search_first_page_ms", {}).setdefault(label, {})
+        by_size[str(size)] = median_ms(lambda params=params: page(params))
+
+
 def _measure_sizes(user_id: str, token: str, client: object) -> dict:
     from imagegen.migrate import upgrade
     from imagegen.services.auth import get_auth
@@ -298,19 +373,7 @@ def _measure_sizes(user_id: str, token: str, client: object) -> dict:
         seed(user_id, done, size, t0)
         out["seed_s"][str(size)] = round(time.perf_counter() - t, 1)
         done = size
-
-        def api_page() -> None:
-            r = client.get("/api/images/user", params={"limit": PAGE})  # type: ignore[attr-defined]
-            assert r.status_code == 200 and r.json()["count"] == PAGE
-
-        out["first_page_ms"][str(size)] = median_ms(api_page)
-        for label, params in SEARCHES.items():
-
-            def search(params: dict = params) -> None:
-                r = client.get("/api/images/user", params={"limit": PAGE, **params})  # type: ignore[attr-defined]
-                assert r.status_code == 200
-
-            out.setdefault("search_ms", {}).setdefault(label, {})[str(size)] = median_ms(search)
+        _first_pages(client, out, size)
         out["state_load_ms"][str(size)] = median_ms(rig.load)
         if size == 10_000:
             out["seed_style_ms"][str(size)] = median_ms(lambda: seed_style(user_id), repeats=3)
@@ -356,10 +419,17 @@ def report(r: dict) -> None:
         f"page bytes: thumbnails {pb['thumbnails']:,} B vs originals {pb['originals']:,} B"
         f" = {r['page_bytes_ratio'] * 100:.2f}%"
     )
-    print("\nsearch and filters, API first page ms:")
-    for label, by_size in r["search_ms"].items():
-        cells = "  ".join(f"{int(k):>7,}: {v:>7}" for k, v in by_size.items())
-        print(f"  {label:<26} {cells}")
+    for db, searches, plain in (
+        ("SQLite", r["search_first_page_ms"], fp),
+        ("PostgreSQL", r["search_first_page_ms"]["postgres"], fp["postgres"]),
+    ):
+        print(f"\n{db}: API first page ms (100k / 1k):")
+        for label, by_size in {"first page": plain, **searches}.items():
+            if label == "postgres":
+                continue
+            cells = "  ".join(f"{int(k):>7,}: {by_size[k]:>6}" for k in map(str, SIZES))
+            ratio = by_size["100000"] / by_size["1000"]
+            print(f"  {label:<18} {cells}  ({ratio:.2f}x)")
     d = r["append_delta_bytes"]
     print(f"append delta: {d['100']:,} B at 100 history, {d['10000']:,} B at 10k history")
 
@@ -376,6 +446,7 @@ if __name__ == "__main__":
             "append_delta_bytes",
             "state_load_ms",
             "page_bytes",
+            "search_first_page_ms",
         )
     }
     (ROOT / "bench" / "results.json").write_text(json.dumps(keep, indent=2) + "\n")
