@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -226,11 +227,35 @@ class InProcessWorker:
         return self.returncode
 
 
+class _PromptServer(uvicorn.Server):
+    """uvicorn's server, woken at once when asked to stop: its main loop sleeps 0.1 s between
+    ticks, and hundreds of tests stop two servers each."""
+
+    _wake: asyncio.Event | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            should_exit = await self.on_tick(counter)
+
+    def stop(self) -> None:
+        self.should_exit = True
+        if self._loop is not None and self._wake is not None:
+            with contextlib.suppress(RuntimeError):  # its loop has already closed
+                self._loop.call_soon_threadsafe(self._wake.set)
+
+
 class ThreadedServer:
     """Runs an ASGI app on uvicorn in a thread (the API without the Reflex UI)."""
 
     def __init__(self, app: object, port: int, *, graceful: bool = True) -> None:
-        self.server = uvicorn.Server(
+        self.server = _PromptServer(
             # A fake provider may hold a request open on purpose (a timeout test): waiting for
             # it at shutdown would only cost time.
             uvicorn.Config(
@@ -249,7 +274,7 @@ class ThreadedServer:
     def __exit__(self, *exc: object) -> None:
         # Not graceful: stop at once, as a killed process would (no lifespan shutdown, no drain).
         self.server.force_exit = not self.graceful
-        self.server.should_exit = True
+        self.server.stop()
         self.thread.join(10)
 
 
