@@ -26,6 +26,7 @@ from imagegen.services.search import (
     filter_clauses,
     fts_match,
     pg_tsquery,
+    prompt_filter,
     terms,
 )
 from imagegen.settings.app import get_app_settings
@@ -85,10 +86,13 @@ class Page:
     next_cursor: str | None
 
 
+def _encode(first: str, second: str) -> str:
+    return base64.urlsafe_b64encode(f"{first}|{second}".encode()).decode().rstrip("=")
+
+
 def encode_cursor(at: datetime, row_id: str) -> str:
     """An opaque keyset cursor: the last row's timestamp and id (decode_cursor reads it)."""
-    raw = f"{at.isoformat()}|{row_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return _encode(at.isoformat(), row_id)
 
 
 def _decode(cursor: str) -> tuple[str, str]:
@@ -141,6 +145,18 @@ def _favorite_ids(db: Session, owner_id: str) -> list[str] | None:
     return None if len(ids) > _FAVORITES_LISTED else list(ids)
 
 
+def _other_clauses(db: Session, f: GalleryFilter, owner_id: str) -> list | None:
+    """The filter's conditions but the prompt's, the favourites as the owner's starred ids
+    while they are few; None when nothing can match (no favourites at all)."""
+    if f.favorites and (starred := _favorite_ids(db, owner_id)) is not None:
+        if not starred:
+            return None
+        unstarred = replace(f, favorites=False)
+        return [*filter_clauses(unstarred, owner_id, with_prompt=False),
+                col(ImageGeneration.id).in_(starred)]  # fmt: skip
+    return filter_clauses(f, owner_id, with_prompt=False)
+
+
 def list_generations(
     owner_id: str,
     *,
@@ -155,12 +171,11 @@ def list_generations(
     SQLite would walk the owner's whole history in date order instead.
     """
     f = filters or GalleryFilter()
-    if get_engine().dialect.name == "sqlite" and fts_match(f.q, owner_id):
-        return _search_page(owner_id, statuses or f.statuses, limit, cursor, f)
+    fts = get_engine().dialect.name == "sqlite" and fts_match(f.q, owner_id) is not None
     created, gid_col = col(ImageGeneration.created_at), col(ImageGeneration.id)
     oldest = f.sort == "oldest"
     keyset = []
-    if cursor:
+    if cursor and not fts:  # an FTS5 search's cursor is its own (_search_page)
         ts, gid = decode_cursor(cursor)
         if oldest:
             keyset = [or_(created > ts, and_(created == ts, gid_col > gid))]
@@ -169,19 +184,21 @@ def list_generations(
     order = (created.asc(), gid_col.asc()) if oldest else (created.desc(), gid_col.desc())
     gens: list[ImageGeneration] = []
     with session_scope() as db:
-        clauses = filter_clauses(f, owner_id)
-        if f.favorites and (starred := _favorite_ids(db, owner_id)) is not None:
-            if not starred:
-                return Page([], {}, None)
-            clauses = [*filter_clauses(replace(f, favorites=False), owner_id), gid_col.in_(starred)]
+        others = _other_clauses(db, f, owner_id)
+        if others is None:
+            return Page([], {}, None)
+        if fts:
+            return _search_page(db, owner_id, statuses or f.statuses, limit, cursor, f, others)
         words = pg_tsquery(f.q) if terms(f.q) else None
+        prompt = prompt_filter(f.q, owner_id)
         for status in statuses or f.statuses:
             where = [ImageGeneration.owner_id == owner_id, ImageGeneration.status == status]
+            where += [*others, *keyset]
             if words is not None and limit is not None:  # PostgreSQL: SQLite went above
-                others = filter_clauses(f, owner_id, with_prompt=False)
-                gens += _pg_search(db, [*where, *others, *keyset], words, oldest, limit + 1)
+                gens += _pg_search(db, where, words, oldest, limit + 1)
                 continue
-            q = select(ImageGeneration).where(*where, *clauses, *keyset).order_by(*order)
+            q = select(ImageGeneration).where(*where, *([] if prompt is None else [prompt]))
+            q = q.order_by(*order)
             if limit is not None:
                 q = q.limit(limit + 1)
             gens += db.exec(q).all()
@@ -241,11 +258,13 @@ def _pg_search(
 
 
 def _search_page(
+    db: Session,
     owner_id: str,
     statuses: tuple[GenerationStatus, ...],
     limit: int | None,
     cursor: str | None,
     f: GalleryFilter,
+    others: list,
 ) -> Page:
     """A prompt search on SQLite: FTS5 walks the owner's matches in creation order (its rowid)
     and stops at the page, so its cost does not grow with the number of matches."""
@@ -258,7 +277,7 @@ def _search_page(
             text("generation_fts MATCH :match").bindparams(match=fts_match(f.q, owner_id)),
             ImageGeneration.owner_id == owner_id,
             col(ImageGeneration.status).in_(statuses),
-            *filter_clauses(f, owner_id, with_prompt=False),
+            *others,
         )
         .order_by(position.asc() if oldest else position.desc())
     )
@@ -267,13 +286,11 @@ def _search_page(
         q = q.where(position > after if oldest else position < after)
     if limit is not None:
         q = q.limit(limit + 1)
-    with session_scope() as db:
-        rows = db.exec(q).all()
+    rows = db.exec(q).all()
     next_cursor = None
     if limit is not None and len(rows) > limit:
         rows = rows[:limit]
-        raw = f"fts|{rows[-1][1]}"
-        next_cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        next_cursor = _encode("fts", str(rows[-1][1]))
     gens = [g for g, _ in rows]
     return Page(gens, images_for([g.id for g in gens], favorites_only=f.favorites), next_cursor)
 
