@@ -23,6 +23,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -279,8 +281,6 @@ def _measure_postgres(tmp: Path) -> dict:
     from sqlalchemy import text
 
     from imagegen.db import get_engine
-    from imagegen.migrate import upgrade
-    from imagegen.services.auth import get_auth
     from tests.integration.postgres import TempPostgres
 
     with TempPostgres() as pg:
@@ -291,20 +291,8 @@ def _measure_postgres(tmp: Path) -> dict:
             from imagegen.runtime import reset_singletons
 
             reset_singletons()
-            upgrade()
-            auth = get_auth()
-            token = auth.signup("bench@example.com", "bench password 123")  # type: ignore[attr-defined]
-            user_id = auth.authenticate(token).user_id  # type: ignore[union-attr]
-            api_port = _free_port()
-            api = start_api(api_port)
-            import httpx
-
-            client = httpx.Client(
-                base_url=f"http://127.0.0.1:{api_port}",
-                headers={"Authorization": f"Bearer {token}"},
-            )
             out: dict = {"first_page_ms": {}}
-            try:
+            with _signed_in_api() as (user_id, _token, client):
                 done, t0 = 0, datetime(2020, 1, 1, tzinfo=UTC)
                 for size in SIZES:
                     seed(user_id, done, size, t0)
@@ -314,16 +302,17 @@ def _measure_postgres(tmp: Path) -> dict:
                             text("ANALYZE")
                         )
                     _first_pages(client, out, size)
-            finally:
-                api.kill()  # type: ignore[attr-defined]
-                get_engine().dispose()
+            get_engine().dispose()
         finally:
             worker.kill()  # type: ignore[attr-defined]
             os.environ.pop("DATABASE_URL", None)
     return out
 
 
-def _measure(tmp: Path) -> dict:
+@contextmanager
+def _signed_in_api() -> Iterator[tuple[str, str, object]]:
+    """A migrated database with one user, and the API in its own process signed in as them:
+    (user id, token, client)."""
     import httpx
 
     from imagegen.migrate import upgrade
@@ -335,13 +324,22 @@ def _measure(tmp: Path) -> dict:
     user_id = auth.authenticate(token).user_id  # type: ignore[union-attr]
     api_port = _free_port()
     api = start_api(api_port)
-    client = httpx.Client(
-        base_url=f"http://127.0.0.1:{api_port}", headers={"Authorization": f"Bearer {token}"}
-    )
     try:
-        return _measure_sizes(user_id, token, client)
+        yield (
+            user_id,
+            token,
+            httpx.Client(
+                base_url=f"http://127.0.0.1:{api_port}",
+                headers={"Authorization": f"Bearer {token}"},
+            ),
+        )
     finally:
         api.kill()  # type: ignore[attr-defined]
+
+
+def _measure(tmp: Path) -> dict:
+    with _signed_in_api() as (user_id, token, client):
+        return _measure_sizes(user_id, token, client)
 
 
 def _first_pages(client: object, out: dict, size: int) -> None:
