@@ -20,6 +20,7 @@ from tests.helpers import (
     base_env,
     free_port,
     reset_caches,
+    signup,
     start_worker,
 )
 
@@ -155,9 +156,8 @@ def sign_up(
     set, unless the test is about the form (test_seed_plan.py): a page load less per test."""
     email = email or f"user{time.time_ns()}@example.com"
     if not through_the_form:
-        r = httpx.post(backend(h) + "/api/auth/signup", json={"email": email, "password": password})
-        assert r.status_code == 201, r.text
-        cookie = {"name": "imagegen_session", "value": r.json()["token"], "path": "/"}
+        token = signup(backend(h), email, password).headers["Authorization"].split()[1]
+        cookie = {"name": "imagegen_session", "value": token, "path": "/"}
         page.context.add_cookies(
             [{**cookie, "domain": "127.0.0.1", "httpOnly": True, "sameSite": "Lax"}]
         )
