@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import os
 import re
 import time
@@ -27,6 +28,7 @@ from pydantic.alias_generators import to_camel
 from standardwebhooks import Webhook, WebhookVerificationError
 
 MAX_IMAGES_PER_JOB = 16
+MAX_ATTEMPTS = 3  # a job that took a worker down this often is failed, not run again
 MAX_SIDE = 8192
 MAX_FILE_BYTES = 2**36  # 64 GiB: far above any image, far below a BIGINT
 
@@ -279,14 +281,21 @@ class EngineCatalog(_Open):
     engines: list[EngineInfo]
 
 
-def object_key(generation_id: str, index: int, ext: str = "png") -> str:
-    """Where the worker stores image index of a generation; the app checks this prefix."""
-    return f"generations/{generation_id}/{index}.{ext}"
+def object_key(generation_id: str, index: int, ext: str = "png", attempt: int = 1) -> str:
+    """Where the worker stores image index of a generation; the app checks this prefix. A job
+    run again on the shared queue stores under its attempt, never over an earlier attempt's."""
+    run = f".r{attempt}" if attempt > 1 else ""
+    return f"generations/{generation_id}/{index}{run}.{ext}"
 
 
-def thumbnail_key(generation_id: str, index: int) -> str:
+def thumbnail_key(generation_id: str, index: int, attempt: int = 1) -> str:
     """Where the worker stores the WebP thumbnail of image index."""
-    return f"generations/{generation_id}/{index}.thumb.webp"
+    return object_key(generation_id, index, "thumb.webp", attempt)
+
+
+def job_signature(secret: str, body: str) -> str:
+    """The HMAC a job carries on the shared queue: workers run only what the app signed."""
+    return hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
 
 
 def signed_headers(webhook: Webhook, msg_id: str, body: str) -> dict[str, str]:

@@ -227,13 +227,16 @@ def deployed(
     if mode == "pg+redis":
         pg, redis = request.getfixturevalue("pg_server"), request.getfixturevalue("redis_server")
         url = pg.create_migrated_db(f"d_{uuid.uuid4().hex[:12]}")  # type: ignore[attr-defined]
+        redis_url = redis.fresh_url()  # type: ignore[attr-defined]
         env |= {
             "DATABASE_URL": url,
-            "REDIS_URL": redis.url,  # type: ignore[attr-defined]
+            "REDIS_URL": redis_url,  # and so the shared queue
             "IMAGEGEN_WORKER_PROCESSES": "2",
+            "IMAGEGEN_JOB_LEASE": "10",
         }
         mp.setenv("DATABASE_URL", url)
-        mp.setenv("REDIS_URL", redis.url)  # type: ignore[attr-defined]
+        mp.setenv("REDIS_URL", redis_url)
+        mp.setenv("IMAGEGEN_JOB_LEASE", "10")
         reset_caches()
         api_count = 2
     d = Deployment(mode, env, tmp, api_count)

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from imagegen.contract import EngineCatalog, EngineInfo
-from imagegen.services.worker_client import get_worker_client
-from imagegen.settings.app import get_app_settings
+from imagegen.services.worker_client import WorkerUnreachable, get_worker_client
 
 _TTL = 30.0
 
@@ -53,11 +52,9 @@ def get_catalog(max_age: float = _TTL) -> Catalog:
             raise WorkerUnavailable(_failure[1])
     try:
         cat = Catalog.from_wire(get_worker_client().engines(timeout=5))
-    except (httpx.HTTPError, KeyError, ValueError) as e:
-        message = (
-            f"The generation worker at {get_app_settings().worker_url} "
-            f"is unreachable ({type(e).__name__})."
-        )
+    except (WorkerUnreachable, httpx.HTTPError, KeyError, ValueError) as e:
+        why = str(e) if isinstance(e, WorkerUnreachable) else type(e).__name__
+        message = f"The generation worker {get_worker_client().where()} is unreachable ({why})."
         with _lock:
             _failure = (time.monotonic(), message)
         raise WorkerUnavailable(message) from e

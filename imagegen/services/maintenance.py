@@ -37,7 +37,7 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
     cutoff = utcnow() - timedelta(seconds=timeout)
     with session_scope() as db:
         rows = db.exec(
-            select(ImageGeneration.id, ImageGeneration.owner_id)
+            select(ImageGeneration.id, ImageGeneration.owner_id, ImageGeneration.engine)
             .where(
                 col(ImageGeneration.status).in_(IN_FLIGHT),
                 col(ImageGeneration.created_at) < cutoff,
@@ -49,7 +49,8 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
         f"Timed out: no result from the generation worker within {timeout} s "
         f"(it may have stopped). Retry to run it again."
     )
-    for gid, owner_id in rows:
+    engines = {gid: engine for gid, _, engine in rows}
+    for gid, owner_id, _ in rows:
         with session_scope() as db:
             res = db.execute(
                 update(ImageGeneration)
@@ -60,7 +61,7 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
             expired.append(gid)
             announce(gid, owner_id, ended=True)
     for gid in expired:  # a late result is discarded; tell the worker to stop, if it is there
-        get_worker_client().cancel(gid, timeout=2)
+        get_worker_client().cancel(gid, engines[gid], timeout=2)
     if expired:
         log.warning("watchdog: %d generation(s) timed out: %s", len(expired), expired[:10])
     return expired

@@ -41,6 +41,14 @@ class SharedSettings(BaseSettings):
     redis_url: str = Field(
         "", validation_alias=AliasChoices("REDIS_URL", "REFLEX_REDIS_URL", "redis_url")
     )
+    # How jobs reach workers: one shared queue on Redis that every worker pulls from, or a
+    # signed POST to IMAGEGEN_WORKER_URL; auto is the shared queue whenever REDIS_URL is set.
+    queue: Literal["auto", "shared", "http"] = Field("auto", alias="IMAGEGEN_QUEUE")
+    # Shared queue: a job whose worker stops renewing its lease runs again elsewhere after this
+    # (the app stamps it on each job; the workers sweep by it).
+    job_lease_seconds: int = Field(30, alias="IMAGEGEN_JOB_LEASE", ge=10, le=3600)
+    # Local storage's folder; several worker machines share one by mounting it here.
+    files_dir_setting: Path | None = Field(None, alias="IMAGEGEN_FILES_DIR")
 
     @field_validator("data_dir")
     @classmethod
@@ -55,7 +63,16 @@ class SharedSettings(BaseSettings):
     @property
     def files_dir(self) -> Path:
         """Where local storage keeps image objects."""
+        if self.files_dir_setting is not None:
+            return self.files_dir_setting.expanduser().resolve()
         return self.data_dir / "files"
+
+    @property
+    def shared_queue(self) -> bool:
+        """Whether jobs go through the shared Redis queue rather than POST /v1/jobs."""
+        if self.queue == "shared" and not self.redis_url:
+            raise ValueError("IMAGEGEN_QUEUE=shared needs REDIS_URL")
+        return self.queue == "shared" or (self.queue == "auto" and bool(self.redis_url))
 
     def resolved_webhook_secret(self) -> str:
         """The Standard Webhooks secret; in dev a random one made once, shared via the data dir."""

@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from imagegen.contract import (
-    EngineCapabilities,
     EngineCatalog,
     Job,
     ReplayGuard,
@@ -25,12 +24,9 @@ from imagegen.http_guards import BodyLimit
 from imagegen.services.storage import make_storage
 from imagegen.settings.worker import WorkerSettings, get_worker_settings
 from imagegen.worker.engines import (
-    Engine,
-    EngineError,
     available_engines,
 )
-from imagegen.worker.origins import CallbackRefused, check_callback
-from imagegen.worker.runner import Worker, render_request
+from imagegen.worker.runner import Worker
 
 log = logging.getLogger("imagegen.worker")
 
@@ -58,7 +54,14 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
             from imagegen.worker.cancel_bus import CancelBus
 
             state["bus"] = CancelBus(settings.redis_url, worker.cancel, asyncio.get_running_loop())
+        if settings.shared_queue:
+            from imagegen.worker.consumer import SharedConsumer
+
+            state["consumer"] = SharedConsumer(worker, settings)
+            await state["consumer"].start()
         yield
+        if "consumer" in state:
+            await state["consumer"].stop()
         if "bus" in state:
             state["bus"].close()
         await worker.outbox.drain(timeout=5)
@@ -89,7 +92,8 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
             "ok": True,
             "service": "imagegen-worker",
             "instance": settings.worker_instance,
-            "activeJobs": len(w.active),
+            "queue": "shared" if "consumer" in state else "http",
+            "activeJobs": len(w.controls),
             "queuedJobs": sum(len(q) for q in w.queues.values()),
             "pendingDeliveries": w.outbox.pending(),
         }
@@ -138,50 +142,18 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
     @signed.post("/v1/jobs", status_code=202)
     async def submit(job: Job) -> JSONResponse:
         w = state["worker"]
-        for field, url in (("callbackUrl", job.callback_url), ("progressUrl", job.progress_url)):
-            try:
-                check_callback(url, settings)
-            except CallbackRefused as e:
-                raise HTTPException(422, f"{field}: {e}") from e
-        limit = settings.max_prompt_chars
-        for field, text in (("prompt", job.prompt), ("negativePrompt", job.params.negative_prompt)):
-            if len(text) > limit:
-                raise HTTPException(422, f"{field} is {len(text)} characters; the limit is {limit}")
+        refused = w.refusal(job)
+        if refused is not None:
+            raise HTTPException(422, refused)
         if job.generation_id not in w.jobs and await asyncio.to_thread(
             w.already_done, job.generation_id
         ):
             raise HTTPException(409, f"job {job.generation_id} has already run")
-        engine = w.engines.get(job.params.engine)
-        if engine is None:
-            raise HTTPException(422, f"unknown engine {job.params.engine!r}")
-        caps = engine.capabilities()
-        if job.params.operation == "upscale":  # its "model" is the upscaler; any size x2
-            if job.params.num_images != 1:
-                raise HTTPException(422, "an upscale makes one image")
-        else:
-            _check_render(engine, caps, job)
         w.submit(job)
         return JSONResponse({"accepted": True, "generationId": job.generation_id}, status_code=202)
 
     app.include_router(signed)
     return app
-
-
-def _check_render(engine: Engine, caps: EngineCapabilities, job: Job) -> None:
-    """Refuses (422) a render this engine or its model cannot make."""
-    p = job.params
-    if p.model not in caps.models:
-        raise HTTPException(422, f"engine {engine.name} has no model {p.model!r}")
-    if not caps.allows(p.model, p.width, p.height):
-        raise HTTPException(422, f"engine {engine.name} cannot make {p.width}x{p.height}")
-    if p.num_images > caps.max_images:
-        raise HTTPException(422, f"engine {engine.name} makes at most {caps.max_images}")
-    if p.operation == "img2img" and not caps.supports_image_input:
-        raise HTTPException(422, f"engine {engine.name} cannot start from an image")
-    try:
-        engine.validate(render_request(job))
-    except EngineError as e:
-        raise HTTPException(422, str(e)) from e
 
 
 class CancelRequest(BaseModel):

@@ -11,8 +11,9 @@ from collections.abc import Callable
 
 import redis
 
+from imagegen.shared_queue import CANCEL_CHANNEL as CHANNEL
+
 log = logging.getLogger("imagegen.worker.cancel")
-CHANNEL = "imagegen:worker-cancel"
 
 
 class CancelBus:

@@ -55,9 +55,9 @@ class Outbox:
         os.replace(tmp, path)
         return path
 
-    def send(self, msg_id: str, url: str, payload: dict) -> None:
-        """Persists then delivers in the background."""
-        self._spawn(self.enqueue(msg_id, url, payload))
+    def send(self, msg_id: str, url: str, payload: dict) -> asyncio.Task[bool]:
+        """Persists then delivers in the background; the task says whether the app took it."""
+        return self._spawn(self.enqueue(msg_id, url, payload))
 
     def resume(self) -> int:
         """Restarts delivery of everything left by a previous run."""
@@ -66,16 +66,17 @@ class Outbox:
             self._spawn(p)
         return len(paths)
 
-    def _spawn(self, path: Path) -> None:
+    def _spawn(self, path: Path) -> asyncio.Task[bool]:
         task = asyncio.get_running_loop().create_task(self._deliver(path))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     def pending(self) -> int:
         """How many deliveries are still in flight."""
         return len(self._tasks)
 
-    async def _deliver(self, path: Path) -> None:
+    async def _deliver(self, path: Path) -> bool:
         entry = json.loads(path.read_text())
         created = float(entry.get("created") or path.stat().st_mtime)
         body = json.dumps(entry["payload"], separators=(",", ":"))
@@ -91,13 +92,13 @@ class Outbox:
                 if r.is_success:
                     path.unlink(missing_ok=True)
                     log.info("delivered %s after %d attempt(s)", entry["id"], attempt)
-                    return
+                    return True
                 if r.status_code in _PERMANENT:
                     self._bury(path)
                     log.error(
                         "app rejected %s with %d: %s", entry["id"], r.status_code, r.text[:300]
                     )
-                    return
+                    return False
                 reason = f"HTTP {r.status_code}"
             except httpx.HTTPError as e:
                 reason = f"{type(e).__name__}: {e}"
@@ -118,7 +119,7 @@ class Outbox:
                     reason,
                     self.dead,
                 )
-                return
+                return False
             log.warning(
                 "delivery %s attempt %d failed (%s); retrying in %.1fs",
                 entry["id"],

@@ -9,10 +9,10 @@ import logging
 import os
 from pathlib import Path
 
-from imagegen.contract import Job
+from imagegen.contract import MAX_ATTEMPTS, Job
 
+__all__ = ["MAX_ATTEMPTS", "JobJournal"]
 log = logging.getLogger("imagegen.worker.journal")
-MAX_ATTEMPTS = 3  # a job that took the worker down this often is failed, not re-run forever
 
 
 def _alive(pid: int) -> bool:

@@ -33,6 +33,7 @@ from imagegen.worker.engines import (
 )
 from imagegen.worker.engines.procedural import encode_png, lanczos_upscale
 from imagegen.worker.journal import MAX_ATTEMPTS, JobJournal
+from imagegen.worker.origins import CallbackRefused, check_callback
 from imagegen.worker.progress import ProgressSender
 from imagegen.worker.scheduler import FairQueue
 
@@ -69,7 +70,7 @@ def upscale(engine: Engine, req: RenderRequest, control: RenderControl) -> Rende
     return done
 
 
-def _ended(job: Job, status: GenerationStatus, reason: str) -> Completion:
+def ended_completion(job: Job, status: GenerationStatus, reason: str) -> Completion:
     """A completion with no images: a job that was cancelled or failed before it rendered."""
     p = job.params
     return Completion(
@@ -125,7 +126,8 @@ class Worker:
             self.jobs.pop(generation_id, None)
             self._positions.pop(generation_id, None)
             self._finish(
-                job, _ended(job, GenerationStatus.CANCELLED, "Cancelled before it started.")
+                job,
+                ended_completion(job, GenerationStatus.CANCELLED, "Cancelled before it started."),
             )
             self._announce(job.params.engine)
             return True
@@ -187,7 +189,7 @@ class Worker:
                 continue
             if reason:
                 failed += 1
-                self._finish(job, _ended(job, GenerationStatus.FAILED, reason))
+                self._finish(job, ended_completion(job, GenerationStatus.FAILED, reason))
             else:
                 rerun += 1
                 self._clear_attempt(job.generation_id)
@@ -210,9 +212,8 @@ class Worker:
                     "removed %d object(s) of the stopped attempt of %s", len(keys), generation_id
                 )
 
-    async def _run(self, job: Job) -> None:
-        p = job.params
-        engine = self.engines[p.engine]
+    def control_for(self, job: Job) -> RenderControl:
+        """A control whose progress goes to the app, registered so a cancel can reach it."""
         loop = asyncio.get_running_loop()
 
         def on_progress(fraction: float, preview: bytes | None) -> None:
@@ -224,8 +225,32 @@ class Worker:
 
         control = RenderControl(on_progress)
         self.controls[job.generation_id] = control
+        self.jobs[job.generation_id] = job
         self._positions.pop(job.generation_id, None)
         self.progress.report(job, 0, 0, force=True)
+        return control
+
+    def release(self, job: Job) -> None:
+        """The job has left this process (ended, or given back to the shared queue)."""
+        self.controls.pop(job.generation_id, None)
+        self.jobs.pop(job.generation_id, None)
+        self.active.pop(job.generation_id, None)
+
+    async def _run(self, job: Job) -> None:
+        try:
+            completion = await self.render(job, self.control_for(job))
+        finally:
+            self.running[job.params.engine] -= 1
+            self.release(job)
+        self._finish(job, completion)
+        self._pump(job.params.engine)
+        self._announce(job.params.engine)
+
+    async def render(self, job: Job, control: RenderControl, attempt: int = 1) -> Completion:
+        """Runs one job to its completion (made, failed or cancelled); never raises for the
+        job's own faults. A later attempt stores under its own keys."""
+        p = job.params
+        engine = self.engines[p.engine]
         started = time.perf_counter()
         base = {"generation_id": job.generation_id, "engine": engine.name, "model": p.model}
         try:
@@ -238,7 +263,7 @@ class Worker:
                 rendered = await asyncio.to_thread(engine.generate, req, control)
             control.check()  # cancelled while the last step ran: store nothing
             images, problem = await asyncio.to_thread(
-                self._store, job.generation_id, rendered, job.prompt
+                self._store, job.generation_id, rendered, job.prompt, attempt
             )
             wanted = p.num_images
             if not images:
@@ -265,15 +290,26 @@ class Worker:
                 status=GenerationStatus.FAILED,
                 error=f"internal engine error ({type(e).__name__})",
             )
-        finally:
-            self.running[p.engine] -= 1
-            self.controls.pop(job.generation_id, None)
-            self.jobs.pop(job.generation_id, None)
-            self.active.pop(job.generation_id, None)
         completion.duration_ms = int((time.perf_counter() - started) * 1000)
-        self._finish(job, completion)
-        self._pump(p.engine)
-        self._announce(p.engine)
+        return completion
+
+    def refusal(self, job: Job) -> str | None:
+        """Why this worker will not run the job (it names the field), or None."""
+        for field, url in (("callbackUrl", job.callback_url), ("progressUrl", job.progress_url)):
+            try:
+                check_callback(url, self.settings)
+            except CallbackRefused as e:
+                return f"{field}: {e}"
+        limit = self.settings.max_prompt_chars
+        for field, text in (("prompt", job.prompt), ("negativePrompt", job.params.negative_prompt)):
+            if len(text) > limit:
+                return f"{field} is {len(text)} characters; the limit is {limit}"
+        engine = self.engines.get(job.params.engine)
+        if engine is None:
+            return f"unknown engine {job.params.engine!r}"
+        if job.params.operation == "upscale":  # its "model" is the upscaler; any size x2
+            return "an upscale makes one image" if job.params.num_images != 1 else None
+        return _render_refusal(engine, job)
 
     async def _input(self, key: str) -> bytes:
         """The job's input image, read through Storage (the app checked it when it came in)."""
@@ -285,7 +321,7 @@ class Worker:
             raise EngineError("The input image is no longer stored; it cannot be used.") from e
 
     def _store(
-        self, generation_id: str, rendered: list, prompt: str = ""
+        self, generation_id: str, rendered: list, prompt: str = "", attempt: int = 1
     ) -> tuple[list[CompletedImage], str | None]:
         """Stores each image with its thumbnail; an image whose objects can't both be stored
         is dropped whole (nothing half-written) and the first such problem is reported."""
@@ -293,7 +329,8 @@ class Worker:
         out, problem = [], None
         for i, img in enumerate(rendered):
             ext = img.format.lower()
-            key, thumb = object_key(generation_id, i, ext), thumbnail_key(generation_id, i)
+            key = object_key(generation_id, i, ext, attempt)
+            thumb = thumbnail_key(generation_id, i, attempt)
             if self.storage.exists(key):  # never overwrite: someone else's result may be there
                 log.error("refusing to overwrite %s (the job id ran before)", key)
                 problem = problem or "an image of this job id is already stored"
@@ -326,3 +363,22 @@ class Worker:
         if problem and not out:
             problem = f"No image could be saved: {problem}."
         return out, problem
+
+
+def _render_refusal(engine: Engine, job: Job) -> str | None:
+    """Why this engine or its model cannot make the render."""
+    p = job.params
+    caps = engine.capabilities()
+    if p.model not in caps.models:
+        return f"engine {engine.name} has no model {p.model!r}"
+    if not caps.allows(p.model, p.width, p.height):
+        return f"engine {engine.name} cannot make {p.width}x{p.height}"
+    if p.num_images > caps.max_images:
+        return f"engine {engine.name} makes at most {caps.max_images}"
+    if p.operation == "img2img" and not caps.supports_image_input:
+        return f"engine {engine.name} cannot start from an image"
+    try:
+        engine.validate(render_request(job))
+    except EngineError as e:
+        return str(e)
+    return None

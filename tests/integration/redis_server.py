@@ -24,6 +24,15 @@ class TempRedis:
             raise RuntimeError("redis-server not found: `make test` installs redis-server")
         self.binary = binary
         self.proc: subprocess.Popen | None = None
+        self._db = 0
+
+    def fresh_url(self) -> str:
+        """A database of its own (of Redis's 16) for one deployment, emptied: the shared
+        queue's keys are fixed names, so two deployments must not see each other's jobs."""
+        self._db = self._db % 15 + 1
+        url = f"redis://127.0.0.1:{self.port}/{self._db}"
+        redis.Redis.from_url(url).flushdb()
+        return url
 
     def __enter__(self) -> TempRedis:
         self.proc = subprocess.Popen(

@@ -47,6 +47,9 @@ def deployment(
 
 
 def test_generate_progress_and_gallery(deployment):
+    health = httpx.get(f"http://127.0.0.1:{deployment.worker_port}/healthz").json()
+    # SQLite: jobs POSTed to the worker; PostgreSQL + Redis: the shared queue, pulled.
+    assert health["queue"] == ("http" if deployment.mode == "sqlite" else "shared")
     client = signup(deployment.url, f"pipe-{deployment.mode}@example.com")
     r = client.post(
         "/api/images/generate",

@@ -7,7 +7,6 @@ import hmac
 import logging
 from datetime import timedelta
 
-import httpx
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
@@ -30,7 +29,12 @@ from imagegen.services.links import completion_callback_url, progress_callback_u
 from imagegen.services.notify import get_notifier, user_topic
 from imagegen.services.progress import get_progress_board
 from imagegen.services.uploads import resolve_source
-from imagegen.services.worker_client import get_worker_client
+from imagegen.services.worker_client import (
+    JobRefused,
+    WorkerTimeout,
+    WorkerUnreachable,
+    get_worker_client,
+)
 from imagegen.settings.app import get_app_settings
 
 log = logging.getLogger("imagegen.generations")
@@ -148,7 +152,7 @@ def cancel_generation(owner_id: str, generation_id: str) -> ImageGeneration:
     ):
         raise Conflict("This generation has already finished.")
     announce(gen.id, gen.owner_id, ended=True)
-    get_worker_client().cancel(gen.id)  # if it can't be told, a late result is discarded
+    get_worker_client().cancel(gen.id, gen.engine)  # else a late result is discarded
     return get_generation(owner_id, gen.id)
 
 
@@ -179,32 +183,24 @@ def dispatch(
         ),
     )
     error = None
+    client = get_worker_client()
     for attempt in range(1, DISPATCH_ATTEMPTS + 1):
         error = None
         try:
-            r = get_worker_client().submit(job, timeout=get_app_settings().dispatch_timeout)
-            # 409: a repeat of a job it already ran (a submit that timed out, then landed)
-            if r.status_code not in (202, 409):
-                try:
-                    detail = r.json().get("detail")
-                except ValueError:
-                    detail = None
-                error = (
-                    f"The generation worker refused the job: {detail or f'HTTP {r.status_code}'}"
-                )
+            client.submit(job, timeout=get_app_settings().dispatch_timeout)
             break
-        except httpx.TimeoutException as e:  # it may have taken the job: sending it again is safe
+        except JobRefused as e:
+            error = f"The generation worker refused the job: {e}"
+            break
+        except WorkerTimeout as e:  # it may have taken the job: sending it again is safe
             error = (
-                f"The generation worker at {get_app_settings().worker_url} did not answer in time "
-                f"({type(e).__name__}, {attempt} attempts)."
+                f"The generation worker {client.where()} did not answer in time "
+                f"({e}, {attempt} attempts)."
             )
             if attempt == DISPATCH_ATTEMPTS:  # and if it did take it, it should not run it
-                get_worker_client().cancel(gen.id, timeout=2)
-        except httpx.HTTPError as e:
-            error = (
-                f"The generation worker at {get_app_settings().worker_url} is unreachable "
-                f"({type(e).__name__})."
-            )
+                client.cancel(gen.id, gen.engine, timeout=2)
+        except WorkerUnreachable as e:
+            error = f"The generation worker {client.where()} is unreachable ({e})."
             break
     pending = (GenerationStatus.PENDING,)
     if error:

@@ -1,0 +1,213 @@
+"""Worker "machines" on one shared queue: separate processes with separate data directories
+(their own outbox and journal), sharing only Redis, the app and the image folder, as machines
+sharing a network mount would. Jobs are pulled by whichever worker has a free slot."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import func, select
+
+from imagegen.db import session_scope
+from imagegen.models import ImageFile
+from tests.helpers import (
+    free_port,
+    kill9,
+    signup,
+    start_api,
+    start_worker,
+    wait_status,
+    wait_until,
+)
+
+LEASE = 10
+STARTED = re.compile(r"^(\S+ \S+) worker INFO job (\w+) started on pid \d+ \(attempt (\d+)\)", re.M)
+DELIVERED = re.compile(r"^(\S+ \S+) worker INFO delivered msg_(\w+) after", re.M)
+
+
+def _at(stamp: str) -> float:
+    return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()
+
+
+class Fleet:
+    """One API process and any number of worker machines on a fresh Redis database."""
+
+    def __init__(self, env: dict[str, str], tmp: Path) -> None:
+        self.env, self.tmp = env, tmp
+        self.machines: dict[str, object] = {}
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.env |= {"IMAGEGEN_APP_URL": self.url, "IMAGEGEN_PUBLIC_URL": self.url}
+        self.api = start_api(self.env, port, tmp / "api.log")
+
+    def add(self, name: str, concurrency: int = 1) -> None:
+        data = self.tmp / name
+        env = self.env | {
+            "IMAGEGEN_DATA_DIR": str(data),
+            "IMAGEGEN_WORKER_INSTANCE": name,
+            "IMAGEGEN_WORKER_CONCURRENCY": str(concurrency),
+        }
+        self.machines[name] = start_worker(env, free_port(), self.tmp / f"{name}.log")
+
+    def log(self, name: str) -> str:
+        return (self.tmp / f"{name}.log").read_text()
+
+    def starts(self, name: str) -> list[tuple[float, str, int]]:
+        """(time, generation id, attempt) of every job the machine started."""
+        return [(_at(t), g, int(a)) for t, g, a in STARTED.findall(self.log(name))]
+
+    def stop(self) -> None:
+        for proc in [self.api, *self.machines.values()]:
+            if proc.poll() is None:  # type: ignore[attr-defined]
+                kill9(proc)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def fleet(
+    app_env: dict[str, str], redis_server: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Fleet]:
+    url = redis_server.fresh_url()  # type: ignore[attr-defined]
+    env = app_env | {
+        "REDIS_URL": url,
+        "IMAGEGEN_WORKER_SECRET": "whsec_" + "c2hhcmVkLXF1ZXVlLXRlc3Qtc2VjcmV0",
+        "IMAGEGEN_FILES_DIR": str(tmp_path / "shared-files"),
+        "IMAGEGEN_JOB_LEASE": str(LEASE),
+        "IMAGEGEN_PROCEDURAL_STEP_MS": "100",  # 1 s an image
+        "IMAGEGEN_MAX_ACTIVE_PER_USER": "40",
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    from tests.helpers import reset_caches
+
+    reset_caches()
+    f = Fleet(env, tmp_path)
+    try:
+        yield f
+    finally:
+        f.stop()
+
+
+def _submit(client: httpx.Client, prompt: str, images: int = 1) -> str:
+    r = client.post("/api/images/generate", json={"prompt": prompt, "numImages": images})
+    assert r.status_code == 201, r.text
+    return r.json()["generation"]["id"]
+
+
+def _rows(gid: str) -> int:
+    with session_scope() as db:
+        return db.exec(
+            select(func.count()).select_from(ImageFile).where(ImageFile.generation_id == gid)
+        ).one()
+
+
+def test_a_machine_killed_for_good_leaves_its_jobs_to_the_other(fleet: Fleet) -> None:
+    fleet.add("m1", concurrency=2)
+    fleet.add("m2", concurrency=2)
+    client = signup(fleet.url, "fleet-kill@example.com")
+    # Two jobs run on each machine and two wait: m2 has a free slot by the time m1's lease ends.
+    ids = [_submit(client, f"a lighthouse {n}", images=3) for n in range(6)]
+
+    wait_until(lambda: len(fleet.starts("m1")) >= 2, 30, 0.05, what="m1 to run two jobs")
+    held = {g for _, g, _ in fleet.starts("m1")}
+    killed_at = time.time()
+    kill9(fleet.machines["m1"])  # type: ignore[arg-type]  # for good: it never comes back
+
+    for gid in ids:
+        done = wait_status(client, gid, timeout=90)
+        assert done["status"] == "COMPLETED", done["error"]
+        assert _rows(gid) == 3  # nothing lost, nothing recorded twice
+        assert len(done["images"]) == 3
+    reran = {g: t for t, g, attempt in fleet.starts("m2") if attempt == 2}
+    unfinished = held - {g for _, g in DELIVERED.findall(fleet.log("m1"))}
+    assert unfinished and unfinished <= set(reran)  # each job m1 held ran again on m2
+    for gid in unfinished:
+        # back on the queue within the lease, then one render (3 s) on m2
+        done = client.get(f"/api/generations/{gid}").json()["generation"]
+        waited = reran[gid] - killed_at
+        assert waited <= LEASE + 1, f"{gid} waited {waited:.1f} s for another worker"
+        finished = datetime.fromisoformat(done["completedAt"]).timestamp()
+        print(f"\n{gid}: on m2 {waited:.1f} s after the kill, done {finished - killed_at:.1f} s")
+        assert finished - killed_at <= LEASE + 3 + 5, done
+    for gid in ids:  # every image is readable, from the machine that made it or the other
+        for img in client.get(f"/api/generations/{gid}").json()["generation"]["images"]:
+            assert httpx.get(img["fileUrl"]).status_code == 200
+
+
+def test_four_workers_share_forty_jobs_and_none_sits_idle(fleet: Fleet) -> None:
+    names = ["w1", "w2", "w3", "w4"]
+    for name in names:
+        fleet.add(name)
+    clients = [signup(fleet.url, f"fleet-spread-{n}@example.com") for n in range(4)]
+    ids = [_submit(clients[n % 4], f"a field {n}") for n in range(40)]
+    for n, gid in enumerate(ids):
+        assert wait_status(clients[n % 4], gid, timeout=120)["status"] == "COMPLETED"
+    counts, worst_gap = {}, 0.0
+    last_start = max(t for name in names for t, _, _ in fleet.starts(name))
+    for name in names:
+        starts = fleet.starts(name)
+        ends = {g: _at(t) for t, g in DELIVERED.findall(fleet.log(name))}
+        counts[name] = len(starts)
+        for (_, prev, _), (t, _, _) in zip(starts, starts[1:], strict=False):
+            worst_gap = max(worst_gap, t - ends[prev])  # idle while jobs were waiting
+        # a worker that stopped early would have sat idle while the others still had work
+        if starts and ends[starts[-1][1]] < last_start - 0.5:
+            pytest.fail(f"{name} went idle at {ends[starts[-1][1]]} while jobs still waited")
+    print(
+        f"\nspread of 40 jobs over 4 workers: {counts}; longest idle gap {worst_gap * 1000:.0f} ms"
+    )
+    assert sum(counts.values()) == 40
+    assert min(counts.values()) >= 7 and max(counts.values()) <= 13, counts
+    assert worst_gap < 1.0, f"a worker sat idle {worst_gap:.2f} s while jobs waited"
+
+
+def test_fair_across_machines_with_global_positions_and_cancel_of_a_queued_job(
+    fleet: Fleet,
+) -> None:
+    fleet.add("m1")
+    fleet.add("m2")
+    alice = signup(fleet.url, "fleet-alice@example.com")
+    bob = signup(fleet.url, "fleet-bob@example.com")
+    burst = [_submit(alice, f"alice {n}", images=2) for n in range(5)]
+    wait_until(
+        lambda: len(fleet.starts("m1")) + len(fleet.starts("m2")) >= 2, 30, 0.05, what="two starts"
+    )
+    # Two run (one per machine), three wait; the last of them is third in line, globally.
+    wait_until(
+        lambda: (
+            (alice.get(f"/api/generations/{burst[4]}").json()["generation"]["progress"] or {}).get(
+                "queuePosition"
+            )
+            == 3
+        ),
+        10,
+        0.05,
+        what="alice's last job to be told it is third",
+    )
+    mine = _submit(bob, "bob's first")
+    # Bob's first job goes before alice's waiting ones, whichever machine frees up first.
+    wait_until(
+        lambda: (
+            (bob.get(f"/api/generations/{mine}").json()["generation"]["progress"] or {}).get(
+                "queuePosition"
+            )
+            == 1
+        ),
+        10,
+        0.05,
+        what="bob's job to be next",
+    )
+    r = alice.post(f"/api/generations/{burst[4]}/cancel")
+    assert r.json()["generation"]["status"] == "CANCELLED"
+    for gid in [*burst[:4]]:
+        assert wait_status(alice, gid, timeout=60)["status"] == "COMPLETED"
+    assert wait_status(bob, mine, timeout=60)["status"] == "COMPLETED"
+    order = sorted(s for name in ("m1", "m2") for s in fleet.starts(name))
+    started = [g for _, g, _ in order]
+    assert started.index(mine) < started.index(burst[2]), started  # fair, across machines
+    assert burst[4] not in started  # cancelled while queued: no worker ever took it
