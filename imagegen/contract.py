@@ -138,6 +138,8 @@ class Completion(_Camel):
     model: str = Field(default="", max_length=256)
     duration_ms: int | None = Field(default=None, ge=0, le=2**31)
     images: list[CompletedImage] = Field(default=[], max_length=MAX_IMAGES_PER_JOB)
+    # Which run of the job made it (shared queue): a later one may leave an earlier's files.
+    attempt: int = Field(default=1, ge=1, le=100)
 
     @model_validator(mode="after")
     def _distinct_keys(self) -> Completion:

@@ -168,6 +168,8 @@ class SharedConsumer:
                 f"The worker stopped {attempt - 1} times while running this job; "
                 "it was not run again.",
             )
+        if completion is not None:
+            completion.attempt = attempt
         beat = asyncio.create_task(self._keep_lease(saq_job))
         try:
             if completion is None:

@@ -291,6 +291,7 @@ class Worker:
                 error=f"internal engine error ({type(e).__name__})",
             )
         completion.duration_ms = int((time.perf_counter() - started) * 1000)
+        completion.attempt = attempt
         return completion
 
     def refusal(self, job: Job) -> str | None:

@@ -16,6 +16,7 @@ from sqlmodel import func, select
 
 from imagegen.db import session_scope
 from imagegen.models import ImageFile
+from imagegen.services.storage import get_storage
 from tests.helpers import (
     free_port,
     kill9,
@@ -134,9 +135,16 @@ def test_a_machine_killed_for_good_leaves_its_jobs_to_the_other(fleet: Fleet) ->
         finished = datetime.fromisoformat(done["completedAt"]).timestamp()
         print(f"\n{gid}: on m2 {waited:.1f} s after the kill, done {finished - killed_at:.1f} s")
         assert finished - killed_at <= LEASE + 3 + 5, done
+    storage = get_storage()
     for gid in ids:  # every image is readable, from the machine that made it or the other
         for img in client.get(f"/api/generations/{gid}").json()["generation"]["images"]:
             assert httpx.get(img["fileUrl"]).status_code == 200
+        with session_scope() as db:
+            files = db.exec(select(ImageFile).where(ImageFile.generation_id == gid)).all()
+        recorded = {k for f in files for k in (f.storage_key, f.thumbnail_key)}
+        # the killed runs' files are removed once the other run's result is recorded
+        stored = {k for k, _ in storage.list(f"generations/{gid}/")}
+        assert stored == recorded, sorted(stored - recorded)
 
 
 def test_four_workers_share_forty_jobs_and_none_sits_idle(fleet: Fleet) -> None:

@@ -375,6 +375,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--burst", type=int, default=300, help="results in the throughput burst")
     ap.add_argument("--deadline", type=float, default=360, help="seconds for everything to end")
     ap.add_argument("--no-kill", action="store_true", help="skip the kill -9 faults")
+    ap.add_argument(
+        "--queue", choices=("shared", "http"), default="shared", help="how jobs reach workers"
+    )
     args = ap.parse_args(argv)
     started = time.monotonic()
     log = lambda msg: print(f"[{time.monotonic() - started:6.1f}s] {msg}", flush=True)  # noqa: E731
@@ -397,6 +400,8 @@ def main(argv: list[str] | None = None) -> dict:
             "IMAGEGEN_MAX_ACTIVE_PER_USER": str(max(args.per_user, 4)),
             "IMAGEGEN_GENERATION_TIMEOUT": str(int(args.deadline)),
             "IMAGEGEN_WATCHDOG_SECONDS": "2",
+            "IMAGEGEN_QUEUE": args.queue,
+            "IMAGEGEN_JOB_LEASE": "10",  # shared: a killed worker's jobs run again after 10 s
             "IMAGEGEN_APP_URL": f"http://127.0.0.1:{chaos_port}",  # every webhook via chaos
             "IMAGEGEN_PUBLIC_URL": api_urls[0],
         }
@@ -499,7 +504,7 @@ def main(argv: list[str] | None = None) -> dict:
         "webhook_p99_steady_ms": pct(0.99, steady),
         "webhook_p99_faults_ms": pct(0.99, faulty),
         "webhooks_in_faults": len(faulty),
-        "queue": "http",  # jobs pushed over POST /v1/jobs: the one mode built so far
+        "queue": args.queue,
         "webhooks_per_s": round(per_s, 1),
         "burst_p50_ms": round(statistics.median(burst_lat), 1) if burst_lat else 0.0,
         "peak_rss_mb": {k: round(v, 1) for k, v in sorted(peak.items())},

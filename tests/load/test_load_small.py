@@ -9,7 +9,7 @@ from tests.load.loadtest import main
 def test_small_load_with_faults_loses_nothing(capsys):
     result = main(["--users", "8", "--per-user", "3", "--burst", "60", "--deadline", "120"])
     out = capsys.readouterr().out
-    assert result["submitted"] == 24
+    assert result["submitted"] == 24 and result["queue"] == "shared"  # REDIS_URL: pulled
     assert result["lost"] == 0 and result["duplicates"] == 0 and result["orphans"] == 0
     assert result["missing_objects"] == 0 and result["failed_without_reason"] == 0
     assert result["completed"] + result["failed"] + result["cancelled"] == 24

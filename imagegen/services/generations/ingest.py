@@ -6,7 +6,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor, wait
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from imagegen.contract import (
     Completion,
@@ -89,9 +89,9 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
                     f"the generation asked for {row.num_images}."
                 )
             if row.status.terminal:
-                # Ended without it (cancelled, timed out, or failed to dispatch while the
-                # worker did take the job): a late result keeps no files.
-                discard = row.status != GenerationStatus.COMPLETED and bool(completion.images)
+                # Ended without it (cancelled, timed out, failed to dispatch while the worker
+                # did take the job, or another run's result came first): it keeps no files.
+                discard = bool(completion.images)
                 changed = False
             else:
                 db.add(WebhookReceipt(webhook_id=webhook_id))
@@ -103,6 +103,8 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
             return db.get(ImageGeneration, completion.generation_id), False  # type: ignore[return-value]
     if discard:
         _discard(row, completion)
+    if changed and completion.attempt > 1:
+        _clear_other_runs(row.id, {k for i in images for k in (i.key, i.thumbnail_key) if k})
     if not changed:
         return row, False
     if status == GenerationStatus.FAILED:  # an engine may have gone down: ask the worker anew
@@ -147,12 +149,32 @@ def _record(
 
 
 def _discard(gen: ImageGeneration, completion: Completion) -> None:
-    """Deletes the files of a result that arrived too late to be kept."""
+    """Deletes the files of a result that arrived too late to be kept (never the files of
+    the result that was recorded: a run again of the same job may list the same keys)."""
     prefix = f"generations/{gen.id}/"
+    with session_scope() as db:
+        kept = {
+            k
+            for f in db.exec(select(ImageFile).where(ImageFile.generation_id == gen.id)).all()
+            for k in (f.storage_key, f.thumbnail_key)
+        }
     keys = [
         k
         for i in completion.images
         for k in (i.key, i.thumbnail_key)
-        if k is not None and k.startswith(prefix)
+        if k is not None and k.startswith(prefix) and k not in kept
     ]
     delete_objects(keys)
+
+
+def _clear_other_runs(generation_id: str, kept: set[str]) -> None:
+    """A job run again (its worker died) may have left an earlier run's files: once a result
+    is recorded, every other file under the generation's prefix is no one's."""
+    try:
+        stale = [k for k, _ in get_storage().list(f"generations/{generation_id}/") if k not in kept]
+    except StorageError as e:  # the orphan sweeper gets them later
+        log.warning("could not list the earlier runs of %s: %s", generation_id, e)
+        return
+    if stale:
+        delete_objects(stale)
+        log.info("removed %d file(s) of earlier runs of %s", len(stale), generation_id)

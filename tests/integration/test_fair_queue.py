@@ -1,0 +1,107 @@
+"""The shared queue's own rules, on a real Redis: where a job enters (fair between owners),
+which positions get announced, and what the sweep puts back (and what it leaves alone)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+from saq import Status
+from saq.utils import now
+
+from imagegen.shared_queue import FUNCTION, FairRedisQueue, make_queue
+
+
+@pytest.fixture
+async def queue(redis_server: object) -> AsyncIterator[FairRedisQueue]:
+    client = aioredis.from_url(redis_server.fresh_url())  # type: ignore[attr-defined]
+    q = make_queue(client, "procedural")
+    yield q
+    await client.aclose()
+
+
+async def _put(q: FairRedisQueue, key: str, owner: str) -> None:
+    assert await q.enqueue(
+        FUNCTION, key=key, timeout=0, heartbeat=5, retries=4, meta={"owner": owner}
+    )
+
+
+async def _order(q: FairRedisQueue) -> list[str]:
+    ids = await q.redis.lrange(q._queued, 0, -1)
+    return [q.job_key_from_id(i.decode()) for i in ids]
+
+
+async def _take(q: FairRedisQueue) -> str:
+    """What a worker does: move the head to the active list, mark it started."""
+    job = await q.dequeue(timeout=1)
+    assert job is not None
+    job.attempts += 1
+    await job.update(status=Status.ACTIVE)
+    await q.mark_started(job)
+    return job.key
+
+
+async def test_a_burst_is_interleaved_and_a_newcomer_goes_next(queue: FairRedisQueue) -> None:
+    for n in range(4):
+        await _put(queue, f"a{n}", "alice")
+    await _put(queue, "b0", "bob")
+    await _put(queue, "b1", "bob")
+    assert await _order(queue) == ["a0", "b0", "a1", "b1", "a2", "a3"]
+    assert await _take(queue) == "a0"
+    assert await _take(queue) == "b0"
+    await _put(queue, "c0", "carol")  # arrives late: a first job, ahead of everyone's second
+    assert await _order(queue) == ["c0", "a1", "b1", "a2", "a3"]
+    assert await _take(queue) == "c0"
+    await _put(queue, "c1", "carol")  # her second waits its turn among the others' second ones
+    assert await _order(queue) == ["a1", "b1", "c1", "a2", "a3"]
+    assert not await _put_again(queue, "a2")  # a repeat of a waiting job changes nothing
+
+
+async def _put_again(q: FairRedisQueue, key: str) -> bool:
+    return bool(await q.enqueue(FUNCTION, key=key, meta={"owner": "alice"}))
+
+
+async def test_positions_are_announced_once_and_deep_ones_are_throttled(
+    queue: FairRedisQueue,
+) -> None:
+    for n in range(5):
+        await _put(queue, f"j{n}", f"owner{n}")
+    assert await queue.changed_positions() == [(f"j{n}", n + 1) for n in range(5)]
+    assert await queue.changed_positions() == []  # nothing moved: nothing to send
+    await _take(queue)
+    # Each moved up one: the first three are told at once, the deeper one within 10 s.
+    assert await queue.changed_positions() == [("j1", 1), ("j2", 2), ("j3", 3)]
+    job = await queue.job("j4")
+    assert job is not None and await queue.position(job) == 4
+
+
+async def test_the_sweep_puts_back_a_lapsed_job_first_and_leaves_live_ones(
+    queue: FairRedisQueue,
+) -> None:
+    for key in ("dead", "live", "waiting"):
+        await _put(queue, key, key)
+    await _take(queue)  # dead
+    await _take(queue)  # live
+    dead = await queue.job("dead")
+    assert dead is not None
+    dead.touched = now() - 6_000  # its worker stopped beating 6 s ago (heartbeat 5 s)
+    await queue.redis.set(dead.id, queue.serialize(dead))
+    assert await queue.sweep(lock=1) == [dead.id]
+    assert await _order(queue) == ["dead", "waiting"]  # back at the head, not the tail
+    assert (await queue.job("live")).status == Status.ACTIVE  # type: ignore[union-attr]
+
+
+async def test_a_job_just_taken_is_not_swept_before_its_worker_marks_it(
+    queue: FairRedisQueue,
+) -> None:
+    await _put(queue, "j", "o")
+    await queue.redis.lmove(queue._queued, queue._active, "LEFT", "RIGHT")  # taken, not marked
+    assert await queue.sweep(lock=1) == []  # saq's sweep would abort it here
+    await queue.redis.delete(queue._sweep)  # the sweep lock: let the next one run now
+    assert await queue.sweep(lock=1) == []  # still within a heartbeat
+    stale = now() - 6_000
+    await queue.redis.hset(queue._suspects, (await queue.job("j")).id, stale)  # type: ignore[union-attr]
+    await queue.redis.delete(queue._sweep)
+    assert len(await queue.sweep(lock=1)) == 1  # its worker died in that instant: back
+    assert await _order(queue) == ["j"]
