@@ -84,7 +84,11 @@ def test_renders_real_pngs_reproducibly_with_progress_and_previews(tiny, no_netw
     again = engine.generate(_req())
     assert [i.data for i in again] == [i.data for i in images]
     single = engine.generate(_req(num_images=1, seed=42))
-    assert _pixels(single[0].data) == _pixels(images[1].data)
+    # Alone or in a batch of two, the same latents: equal to the eye. Not always to the bit:
+    # on some CPUs torch's kernels block a batch of 2 differently (seen: one channel of one
+    # pixel off by 1 of 255).
+    a, b = _pixels(single[0].data), _pixels(images[1].data)
+    assert max(abs(x - y) for x, y in zip(a, b, strict=True)) <= 2
     assert _pixels(engine.generate(_req(num_images=1, seed=7))[0].data) != _pixels(images[0].data)
     wide = engine.generate(_req(num_images=1, width=128, height=64))
     assert (wide[0].width, wide[0].height) == (128, 64)

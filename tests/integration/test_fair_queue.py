@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
+from fastapi import FastAPI, Request
 from saq import Status
 from saq.utils import now
 
@@ -105,3 +106,80 @@ async def test_a_job_just_taken_is_not_swept_before_its_worker_marks_it(
     await queue.redis.delete(queue._sweep)
     assert len(await queue.sweep(lock=1)) == 1  # its worker died in that instant: back
     assert await _order(queue) == ["j"]
+
+
+def _capture(got: list[dict]) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/api/webhooks/image-completion")
+    async def completion(request: Request) -> dict:
+        got.append(await request.json())
+        return {"ok": True}
+
+    return app
+
+
+@pytest.fixture
+def consumer(redis_server: object, tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """A worker process's consumer, its jobs' completions landing on a capture server."""
+    from imagegen.services.storage import make_storage
+    from imagegen.settings.worker import WorkerSettings
+    from imagegen.worker.consumer import SharedConsumer
+    from imagegen.worker.engines.procedural import ProceduralEngine
+    from imagegen.worker.runner import Worker
+    from tests.helpers import ThreadedServer, free_port
+
+    got: list[dict] = []
+    app = _capture(got)
+    port = free_port()
+    settings = WorkerSettings(
+        IMAGEGEN_DATA_DIR=tmp_path,
+        IMAGEGEN_APP_URL=f"http://127.0.0.1:{port}",
+        IMAGEGEN_WORKER_SECRET="whsec_" + "dGVzdC13b3JrZXItc2VjcmV0LTEyMzQ1Ng==",
+        IMAGEGEN_WEBHOOK_SECRET="whsec_" + "dGVzdC13ZWJob29rLXNlY3JldC0xMjM0NQ==",
+        IMAGEGEN_STORAGE="local",
+        REDIS_URL=redis_server.fresh_url(),  # type: ignore[attr-defined]
+    )
+    runner = Worker(settings, make_storage(settings), {"procedural": ProceduralEngine()})
+    with ThreadedServer(app, port):
+        yield SharedConsumer(runner, settings), got, settings
+
+
+def _wire_job(settings, gid: str) -> str:
+    from imagegen.contract import Job, JobParams
+
+    return Job(
+        generation_id=gid,
+        prompt="a quiet harbour",
+        callback_url=f"{settings.app_url}/api/webhooks/image-completion",
+        params=JobParams(width=64, height=64, num_images=1, seed=1, engine="procedural",
+                         model="procedural-v1"),
+    ).model_dump_json(by_alias=True)  # fmt: skip
+
+
+async def test_a_job_that_took_workers_down_three_times_is_failed_with_why(consumer) -> None:
+    from saq.job import Job as SaqJob
+
+    from imagegen.contract import job_signature
+
+    c, got, settings = consumer
+    body = _wire_job(settings, "thrice")
+    queue = c.queues["procedural"]
+    job = SaqJob(FUNCTION, queue=queue, key="thrice", attempts=4,
+                 kwargs={"job": body, "sig": job_signature(c.secret, body)})  # fmt: skip
+    await c._render({"job": job, "worker": c.saq[0]}, **job.kwargs)
+    [completion] = got
+    assert completion["status"] == "FAILED" and completion["attempt"] == 4
+    assert "stopped 3 times while running this job" in completion["error"]
+
+
+async def test_a_job_not_signed_by_the_app_is_never_run(consumer, caplog) -> None:
+    from saq.job import Job as SaqJob
+
+    c, got, settings = consumer
+    body = _wire_job(settings, "forged")
+    job = SaqJob(FUNCTION, queue=c.queues["procedural"], key="forged", attempts=1,
+                 kwargs={"job": body, "sig": "0" * 64})  # fmt: skip
+    await c._render({"job": job, "worker": c.saq[0]}, **job.kwargs)
+    assert got == [] and "not signed with the worker secret" in caplog.text
+    assert not list((settings.files_dir).rglob("*.png"))  # nothing was rendered or stored
