@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import time
@@ -12,6 +13,7 @@ from cryptography.fernet import Fernet, InvalidToken
 TICKET_SECONDS = 60
 
 
+@functools.lru_cache(maxsize=50_000)
 def _mac(key: bytes, object_key: str, expires: int, download: bool, name: str) -> str:
     # The download name is signed too: a link can't be renamed (to invoice.html, say).
     msg = f"{object_key}\n{expires}\n{int(download)}\n{name if download else ''}".encode()
@@ -26,8 +28,11 @@ def sign(
     now: float | None = None,
     name: str = "",
 ) -> tuple[int, str]:
-    """Returns (expires, signature) for object_key (and its download name), valid for ttl s."""
-    expires = int((now if now is not None else time.time()) + ttl)
+    """Returns (expires, signature) for object_key (and its download name), valid for ttl s,
+    rounded up to a tenth of ttl (at most 5 minutes): within that window a page mints the
+    same links again, so the browser's cache serves its images and no HMAC is recomputed."""
+    step = max(1, min(300, ttl // 10))
+    expires = (int((now if now is not None else time.time()) + ttl) // step + 1) * step
     return expires, _mac(key, object_key, expires, download, name)
 
 

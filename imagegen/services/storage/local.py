@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Iterator
@@ -77,15 +78,20 @@ class LocalStorage(Storage):
     def url(self, key: str, ttl: int, download_name: str | None = None, base_url: str = "") -> str:
         download = download_name is not None
         expires, sig = signing.sign(self._key, key, ttl, download, name=download_name or "")
-        # exp is digits and sig hex: only the key and the name need quoting (a page mints
-        # hundreds of these, so urlencode's generality shows in the gallery's latency).
-        query = f"exp={expires}&sig={sig}"
-        if download:
-            query += f"&download={quote(download_name, safe='')}"
-        return f"{base_url.rstrip('/')}{path(Route.FILE, key=key)}?{query}"
+        return _minted(base_url, key, expires, sig, download_name)
 
     def verify(self, key: str, expires: int, sig: str, download: str | bool | None) -> bool:
         """Checks a URL's signature as minted by url(), download name included (a str)."""
         name = download if isinstance(download, str) else ""
         wanted = download is not None and download is not False
         return signing.verify(self._key, key, expires, sig, wanted, name=name)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _minted(base_url: str, key: str, expires: int, sig: str, download_name: str | None) -> str:
+    """A file URL; the same (key, expiry window) comes back on every page, so it is built once."""
+    # exp is digits and sig hex: only the key and the name need quoting.
+    query = f"exp={expires}&sig={sig}"
+    if download_name is not None:
+        query += f"&download={quote(download_name, safe='')}"
+    return f"{base_url.rstrip('/')}{path(Route.FILE, key=key)}?{query}"
