@@ -23,13 +23,15 @@ def image_tile(img: ImageCard, card: GenerationCard) -> rx.Component:
     selected = SelectionState.selected.contains(img.id)
     return rx.el.div(
         rx.el.button(
-            rx.image(
+            # Width and height as attributes (Reflex turns the props into CSS sizes), and the
+            # ratio in CSS: the tile keeps its shape before the file arrives. Without them the
+            # gallery jumped by a screen's height as its thumbnails landed (CLS 0.6).
+            rx.el.img(
                 src=img.thumb_url,
                 alt=card.prompt,
                 loading="lazy",
                 decoding="async",
-                width=img.width.to_string(),
-                height=img.height.to_string(),
+                custom_attrs={"width": img.width, "height": img.height},
                 class_name="tile-image",
             ),
             type="button",

@@ -145,3 +145,28 @@ def test_a_live_result_joins_a_filtered_gallery_only_if_it_matches(page: Page, h
     expect(page.locator(CARDS)).to_have_count(1)
     expect(page.locator(CARDS)).to_contain_text("Sea otter floating")
     assert client.get("/api/images/user").json()["count"] == 2
+
+
+def test_tiles_keep_their_shape_before_their_thumbnails_arrive(page: Page, harness):
+    """The gallery does not jump as its thumbnails land (it moved by a screen's height, a
+    layout shift of 0.6 under Lighthouse): each tile reserves its image's aspect ratio."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_up(page, harness)
+    uid = api(harness, page).get("/api/auth/me").json()["id"]
+    t0 = datetime.now(UTC) - timedelta(hours=1)
+    insert_generation(uid, "a tall one", created_at=t0, width=512, height=768)
+    insert_generation(
+        uid, "a wide one", created_at=t0 + timedelta(minutes=1), width=768, height=512
+    )
+    page.route("**/api/files/**", lambda route: None)  # the files never arrive
+    page.reload()
+    expect(page.locator(CARDS)).to_have_count(2)
+    shapes = page.eval_on_selector_all(
+        ".tile-image",
+        "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height,"
+        " e.naturalWidth, Number(e.getAttribute('width')), Number(e.getAttribute('height'))])",
+    )
+    assert len(shapes) == 2
+    for w, h, loaded, attr_w, attr_h in shapes:
+        assert loaded == 0  # not loaded, and yet:
+        assert h > 100 and abs(w / h - attr_w / attr_h) < 0.02, shapes
