@@ -76,8 +76,8 @@ def test_prompt_search_and_filters_on_postgres(pg_env):
 
 
 def test_a_search_pages_the_same_through_the_date_index_or_the_gin_index(pg_env, monkeypatch):
-    """A page of matches is the same whether the newest rows held it or the GIN index had
-    to list them (matches rarer than the window)."""
+    """A page of matches is the same whether the newest rows held it, a wider window sized by
+    their match rate did, or the GIN index had to list them (matches rarer than the window)."""
     from datetime import UTC, datetime, timedelta
 
     from imagegen.services.generations import list_generations, queries
@@ -99,11 +99,22 @@ def test_a_search_pages_the_same_through_the_date_index_or_the_gin_index(pg_env,
 
     newest = ["fox number 8", "fox number 4", "fox number 0"]
     everything = [f"{'fox' if n % 4 == 0 else 'owl'} number {n}" for n in range(11, -1, -1)]
-    for window in (600, 3):  # the date index holds every page / the GIN index lists them
+    # the first window holds every page / a wider one does / the GIN index lists them
+    sizes: list[int] = []
+    window_of = queries._pg_window
+
+    def spied(*args: object) -> object:
+        sizes.append(args[-1])  # type: ignore[arg-type]
+        return window_of(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(queries, "_pg_window", spied)
+    for window, widest in ((600, 12_000), (5, 12_000), (3, 0)):
         monkeypatch.setattr(queries, "_PG_WINDOW", window)
+        monkeypatch.setattr(queries, "_PG_WIDEST", widest)
         assert pages(q="fox") == newest
         assert pages(q="fox", sort="oldest") == list(reversed(newest))
         assert pages(q="num") == everything
+    assert 22 in sizes  # 1 fox in the newest 5: a window of 5 * 3 / 1 * 1.5 rows came next
 
 
 def test_whole_flow_on_postgres(pg_env, tmp_path, monkeypatch):

@@ -214,6 +214,31 @@ def list_generations(
 # A PostgreSQL search first reads this many of the newest rows in date order; a search
 # whose matches are rarer than one in a few hundred goes through the GIN index instead.
 _PG_WINDOW = 600
+_PG_WIDEST = 12_000  # past this a window costs more than the GIN index's sort
+
+
+def _pg_window(
+    db: Session, where: list, words: ColumnElement, oldest: bool, n: int, size: int
+) -> tuple[list[ImageGeneration], bool]:
+    """The matches among the newest (or oldest) `size` rows, and whether there were that many."""
+    created, gid_col = col(ImageGeneration.created_at), col(ImageGeneration.id)
+    order = (created.asc(), gid_col.asc()) if oldest else (created.desc(), gid_col.desc())
+    recent = (
+        select(ImageGeneration, PG_TSVECTOR.label("tsv"))
+        .where(*where)
+        .order_by(*order)
+        .limit(size)
+        .subquery()
+    )
+    row = aliased(ImageGeneration, recent)
+    near = db.exec(
+        select(row)
+        .where(recent.c.tsv.op("@@")(words))
+        .order_by(*((c.asc() if oldest else c.desc()) for c in (row.created_at, row.id)))
+        .limit(n)
+    ).all()
+    full = len(near) < n and db.exec(select(func.count()).select_from(recent)).one() >= size
+    return list(near), full
 
 
 def _pg_search(
@@ -224,27 +249,20 @@ def _pg_search(
     Left to itself, the planner picks one plan for every search: the date index, filtering
     each row (fast for a common word, a walk of the whole history for a rare one), or the
     GIN index, then a sort of every match (the reverse). Here the newest rows are read in
-    date order first; when they hold a page, it is the page. Otherwise matches are rare,
+    date order first; when they hold a page, it is the page. When they hold some matches, a
+    window as wide as their rate says a page needs is read next. Otherwise matches are rare,
     and the GIN index lists them, sorted by an expression no B-tree index gives.
     """
+    near, more = _pg_window(db, where, words, oldest, n, _PG_WINDOW)
+    if not more:
+        return near  # a page, or every row there is
+    if near:  # k matches in the first window: about window * n / k rows hold a page
+        wide = int(_PG_WINDOW * n / len(near) * 1.5)
+        if wide <= _PG_WIDEST:
+            near, more = _pg_window(db, where, words, oldest, n, wide)
+            if not more:
+                return near
     created, gid_col = col(ImageGeneration.created_at), col(ImageGeneration.id)
-    order = (created.asc(), gid_col.asc()) if oldest else (created.desc(), gid_col.desc())
-    recent = (
-        select(ImageGeneration, PG_TSVECTOR.label("tsv"))
-        .where(*where)
-        .order_by(*order)
-        .limit(_PG_WINDOW)
-        .subquery()
-    )
-    row = aliased(ImageGeneration, recent)
-    near = db.exec(
-        select(row)
-        .where(recent.c.tsv.op("@@")(words))
-        .order_by(*((c.asc() if oldest else c.desc()) for c in (row.created_at, row.id)))
-        .limit(n)
-    ).all()
-    if len(near) >= n or db.exec(select(func.count()).select_from(recent)).one() < _PG_WINDOW:
-        return list(near)  # a page, or every row there is
     unsorted = created + literal_column("interval '0 seconds'")  # no index gives this order
     sort = (unsorted.asc(), gid_col.asc()) if oldest else (unsorted.desc(), gid_col.desc())
     return list(
