@@ -10,6 +10,7 @@ owners, below), and the queue positions the app shows.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -17,6 +18,7 @@ from saq import Job, Status
 from saq.queue.redis import RedisQueue
 from saq.utils import now
 
+log = logging.getLogger("imagegen.worker.queue")
 FUNCTION = "render"
 CANCEL_CHANNEL = "imagegen:worker-cancel"  # a cancel for the process that holds the job
 SWEEP_SLACK = 1  # seconds between a heartbeat running out and the sweep acting on it
@@ -160,6 +162,7 @@ class FairRedisQueue(RedisQueue):
                 await self.redis.lrem(self._active, 0, job_id)
                 continue
             swept.append(job_id.decode())
+            log.warning("job %s back on the queue: its worker stopped renewing its lease", job.key)
             if job.retryable:
                 await self.retry(job, error=self.swept_error_message)
             else:
