@@ -128,6 +128,12 @@ class SharedConsumer:
                 if job is not None and self.runner.refusal(job) is None:
                     self.runner.progress.report(job, 0, position, force=True)
 
+    async def _announce_now(self) -> None:
+        try:
+            await self._announce()
+        except Exception as e:  # noqa: BLE001  (the next tick sends them)
+            log.warning("could not announce queue positions: %s", e)
+
     def _verified(self, saq_job: SaqJob) -> Job | None:
         """The app's job, if the app signed it (anyone who can write to Redis cannot run one)."""
         kwargs = saq_job.kwargs or {}
@@ -150,6 +156,8 @@ class SharedConsumer:
             return
         queue = self.queues[job.params.engine]
         await queue.mark_started(saq_job)
+        self._tasks = [t for t in self._tasks if not t.done()]
+        self._tasks.append(asyncio.create_task(self._announce_now()))  # all behind moved up
         attempt = saq_job.attempts
         log.info("job %s started on pid %d (attempt %d)", job.generation_id, os.getpid(), attempt)
         refused = self.runner.refusal(job)
