@@ -155,6 +155,7 @@ def test_a_machine_killed_for_good_leaves_its_jobs_to_the_other(fleet: Fleet) ->
 
 def test_four_workers_share_forty_jobs_and_none_sits_idle(fleet: Fleet) -> None:
     names = ["w1", "w2", "w3", "w4"]
+    fleet.env["IMAGEGEN_PROCEDURAL_STEP_MS"] = "50"  # half a second a job
     for name in names:
         fleet.add(name)
     clients = [signup(fleet.url, f"fleet-spread-{n}@example.com") for n in range(4)]
@@ -225,3 +226,40 @@ def test_fair_across_machines_with_global_positions_and_cancel_of_a_queued_job(
     started = [g for _, g, _ in order]
     assert started.index(mine) < started.index(burst[2]), started  # fair, across machines
     assert burst[4] not in started  # cancelled while queued: no worker ever took it
+
+
+def test_a_machine_stopped_gracefully_gives_its_job_back_at_once(fleet: Fleet) -> None:
+    fleet.add("m1")
+    client = signup(fleet.url, "fleet-stop@example.com")
+    gid = _submit(client, "a long render", images=4)
+    wait_until(lambda: fleet.starts("m1"), 30, 0.05, what="m1 to take the job")
+    fleet.add("m2")  # idle, beside it
+    stopped_at = time.time()
+    fleet.machines["m1"].terminate()  # type: ignore[attr-defined]  # SIGTERM: a deploy
+    wait_until(
+        lambda: "given back to the queue" in fleet.log("m1"), 10, 0.05, what="m1 to give it back"
+    )
+    done = wait_status(client, gid, timeout=60)
+    assert done["status"] == "COMPLETED", done["error"]
+    [(taken, _, attempt)] = fleet.starts("m2")
+    assert attempt == 2 and taken - stopped_at < LEASE / 2  # at once, not after the lease
+
+
+def test_redis_down_at_submit_fails_the_generation_with_why(app_env, monkeypatch) -> None:
+    from imagegen.contract import Job, JobParams
+    from imagegen.services.worker_client import WorkerUnreachable
+    from imagegen.services.worker_client.shared import SharedQueueClient
+
+    client = SharedQueueClient(f"redis://127.0.0.1:{free_port()}/0", "whsec_x", 30)
+    job = Job(generation_id="g1", prompt="p", callback_url="http://127.0.0.1/x",
+              params=JobParams(width=64, height=64, num_images=1, seed=1, engine="procedural",
+                               model="procedural-v1"))  # fmt: skip
+    try:
+        with pytest.raises(WorkerUnreachable):
+            client.submit(job, timeout=5)
+        assert client.where().startswith("on the shared queue at 127.0.0.1:")
+        with pytest.raises(WorkerUnreachable):
+            client.engines()
+        assert client.cancel("g1", "procedural", timeout=2) is False
+    finally:
+        client.close()
