@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -48,14 +49,19 @@ class Fleet:
         self.env |= {"IMAGEGEN_APP_URL": self.url, "IMAGEGEN_PUBLIC_URL": self.url}
         self.api = start_api(self.env, port, tmp / "api.log")
 
-    def add(self, name: str, concurrency: int = 1) -> None:
-        data = self.tmp / name
-        env = self.env | {
-            "IMAGEGEN_DATA_DIR": str(data),
-            "IMAGEGEN_WORKER_INSTANCE": name,
-            "IMAGEGEN_WORKER_CONCURRENCY": str(concurrency),
-        }
-        self.machines[name] = start_worker(env, free_port(), self.tmp / f"{name}.log")
+    def add(self, *names: str, concurrency: int = 1) -> None:
+        """Starts these machines side by side (each start waits for its /healthz)."""
+
+        def one(name: str) -> None:
+            env = self.env | {
+                "IMAGEGEN_DATA_DIR": str(self.tmp / name),
+                "IMAGEGEN_WORKER_INSTANCE": name,
+                "IMAGEGEN_WORKER_CONCURRENCY": str(concurrency),
+            }
+            self.machines[name] = start_worker(env, free_port(), self.tmp / f"{name}.log")
+
+        with ThreadPoolExecutor(len(names)) as pool:
+            list(pool.map(one, names))
 
     def log(self, name: str) -> str:
         return (self.tmp / f"{name}.log").read_text()
@@ -109,8 +115,7 @@ def _rows(gid: str) -> int:
 
 
 def test_a_machine_killed_for_good_leaves_its_jobs_to_the_other(fleet: Fleet) -> None:
-    fleet.add("m1", concurrency=2)
-    fleet.add("m2", concurrency=2)
+    fleet.add("m1", "m2", concurrency=2)
     client = signup(fleet.url, "fleet-kill@example.com")
     # Two jobs run on each machine: m2 has free slots by the time m1's lease ends.
     ids = [_submit(client, f"a lighthouse {n}", images=3) for n in range(4)]
@@ -156,8 +161,7 @@ def test_a_machine_killed_for_good_leaves_its_jobs_to_the_other(fleet: Fleet) ->
 def test_four_workers_share_forty_jobs_and_none_sits_idle(fleet: Fleet) -> None:
     names = ["w1", "w2", "w3", "w4"]
     fleet.env["IMAGEGEN_PROCEDURAL_STEP_MS"] = "50"  # half a second a job
-    for name in names:
-        fleet.add(name)
+    fleet.add(*names)
     clients = [signup(fleet.url, f"fleet-spread-{n}@example.com") for n in range(4)]
     ids = [_submit(clients[n % 4], f"a field {n}") for n in range(40)]
     for n, gid in enumerate(ids):
@@ -184,8 +188,7 @@ def test_four_workers_share_forty_jobs_and_none_sits_idle(fleet: Fleet) -> None:
 def test_fair_across_machines_with_global_positions_and_cancel_of_a_queued_job(
     fleet: Fleet,
 ) -> None:
-    fleet.add("m1")
-    fleet.add("m2")
+    fleet.add("m1", "m2")
     alice = signup(fleet.url, "fleet-alice@example.com")
     bob = signup(fleet.url, "fleet-bob@example.com")
     burst = [_submit(alice, f"alice {n}", images=2) for n in range(5)]
