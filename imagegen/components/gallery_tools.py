@@ -66,8 +66,8 @@ def _filters_popover() -> rx.Component:
             rx.button(
                 rx.icon("list-filter", size=16),
                 rx.el.span(t("Filters"), class_name="hide-narrow"),
-                rx.cond(G.filtered, rx.badge(t("on"), size="1", color_scheme="violet")),
-                variant=rx.cond(G.filtered, "solid", "soft"),
+                rx.cond(G.popover_filtered, rx.badge(t("on"), size="1", color_scheme="violet")),
+                variant=rx.cond(G.popover_filtered, "solid", "soft"),
                 color_scheme="gray",
                 size="2",
                 aria_label=t("Filters"),

@@ -57,9 +57,13 @@ class GalleryFilters(rx.State, mixin=True):
     @rx.var
     def filtered(self) -> bool:
         """Whether any filter narrows the gallery (the empty state then says so)."""
+        return self.q != "" or self.popover_filtered
+
+    @rx.var
+    def popover_filtered(self) -> bool:
+        """Whether a filter of the Filters popover is set (the search box shows its own)."""
         return (
-            self.q != ""
-            or self.favorites
+            self.favorites
             or self.status_filter != "completed"
             or self.engine_filter != ""
             or self.model_filter != ""

@@ -76,6 +76,9 @@ def check_french(
     english = texts(page)
     switch_language(page, "fr")
     left = untranslated(english, texts(page), data)
+    # French runs longer than English: its words must fit as well (768 px was 2 px too wide).
+    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide[0] <= wide[1], f"{where} (fr): the page is {wide[0]} px wide in {wide[1]} px"
     if axe is not None:
         assert_clean(page, f"{where} (fr)", axe)
     switch_language(page, "en")

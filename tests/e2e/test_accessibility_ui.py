@@ -366,3 +366,24 @@ def test_image_first_keyboard_and_phone_layout(page: Page, harness):
           .filter((r) => r.width > 0 && (r.width < 44 || r.height < 44)).length"""
     )
     assert small == 0, f"{small} touch targets under 44 px at 390"
+
+
+def test_french_fits_every_width_between_phone_and_desktop(page: Page, harness):
+    """French runs longer than English ("Se déconnecter"): no width sends a page sideways."""
+    from tests.e2e.i18n_check import switch_language
+
+    sign_up(page, harness)
+    page.goto(frontend(harness) + "/generate-images")
+    switch_language(page, "fr")  # remembered from page to page
+    for path, widths in (
+        ("/generate-images", (768, 860, 1100)),
+        ("/albums", (768,)),
+        ("/keys", (768,)),
+    ):
+        for w in widths:
+            page.set_viewport_size({"width": w, "height": 1000})
+            page.goto(frontend(harness) + path)
+            expect(page.locator("html")).to_have_attribute("lang", "fr")
+            _settle(page)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= w, f"{path} in French is {wide} px wide at {w} px"

@@ -57,10 +57,13 @@ def test_search_and_filters_live_in_the_url(page: Page, harness):
     page.get_by_label("Search prompts").press("Enter")
     page.wait_for_url("**/generate-images?q=red+fo")
     expect(page.locator(CARDS)).to_have_count(2)
+    # A search alone is not a filter: the Filters button says "on" only for its own.
+    expect(page.locator("#filters-toggle")).not_to_contain_text("on")
 
     filters(page).get_by_role("button", name="Favourites").click()
     page.wait_for_url("**favorites=1**")
     expect(page.locator(CARDS)).to_have_count(1)
+    expect(page.locator("#filters-toggle")).to_contain_text("on")
     expect(page.locator(CARDS)).to_contain_text("Red fox cubs at play")
 
     # A bookmark (a fresh load of the URL) shows the same thing, controls included.
