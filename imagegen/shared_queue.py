@@ -161,6 +161,9 @@ class FairRedisQueue(RedisQueue):
             if job.status in (Status.COMPLETE, Status.FAILED, Status.ABORTED):
                 await self.redis.lrem(self._active, 0, job_id)
                 continue
+            if job.status == Status.ABORTING:  # cancelled, and its worker never answered
+                await self.finish(job, Status.ABORTED, error=job.error)
+                continue
             swept.append(job_id.decode())
             log.warning("job %s back on the queue: its worker stopped renewing its lease", job.key)
             if job.retryable:

@@ -93,6 +93,20 @@ async def test_the_sweep_puts_back_a_lapsed_job_first_and_leaves_live_ones(
     assert (await queue.job("live")).status == Status.ACTIVE  # type: ignore[union-attr]
 
 
+async def test_a_cancelled_job_whose_worker_died_is_ended_not_run_again(
+    queue: FairRedisQueue,
+) -> None:
+    await _put(queue, "gone", "o")
+    await _take(queue)
+    job = await queue.job("gone")
+    assert job is not None
+    job.status, job.error, job.touched = Status.ABORTING, "cancelled by the app", now() - 6_000
+    await queue.redis.set(job.id, queue.serialize(job))  # still on the active list
+    assert await queue.sweep(lock=1) == []
+    assert await _order(queue) == []  # not put back on the queue
+    assert (await queue.job("gone")).status == Status.ABORTED  # type: ignore[union-attr]
+
+
 async def test_a_job_just_taken_is_not_swept_before_its_worker_marks_it(
     queue: FairRedisQueue,
 ) -> None:
