@@ -18,7 +18,14 @@ from pydantic import ValidationError
 from saq import Worker as SaqWorker
 from saq.job import Job as SaqJob
 
-from imagegen.contract import Completion, EngineCatalog, GenerationStatus, Job, job_signature
+from imagegen.contract import (
+    MAX_ATTEMPTS,
+    Completion,
+    EngineCatalog,
+    GenerationStatus,
+    Job,
+    job_signature,
+)
 from imagegen.settings.worker import WorkerSettings
 from imagegen.shared_queue import (
     CANCEL_REASON,
@@ -28,7 +35,6 @@ from imagegen.shared_queue import (
     lease_timers,
     make_queue,
 )
-from imagegen.worker.journal import MAX_ATTEMPTS
 from imagegen.worker.runner import Worker, ended_completion
 
 log = logging.getLogger("imagegen.worker.queue")
@@ -125,7 +131,7 @@ class SharedConsumer:
             found = await queue.jobs([key for key, _ in changed])
             for (_, position), saq_job in zip(changed, found, strict=True):
                 job = self._verified(saq_job) if saq_job is not None else None
-                if job is not None and self.runner.refusal(job) is None:
+                if job is not None and self.runner.callback_refusal(job) is None:
                     self.runner.progress.report(job, 0, position, force=True)
 
     async def _announce_now(self) -> None:
@@ -160,12 +166,11 @@ class SharedConsumer:
         self._tasks.append(asyncio.create_task(self._announce_now()))  # all behind moved up
         attempt = saq_job.attempts
         log.info("job %s started on pid %d (attempt %d)", job.generation_id, os.getpid(), attempt)
-        refused = self.runner.refusal(job)
-        if refused is not None and refused.startswith(("callbackUrl", "progressUrl")):
-            log.error("refused job %s: %s", job.generation_id, refused)
+        if (nowhere := self.runner.callback_refusal(job)) is not None:
+            log.error("refused job %s: %s", job.generation_id, nowhere)
             return  # nowhere safe to say so; the app's watchdog ends it
         completion = None
-        if refused is not None:
+        if (refused := self.runner.refusal(job)) is not None:
             completion = ended_completion(
                 job, GenerationStatus.FAILED, f"The worker refused the job: {refused}"
             )

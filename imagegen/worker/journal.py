@@ -9,9 +9,8 @@ import logging
 import os
 from pathlib import Path
 
-from imagegen.contract import MAX_ATTEMPTS, Job
+from imagegen.contract import Job
 
-__all__ = ["MAX_ATTEMPTS", "JobJournal"]
 log = logging.getLogger("imagegen.worker.journal")
 
 

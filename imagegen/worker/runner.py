@@ -11,6 +11,7 @@ import logging
 import time
 
 from imagegen.contract import (
+    MAX_ATTEMPTS,
     CompletedImage,
     Completion,
     GenerationStatus,
@@ -32,7 +33,7 @@ from imagegen.worker.engines import (
     RenderRequest,
 )
 from imagegen.worker.engines.procedural import encode_png, lanczos_upscale
-from imagegen.worker.journal import MAX_ATTEMPTS, JobJournal
+from imagegen.worker.journal import JobJournal
 from imagegen.worker.origins import CallbackRefused, check_callback
 from imagegen.worker.progress import ProgressSender
 from imagegen.worker.scheduler import FairQueue
@@ -294,13 +295,19 @@ class Worker:
         completion.attempt = attempt
         return completion
 
-    def refusal(self, job: Job) -> str | None:
-        """Why this worker will not run the job (it names the field), or None."""
+    def callback_refusal(self, job: Job) -> str | None:
+        """Why the job's callback or progress URL is not the app's (nothing may go there)."""
         for field, url in (("callbackUrl", job.callback_url), ("progressUrl", job.progress_url)):
             try:
                 check_callback(url, self.settings)
             except CallbackRefused as e:
                 return f"{field}: {e}"
+        return None
+
+    def refusal(self, job: Job) -> str | None:
+        """Why this worker will not run the job (it names the field), or None."""
+        if (refused := self.callback_refusal(job)) is not None:
+            return refused
         limit = self.settings.max_prompt_chars
         for field, text in (("prompt", job.prompt), ("negativePrompt", job.params.negative_prompt)):
             if len(text) > limit:

@@ -107,6 +107,12 @@ def _submit(client: httpx.Client, prompt: str, images: int = 1) -> str:
     return r.json()["generation"]["id"]
 
 
+def _position(client: httpx.Client, gid: str) -> int | None:
+    """The place in the queue the generation was last told."""
+    progress = client.get(f"/api/generations/{gid}").json()["generation"]["progress"] or {}
+    return progress.get("queuePosition")
+
+
 def _rows(gid: str) -> int:
     with session_scope() as db:
         return db.exec(
@@ -197,29 +203,11 @@ def test_fair_across_machines_with_global_positions_and_cancel_of_a_queued_job(
     )
     # Two run (one per machine), three wait; the last of them is third in line, globally.
     wait_until(
-        lambda: (
-            (alice.get(f"/api/generations/{burst[4]}").json()["generation"]["progress"] or {}).get(
-                "queuePosition"
-            )
-            == 3
-        ),
-        10,
-        0.05,
-        what="alice's last job to be told it is third",
+        lambda: _position(alice, burst[4]) == 3, 10, 0.05, what="alice's last job to be third"
     )
     mine = _submit(bob, "bob's first")
     # Bob's first job goes before alice's waiting ones, whichever machine frees up first.
-    wait_until(
-        lambda: (
-            (bob.get(f"/api/generations/{mine}").json()["generation"]["progress"] or {}).get(
-                "queuePosition"
-            )
-            == 1
-        ),
-        10,
-        0.05,
-        what="bob's job to be next",
-    )
+    wait_until(lambda: _position(bob, mine) == 1, 10, 0.05, what="bob's job to be next")
     r = alice.post(f"/api/generations/{burst[4]}/cancel")
     assert r.json()["generation"]["status"] == "CANCELLED"
     for gid in [*burst[:4]]:
