@@ -49,8 +49,7 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
         f"Timed out: no result from the generation worker within {timeout} s "
         f"(it may have stopped). Retry to run it again."
     )
-    engines = {gid: engine for gid, _, engine in rows}
-    for gid, owner_id, _ in rows:
+    for gid, owner_id, engine in rows:
         with session_scope() as db:
             res = db.execute(
                 update(ImageGeneration)
@@ -58,13 +57,14 @@ def expire_overdue(timeout_seconds: int | None = None) -> list[str]:
                 .values(status=GenerationStatus.FAILED, error=reason, completed_at=utcnow())
             )
         if res.rowcount == 1:  # type: ignore[attr-defined]
-            expired.append(gid)
+            expired.append((gid, engine))
             announce(gid, owner_id, ended=True)
-    for gid in expired:  # a late result is discarded; tell the worker to stop, if it is there
-        get_worker_client().cancel(gid, engines[gid], timeout=2)
-    if expired:
-        log.warning("watchdog: %d generation(s) timed out: %s", len(expired), expired[:10])
-    return expired
+    for gid, engine in expired:  # a late result is discarded; tell the worker to stop it
+        get_worker_client().cancel(gid, engine, timeout=2)
+    ids = [gid for gid, _ in expired]
+    if ids:
+        log.warning("watchdog: %d generation(s) timed out: %s", len(ids), ids[:10])
+    return ids
 
 
 def sweep_orphans(grace_seconds: int | None = None) -> int:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "placeholder"}
@@ -50,10 +50,16 @@ class SharedSettings(BaseSettings):
     # Local storage's folder; several worker machines share one by mounting it here.
     files_dir_setting: Path | None = Field(None, alias="IMAGEGEN_FILES_DIR")
 
-    @field_validator("data_dir")
+    @field_validator("data_dir", "files_dir_setting")
     @classmethod
-    def _absolute(cls, v: Path) -> Path:
-        return v.expanduser().resolve()
+    def _absolute(cls, v: Path | None) -> Path | None:
+        return None if v is None else v.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _queue_needs_redis(self) -> SharedSettings:
+        if self.queue == "shared" and not self.redis_url:
+            raise ValueError("IMAGEGEN_QUEUE=shared needs REDIS_URL")
+        return self
 
     @property
     def storage_kind(self) -> str:
@@ -63,15 +69,11 @@ class SharedSettings(BaseSettings):
     @property
     def files_dir(self) -> Path:
         """Where local storage keeps image objects."""
-        if self.files_dir_setting is not None:
-            return self.files_dir_setting.expanduser().resolve()
-        return self.data_dir / "files"
+        return self.files_dir_setting or self.data_dir / "files"
 
     @property
     def shared_queue(self) -> bool:
         """Whether jobs go through the shared Redis queue rather than POST /v1/jobs."""
-        if self.queue == "shared" and not self.redis_url:
-            raise ValueError("IMAGEGEN_QUEUE=shared needs REDIS_URL")
         return self.queue == "shared" or (self.queue == "auto" and bool(self.redis_url))
 
     def resolved_webhook_secret(self) -> str:

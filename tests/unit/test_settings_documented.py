@@ -20,3 +20,20 @@ def test_every_setting_is_in_the_readme():
                 names.append(alias)
     missing = [n for n in names if f"`{n}`" not in README]
     assert len(names) > 40 and missing == []
+
+
+def test_the_queue_mode_follows_redis_and_a_shared_queue_without_it_stops_at_start(monkeypatch):
+    import pytest
+    from pydantic import ValidationError
+
+    for k in ("REDIS_URL", "REFLEX_REDIS_URL", "IMAGEGEN_QUEUE"):
+        monkeypatch.delenv(k, raising=False)
+    assert not SharedSettings().shared_queue
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert SharedSettings().shared_queue
+    monkeypatch.setenv("IMAGEGEN_QUEUE", "http")
+    assert not SharedSettings().shared_queue
+    monkeypatch.delenv("REDIS_URL")
+    monkeypatch.setenv("IMAGEGEN_QUEUE", "shared")
+    with pytest.raises(ValidationError, match="IMAGEGEN_QUEUE=shared needs REDIS_URL"):
+        SharedSettings()

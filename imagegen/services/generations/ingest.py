@@ -90,8 +90,11 @@ def apply_completion(completion: Completion, webhook_id: str) -> tuple[ImageGene
                 )
             if row.status.terminal:
                 # Ended without it (cancelled, timed out, failed to dispatch while the worker
-                # did take the job, or another run's result came first): it keeps no files.
-                discard = bool(completion.images)
+                # did take the job): a late result keeps no files. A repeat of a recorded
+                # result lists the same files; only a later run of the job has files of its own.
+                discard = bool(completion.images) and (
+                    row.status != GenerationStatus.COMPLETED or completion.attempt > 1
+                )
                 changed = False
             else:
                 db.add(WebhookReceipt(webhook_id=webhook_id))
